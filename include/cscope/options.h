@@ -1,0 +1,70 @@
+/*
+ * cscope/options.h: client options and the SDK's life cycle.
+ *
+ * Thread safety: build options on one thread; csc_init/csc_close may be called
+ * from any thread, captures on other threads see either the old or the new client.
+ */
+#ifndef CSCOPE_OPTIONS_H
+#define CSCOPE_OPTIONS_H
+
+#include <jansson.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct csc_options_s csc_options_t;
+typedef struct csc_envelope_s csc_envelope_t;
+
+/** New options with defaults (environment from SENTRY_ENVIRONMENT or "production", release from SENTRY_RELEASE, dsn from SENTRY_DSN, max_breadcrumbs 100, sample_rate 1). Caller frees with csc_options_free unless passed to csc_init. */
+CSC_API csc_options_t *csc_options_new(void);
+CSC_API void csc_options_free(csc_options_t *opts);
+
+/** String setters copy; NULL resets to "unset". */
+CSC_API int csc_options_set_dsn(csc_options_t *opts, const char *dsn);
+CSC_API int csc_options_set_release(csc_options_t *opts, const char *release);
+CSC_API int csc_options_set_environment(csc_options_t *opts, const char *environment);
+CSC_API int csc_options_set_dist(csc_options_t *opts, const char *dist);
+CSC_API int csc_options_set_server_name(csc_options_t *opts, const char *server_name);
+/** `platform` of events: "native" by default (Relay accepts a fixed list; the Swift overlay sends "cocoa"). */
+CSC_API int csc_options_set_platform(csc_options_t *opts, const char *platform);
+/** `sdk.name`/`sdk.version` of events (default "sentry.cscope"/CSC_VERSION). */
+CSC_API int csc_options_set_sdk(csc_options_t *opts, const char *name, const char *version);
+/** 0..CSC_MAX_BREADCRUMBS_LIMIT; 0 keeps none (each is still counted as evicted). */
+CSC_API int csc_options_set_max_breadcrumbs(csc_options_t *opts, size_t max_breadcrumbs);
+/** 0.0..1.0: probability that an error event is sent. */
+CSC_API int csc_options_set_sample_rate(csc_options_t *opts, double rate);
+CSC_API int csc_options_set_send_default_pii(csc_options_t *opts, bool enabled);
+CSC_API int csc_options_set_debug(csc_options_t *opts, bool enabled);
+
+/** before_send: may change `event` in place; return false to drop it. Runs after event processors, before sampling. */
+typedef bool (*csc_before_send_fn)(json_t *event, void *user_data);
+CSC_API int csc_options_set_before_send(csc_options_t *opts, csc_before_send_fn fn, void *user_data);
+/** before_breadcrumb: `crumb` is the breadcrumb as a JSON object, changeable in place; return false to drop it. */
+typedef bool (*csc_before_breadcrumb_fn)(json_t *crumb, void *user_data);
+CSC_API int csc_options_set_before_breadcrumb(csc_options_t *opts, csc_before_breadcrumb_fn fn, void *user_data);
+
+/**
+ * The transport: receives each envelope, TAKES ownership (free it with
+ * csc_envelope_free). Called on the capturing thread; it must not block.
+ * Without a transport and without a DSN, captures return CSC_ERR_DISABLED.
+ */
+typedef void (*csc_transport_fn)(csc_envelope_t *envelope, void *user_data);
+CSC_API int csc_options_set_transport(csc_options_t *opts, csc_transport_fn fn, void *user_data);
+
+/**
+ * Starts the SDK with `opts`, which it TAKES (also on error). Replaces a client
+ * started earlier. A malformed DSN leaves the SDK disabled and returns CSC_ERR_PARSE.
+ */
+CSC_API int csc_init(csc_options_t *opts);
+/** Stops the SDK; later captures are no-ops returning CSC_ERR_DISABLED. */
+CSC_API int csc_close(void);
+/** True while an initialised client can send events. */
+CSC_API bool csc_is_enabled(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CSCOPE_OPTIONS_H */
