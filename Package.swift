@@ -16,7 +16,7 @@ let package = Package(
             sources: ["Sources/CScopeCore"],
             publicHeadersPath: "include",
             cSettings: [.define("_GNU_SOURCE")],
-            linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("pthread")]
+            linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("curl"), .linkedLibrary("z"), .linkedLibrary("pthread")]
         ),
     ]
 )
