@@ -1,0 +1,231 @@
+/* The capture pipeline: merge -> event processors -> before_send -> sample
+ * rate -> envelope -> transport. Never waits on I/O. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "client_state.h"
+#include "merge.h"
+#include "transport/http_transport.h"
+
+static void resolve_scopes(const csc_scopes_t *in, csc_scopes_t *out) {
+    if (in) { *out = *in; return; }
+    out->global = csc_global_scope();
+    out->isolation = csc_isolation_scope();
+    out->current = csc_current_scope();
+    out->extra = NULL;
+}
+
+static void record_lost(csc__client_t *c, const char *reason) {
+    csc__debug_log("event dropped: %s", reason);
+    if (c->http) csc__http_transport_record_lost(c->http, reason, "error", 1);
+}
+
+static void fill_defaults(json_t *ev, const csc_options_t *o, char id[33]) {
+    json_t *eid = json_object_get(ev, "event_id");
+    if (json_is_string(eid) && json_string_length(eid) == 32) memcpy(id, json_string_value(eid), 33);
+    else { csc_uuid4_hex(id); json_object_set_new(ev, "event_id", json_string(id)); }
+    if (!json_object_get(ev, "timestamp")) {
+        char ts[32];
+        csc__format_timestamp(csc_now_us(), ts);
+        json_object_set_new(ev, "timestamp", json_string(ts));
+    }
+    json_object_set_new(ev, "platform", json_string(o->platform));
+    json_t *pkgs = json_pack("[{s:s,s:s}]", "name", "github:cscope", "version", CSC_VERSION);
+    json_object_set_new(ev, "sdk", json_pack("{s:s,s:s,s:o,s:[]}", "name", o->sdk_name, "version", o->sdk_version,
+                                             "packages", pkgs, "integrations"));
+}
+
+/* The envelope header's `trace`: the dynamic sampling context. */
+static char *dsc_json(const csc__client_t *c, const csc__propagation_t *p) {
+    json_t *d = json_pack("{s:s}", "trace_id", p->trace_id);
+    const csc_options_t *o = c->opts;
+    if (o->environment) json_object_set_new(d, "environment", json_string(o->environment));
+    if (o->release) json_object_set_new(d, "release", json_string(o->release));
+    if (c->dsn.valid) {
+        json_object_set_new(d, "public_key", json_string(c->dsn.public_key));
+        if (c->dsn.org_id[0]) json_object_set_new(d, "org_id", json_string(c->dsn.org_id));
+    }
+    char *s = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    return s;
+}
+
+static const char *guess_content_type(const char *filename) {
+    static const char *const map[][2] = {
+        { ".txt", "text/plain" }, { ".log", "text/plain" }, { ".json", "application/json" },
+        { ".html", "text/html" }, { ".htm", "text/html" }, { ".xml", "application/xml" },
+        { ".csv", "text/csv" }, { ".png", "image/png" }, { ".jpg", "image/jpeg" },
+        { ".jpeg", "image/jpeg" }, { ".gif", "image/gif" }, { ".pdf", "application/pdf" },
+        { ".zip", "application/zip" },
+    };
+    const char *dot = strrchr(filename, '.');
+    if (dot)
+        for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+            if (!strcasecmp(dot, map[i][0])) return map[i][1];
+    return "application/octet-stream";
+}
+
+#define CSC_MAX_ATTACHMENT_BYTES (100u << 20)
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n == cap) {
+            if (cap >= CSC_MAX_ATTACHMENT_BYTES) { free(buf); fclose(f); return NULL; }
+            cap = cap ? cap * 2 : 4096;
+            char *nb = realloc(buf, cap);
+            if (!nb) { free(buf); fclose(f); return NULL; }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+    }
+    bool err = ferror(f);
+    fclose(f);
+    if (err) { free(buf); return NULL; }
+    *len = n;
+    return buf ? buf : malloc(1);
+}
+
+static void add_attachments(csc_envelope_t *env, const csc__merge_t *m) {
+    for (int i = 0; i < CSC__NSCOPES; i++) {
+        const csc__list_t *l = m->snap[i].attachments;
+        for (uint32_t k = 0; l && k < l->count; k++) {
+            const csc__attachment_t *a = l->items[k];
+            size_t len = a->len;
+            char *data;
+            if (a->path) {
+                data = read_file(a->path, &len);
+                if (!data) { csc__debug_log("attachment %s could not be read; left out", a->filename); continue; }
+            } else {
+                data = malloc(len ? len : 1);
+                if (!data) continue;
+                memcpy(data, a->data, len);
+            }
+            const char *ct = a->content_type ? a->content_type : guess_content_type(a->filename);
+            csc__envelope_add_item(env, "attachment", ct, a->filename, data, len);
+        }
+    }
+}
+
+static bool run_processors(const csc__merge_t *m, json_t *ev) {
+    for (int i = CSC__G; i <= CSC__C; i++) {
+        const csc__list_t *l = m->snap[i].processors;
+        for (uint32_t k = 0; l && k < l->count; k++) {
+            const csc__processor_t *p = l->items[k];
+            if (!p->fn(ev, p->user_data)) return false;
+        }
+    }
+    return true;
+}
+
+int csc_capture_event(json_t *event, const csc_scopes_t *scopes, char *event_id_out) {
+    if (!event) return CSC_ERR_NULL;
+    if (!json_is_object(event)) { json_decref(event); return CSC_ERR_INVALID; }
+    csc__client_t *c = csc__client_get();
+    if (!c) { json_decref(event); return CSC_ERR_DISABLED; }
+    const csc_options_t *o = c->opts;
+    csc_scopes_t sc;
+    resolve_scopes(scopes, &sc);
+    csc__merge_t m;
+    int rc = CSC_OK;
+    bool slow = o->before_send != NULL;
+    if (!slow) {
+        for (int i = CSC__G; i <= CSC__C && !slow; i++) {
+            csc_scope_t *s = i == CSC__G ? sc.global : i == CSC__I ? sc.isolation : sc.current;
+            if (s) { csc__lock(&s->lock); slow = s->processors && s->processors->count; csc__unlock(&s->lock); }
+        }
+    }
+    rc = csc__merge_into(&m, event, &sc, o, slow);
+    char id[33];
+    fill_defaults(event, o, id);
+    if (rc == CSC_OK && (slow || csc__merge_has_processors(&m))) {
+        /* processors and before_send may change the event: give them a private copy */
+        if (!m.inline_crumbs) { /* a processor appeared after the fast-path check */
+            json_t *values = json_array();
+            for (size_t i = 0; i < m.crumb_count; i++) json_array_append_new(values, csc__crumb_to_json(m.crumbs[i]));
+            json_object_set_new(event, "breadcrumbs", json_pack("{s:o}", "values", values));
+            m.inline_crumbs = true;
+        }
+        json_t *copy = json_deep_copy(event);
+        json_decref(event);
+        event = copy;
+        if (!event) rc = CSC_ERR_NOMEM;
+        else if (!run_processors(&m, event)) { record_lost(c, "event_processor"); rc = CSC_ERR_DROPPED; }
+        else {
+            if (m.meta) { /* before_send sees _meta like the Python SDK's serialized event */ }
+            if (o->before_send && !o->before_send(event, o->before_send_data)) { record_lost(c, "before_send"); rc = CSC_ERR_DROPPED; }
+        }
+    }
+    if (rc == CSC_OK && o->sample_rate < 1.0 && (double)(csc__rand64() >> 11) * 0x1.0p-53 >= o->sample_rate) {
+        record_lost(c, "sample_rate");
+        rc = CSC_ERR_DROPPED;
+    }
+    csc_envelope_t *env = NULL;
+    if (rc == CSC_OK) {
+        size_t len;
+        char *payload = csc__merge_serialize(&m, event, &len);
+        env = payload ? csc__envelope_new(id) : NULL;
+        if (!env || csc__envelope_add_item(env, "event", "application/json", NULL, payload, len) != CSC_OK) {
+            if (!env) free(payload);
+            csc_envelope_free(env);
+            env = NULL;
+            rc = CSC_ERR_NOMEM;
+        }
+    }
+    if (env) {
+        json_t *ctx_trace = json_object_get(json_object_get(event, "contexts"), "trace");
+        if (m.trace_injected && m.propagation && json_is_object(ctx_trace)) env->trace_json = dsc_json(c, m.propagation);
+        add_attachments(env, &m);
+    }
+    csc__merge_release(&m);
+    json_decref(event);
+    if (env) {
+        if (o->transport) o->transport(env, o->transport_data);
+        else if (c->http) csc__http_transport_send(c->http, env);
+        else { csc_envelope_free(env); record_lost(c, "network_error"); rc = CSC_ERR_DROPPED; }
+    }
+    if (rc == CSC_OK) {
+        if (sc.isolation) csc__scope_set_last_event_id(sc.isolation, id);
+        if (event_id_out) memcpy(event_id_out, id, 33);
+    }
+    csc__client_release(c);
+    return rc;
+}
+
+int csc_capture_message(const char *message, csc_level_t level, const csc_scopes_t *scopes, char *event_id_out) {
+    if (!message) return CSC_ERR_NULL;
+    json_t *ev = csc_event_new_message(message, level);
+    if (!ev) return CSC_ERR_NOMEM;
+    return csc_capture_event(ev, scopes, event_id_out);
+}
+
+int csc_capture_exception(const csc_exception_t *exc, const csc_scopes_t *scopes, char *event_id_out) {
+    if (!exc) return CSC_ERR_NULL;
+    json_t *ev = csc_event_new_exception(exc);
+    if (!ev) return CSC_ERR_INVALID;
+    return csc_capture_event(ev, scopes, event_id_out);
+}
+
+bool csc_last_event_id(char out[33]) { return csc_scope_get_last_event_id(csc_isolation_scope(), out); }
+
+char *csc_event_prepare_json(json_t *event, const csc_scopes_t *scopes, size_t *len) {
+    if (!event || !len) return NULL;
+    csc__client_t *c = csc__client_get();
+    csc_scopes_t sc;
+    resolve_scopes(scopes, &sc);
+    csc__merge_t m;
+    char *out = NULL;
+    if (csc__merge_into(&m, event, &sc, c ? c->opts : NULL, false) == CSC_OK) {
+        if (c) { char id[33]; fill_defaults(event, c->opts, id); }
+        out = csc__merge_serialize(&m, event, len);
+    }
+    csc__merge_release(&m);
+    csc__client_release(c);
+    return out;
+}
