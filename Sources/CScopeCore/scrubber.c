@@ -15,10 +15,16 @@ static const char *const denylist[] = {
 };
 
 bool csc__scrub_key(const char *key, size_t len) {
+    static uint8_t lens[sizeof denylist / sizeof *denylist];
+    static atomic_bool ready;
     if (len < 4 || len > 19) return false;
-    for (size_t i = 0; i < sizeof denylist / sizeof *denylist; i++) {
-        if (strlen(denylist[i]) == len && strncasecmp(denylist[i], key, len) == 0) return true;
+    if (!atomic_load_explicit(&ready, memory_order_acquire)) {
+        for (size_t i = 0; i < sizeof denylist / sizeof *denylist; i++) lens[i] = (uint8_t)strlen(denylist[i]);
+        atomic_store_explicit(&ready, true, memory_order_release);
     }
+    char first = (char)(key[0] | 0x20);
+    for (size_t i = 0; i < sizeof denylist / sizeof *denylist; i++)
+        if (lens[i] == len && denylist[i][0] == first && strncasecmp(denylist[i], key, len) == 0) return true;
     return false;
 }
 

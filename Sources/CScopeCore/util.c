@@ -31,7 +31,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
 int csc__utf8_clean(const char *s, size_t n, size_t max_chars, const char **out, size_t *out_len) {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, chars = 0;
-    /* fast scan: valid and short enough -> no copy */
+    /* fast scan: valid and short enough -> no copy; ASCII 8 bytes at a time */
+    while (i + 8 <= n && chars + 8 <= max_chars) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) break;
+        i += 8;
+        chars += 8;
+    }
     while (i < n) {
         if (chars == max_chars) break;
         if (u[i] < 0x80) { i++; chars++; continue; }
@@ -248,6 +255,18 @@ void csc__buf_put_json_string(csc__buf_t *b, const char *s, size_t n) {
     b->p[b->len++] = '"';
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
+        /* skip 8 plain bytes at a time: none < 0x20, '"' or '\\' */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+            uint64_t ctl = (w - ones * 0x20) & ~w;
+            uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+            uint64_t hit = (ctl | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high;
+            if (hit) break;
+            i += 8;
+        }
+        if (i >= n) break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         csc__buf_put(b, s + run, i - run);

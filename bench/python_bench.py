@@ -1,0 +1,84 @@
+"""The Python SDK's side of the benchmark table (sentry-sdk 2.75.0).
+
+Same fixture and op names as csc_bench.c; prints one JSON line per op:
+{"op": ..., "min": ns, "median": ns, "max": ns}. The transport serializes each
+envelope, as csc_bench's does.
+"""
+import json
+import sys
+import time
+
+import sentry_sdk
+from sentry_sdk.transport import Transport
+
+REPEATS = 5
+
+
+class SerializingTransport(Transport):
+    def capture_envelope(self, envelope):
+        envelope.serialize()
+
+
+def bench(op, fn, iters):
+    for _ in range(iters // 5 + 1):
+        fn()
+    res = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter_ns()
+        for _ in range(iters):
+            fn()
+        res.append((time.perf_counter_ns() - t0) / iters)
+    res.sort()
+    print(json.dumps({"op": op, "min": round(res[0], 1), "median": round(res[REPEATS // 2], 1),
+                      "max": round(res[-1], 1)}), flush=True)
+
+
+def add_bc():
+    sentry_sdk.add_breadcrumb(message="Clicked checkout button", category="ui.click", level="info",
+                              data={"url": "/checkout?step=2", "status_code": 200})
+
+
+def main():
+    quick = "--quick" in sys.argv
+    scale = 10 if quick else 1
+    sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", release="bench@1.0.0", environment="production",
+                    max_breadcrumbs=100, transport=SerializingTransport, default_integrations=False,
+                    auto_session_tracking=False)
+    keys = [f"key_{i:02d}" for i in range(32)]
+    vals = [f"value-{i:02d}" for i in range(32)]
+    n = [0]
+
+    def cycle():
+        i = n[0] = (n[0] + 1) & 31
+        sentry_sdk.set_tag(keys[i], vals[i])
+
+    bench("set_tag_same_key", lambda: sentry_sdk.set_tag("key_00", "value-00"), 500000 // scale)
+    bench("set_tag_cycle_32_keys", cycle, 500000 // scale)
+    bench("add_breadcrumb", add_bc, 200000 // scale)
+    iso = sentry_sdk.get_isolation_scope()
+    iso.clear()
+    for i in range(10):
+        sentry_sdk.set_tag(f"tag_{i}", f"representative-tag-value-{i}")
+    for _ in range(100):
+        add_bc()
+    sentry_sdk.set_user({"id": "12345", "username": "jane.doe", "email": "jane.doe@example.com", "ip_address": "203.0.113.7"})
+    sentry_sdk.set_context("checkout", {"cart_id": "cart-8842", "items": 3, "total": 99.5})
+    sentry_sdk.set_context("feature_flags", {"new_ui": True, "beta": False})
+    bench("fork_populated", lambda: iso.fork(), 200000 // scale)
+
+    def new_scope():
+        with sentry_sdk.new_scope():
+            pass
+
+    def isolation_scope():
+        with sentry_sdk.isolation_scope():
+            pass
+
+    bench("push_pop_current", new_scope, 100000 // scale)
+    bench("push_pop_isolation", isolation_scope, 100000 // scale)
+    bench("capture_e2e", lambda: sentry_sdk.capture_message("Something went wrong while processing order 12345", "error"),
+          3000 // scale)
+
+
+if __name__ == "__main__":
+    main()

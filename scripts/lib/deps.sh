@@ -1,0 +1,30 @@
+# Shared helpers for the scripts: install what a fresh Debian machine lacks.
+# Sourced, not run.
+
+APT_PACKAGES=(cmake pkg-config gcc g++ libjansson-dev libcurl4-openssl-dev zlib1g-dev python3-venv)
+
+ensure_apt_deps() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "== installing ${missing[*]} (apt)"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# ensure_venv DIR PACKAGE... : a venv at DIR with the packages installed (once).
+ensure_venv() {
+  local dir=$1; shift
+  local stamp="$dir/.installed-$(echo "$*" | md5sum | cut -c1-8)"
+  if [ ! -f "$stamp" ]; then
+    echo "== creating $dir with $* (pip)"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check "$@"
+    touch "$stamp"
+  fi
+}
