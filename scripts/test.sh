@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of the project: the C core (plain, ASan+UBSan, TSan, install +
+# examples), the Swift overlay and scenario tests, and the end-to-end tests
+# against Bugsink, a fault-injecting server and Relay's normalizer.
+# Installs what it needs (apt packages; pip packages into .venv/).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/deps.sh
+ensure_apt_deps || { echo "could not install the apt packages"; exit 1; }
+command -v swift >/dev/null || { echo "swift is not on PATH (the Swift 6 toolchain is needed)"; exit 1; }
+
+passed=0 failed=0 failed_names=()
+stage() {
+  local name=$1; shift
+  echo
+  echo "================ $name"
+  local t0=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); echo "== $name: ok ($((SECONDS - t0)) s)"
+  else
+    failed=$((failed + 1)); failed_names+=("$name"); echo "== $name: FAILED ($((SECONDS - t0)) s)"
+  fi
+}
+
+stage "C core (ctest, ASan+UBSan, TSan, install, examples)" bash scripts/test-c.sh
+stage "Swift overlay and scenarios (swift test)" bash scripts/test-swift.sh
+stage "end to end (Bugsink, fault server, Relay)" bash scripts/test-e2e.sh
+
+echo
+((failed)) && echo "failed stages: ${failed_names[*]}"
+echo "$passed passed, $failed failed"
+((failed == 0))
