@@ -398,6 +398,10 @@ int csc_scope_add_breadcrumb(csc_scope_t *s, const csc_breadcrumb_t *d) {
     if (!d->type && !d->category && !d->message && d->level == CSC_LEVEL_NONE && !d->timestamp_us &&
         !(d->data && d->data_count) && !d->data_json)
         return CSC_OK; /* empty: nothing recorded */
+    if (d->data_json && csc__json_depth(d->data_json, CSC_MAX_JSON_DEPTH) >= CSC_MAX_JSON_DEPTH) return CSC_ERR_DEPTH;
+    for (size_t i = 0; d->data && i < d->data_count; i++)
+        if (d->data[i].type == CSC_KV_JSON && csc__json_depth(d->data[i].v.json, CSC_MAX_JSON_DEPTH) >= CSC_MAX_JSON_DEPTH)
+            return CSC_ERR_DEPTH;
     int st = 0;
     csc__crumb_t *c = csc__crumb_new(d, cfg.scrub, &st);
     if (!c) return CSC_ERR_NOMEM;
