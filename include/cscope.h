@@ -17,5 +17,6 @@
 #include "cscope/options.h"
 #include "cscope/event.h"
 #include "cscope/capture.h"
+#include "cscope/transport.h"
 
 #endif /* CSCOPE_H */

@@ -70,7 +70,7 @@ void csc__client_state_release(csc__client_state_t *cs) {
 }
 
 static void publish(csc__client_t *c) {
-    atomic_store(&g_debug, c ? c->opts->debug : false);
+    if (c) atomic_store(&g_debug, c->opts->debug);
     atomic_store(&g_scrub, c ? !c->opts->send_default_pii : true);
     atomic_store(&g_has_before_breadcrumb, c && c->opts->before_breadcrumb);
     atomic_store(&g_crumb_max, c ? (long)c->opts->max_breadcrumbs : -1);
@@ -116,7 +116,10 @@ int csc_init(csc_options_t *opts) {
 }
 
 int csc_close(void) {
+    /* the transport drains (bounded by shutdown_timeout) when the last reference goes:
+     * here, unless a capture running on another thread still holds the client */
     publish(NULL);
+    atomic_store(&g_debug, false);
     return CSC_OK;
 }
 

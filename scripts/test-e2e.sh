@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# End-to-end tests of the C core's HTTP transport (tests/e2e/):
+#   1. transport cases against a local fault server (down, 500, 429, rate limits, stall, flood, cache)
+#   2. a real Bugsink: rich events sent through the public API, read back from its store, field by field
+#   3. Relay's normalizer (sentry-relay) on every event produced: nothing repaired or dropped
+# Installs bugsink + sentry-relay into <repo>/.venv/e2e (pip), builds tests/e2e standalone into
+# <repo>/build-e2e, starts/stops Bugsink with tests/e2e/bugsink_{up,down}.sh.
+#
+# Usage: scripts/test-e2e.sh [CASE...]      CASE: a transport case name (see tests/e2e/test_transport.py),
+#                                           or "bugsink"; default all
+# Env:   CSC_SANITIZE=address|thread        build the core and driver with sanitizers
+#        E2E_VENV, CSC_BUGSINK_DIR           see tests/e2e/bugsink_up.sh
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${E2E_VENV:-$REPO/.venv/e2e}"
+BUILD="$REPO/build-e2e${CSC_SANITIZE:+-$CSC_SANITIZE}"
+export E2E_VENV="$VENV"
+
+if ! "$VENV/bin/python" -c 'import bugsink, sentry_relay' 2>/dev/null; then
+  echo "== installing bugsink + sentry-relay into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q bugsink sentry-relay
+fi
+
+echo "== building tests/e2e into $BUILD"
+cmake -S "$REPO/tests/e2e" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSC_SANITIZE="${CSC_SANITIZE:-}" >/dev/null
+cmake --build "$BUILD" --target e2e_driver transport_unit -j2 >/dev/null
+export E2E_DRIVER="$BUILD/e2e_driver"
+
+CASES=(); RUN_BUGSINK=1
+if [ $# -gt 0 ]; then
+  RUN_BUGSINK=0
+  for c in "$@"; do if [ "$c" = bugsink ]; then RUN_BUGSINK=1; else CASES+=("$c"); fi; done
+fi
+FAILED=0
+echo "== transport unit checks"
+"$BUILD/transport_unit" || FAILED=1
+if [ $# -eq 0 ] || [ ${#CASES[@]} -gt 0 ]; then
+  echo "== transport cases (fault server)"
+  "$VENV/bin/python" "$REPO/tests/e2e/test_transport.py" "${CASES[@]}" || FAILED=1
+fi
+if [ "$RUN_BUGSINK" = 1 ]; then
+  echo "== Bugsink round trip"
+  trap '"$REPO/tests/e2e/bugsink_down.sh" >/dev/null' EXIT
+  DSN="$("$REPO/tests/e2e/bugsink_up.sh" | tail -n 1)"
+  "$VENV/bin/python" "$REPO/tests/e2e/test_bugsink.py" "$DSN" || FAILED=1
+fi
+[ "$FAILED" = 0 ] && echo "== e2e: all passed" || echo "== e2e: FAILED"
+exit "$FAILED"
