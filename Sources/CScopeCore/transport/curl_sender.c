@@ -1,5 +1,7 @@
 #ifndef _GNU_SOURCE
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #endif
 #include "curl_sender.h"
 
