@@ -2,6 +2,7 @@
  * applied when send_default_pii is off. */
 #include "scrubber.h"
 
+#include <pthread.h>
 #include <strings.h>
 
 static const char *const denylist[] = {
@@ -14,15 +15,24 @@ static const char *const denylist[] = {
     "x_real_ip", "ip_address", "remote_addr",
 };
 
-bool csc__scrub_key(const char *key, size_t len) {
-    static uint8_t lens[sizeof denylist / sizeof *denylist];
-    static atomic_bool ready;
-    if (len < 4 || len > 19) return false;
-    if (!atomic_load_explicit(&ready, memory_order_acquire)) {
-        for (size_t i = 0; i < sizeof denylist / sizeof *denylist; i++) lens[i] = (uint8_t)strlen(denylist[i]);
-        atomic_store_explicit(&ready, true, memory_order_release);
+/* filter[len] has bit (c & 63) set for the first character c of every entry of that length:
+ * most keys are rejected by one load and a test */
+static uint64_t filter[20];
+static uint8_t lens[sizeof denylist / sizeof *denylist];
+static pthread_once_t filter_once = PTHREAD_ONCE_INIT;
+
+static void build_filter(void) {
+    for (size_t i = 0; i < sizeof denylist / sizeof *denylist; i++) {
+        lens[i] = (uint8_t)strlen(denylist[i]);
+        filter[lens[i]] |= 1ull << (denylist[i][0] & 63);
     }
-    char first = (char)(key[0] | 0x20);
+}
+
+bool csc__scrub_key(const char *key, size_t len) {
+    if (len < 4 || len > 19) return false;
+    pthread_once(&filter_once, build_filter);
+    char first = (char)(key[0] >= 'A' && key[0] <= 'Z' ? key[0] | 0x20 : key[0]);
+    if (!(filter[len] & (1ull << (first & 63)))) return false;
     for (size_t i = 0; i < sizeof denylist / sizeof *denylist; i++)
         if (lens[i] == len && denylist[i][0] == first && strncasecmp(denylist[i], key, len) == 0) return true;
     return false;
