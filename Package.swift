@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "Sentry", targets: ["Sentry"]),
         .library(name: "CScopeCore", targets: ["CScopeCore"]),
+        .executable(name: "sentry-scenario-runner", targets: ["SentryScenarioRunner"]),
+        .executable(name: "sentry-demo", targets: ["SentryDemo"]),
     ],
     targets: [
         // The C core. Its public headers are the repository's top-level include/,
@@ -18,5 +20,14 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("curl"), .linkedLibrary("z"), .linkedLibrary("pthread")]
         ),
+        // The Swift overlay: SentrySDK, Scope, value types, task-local scope binding.
+        .target(name: "Sentry", dependencies: ["CScopeCore"]),
+        // Runs scope-semantics scenario files (Tests/Scenarios) through the Swift API.
+        .target(name: "SentryScenarios", dependencies: ["Sentry", "CScopeCore"]),
+        .executableTarget(name: "SentryScenarioRunner", dependencies: ["SentryScenarios"]),
+        // The demo (scripts/demo.sh): concurrent requests, each in its own isolation scope.
+        .executableTarget(name: "SentryDemo", dependencies: ["Sentry"]),
+        .testTarget(name: "SentryTests", dependencies: ["Sentry", "CScopeCore"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry"]),
     ]
 )

@@ -18,5 +18,7 @@
 #include "cscope/event.h"
 #include "cscope/capture.h"
 #include "cscope/transport.h"
+#include "cscope/stacktrace.h"
+#include "cscope/crash.h"
 
 #endif /* CSCOPE_H */

@@ -214,20 +214,29 @@ static void render(const csc__crumb_t *c, csc__buf_t *b) {
     csc__buf_putc(b, '}');
 }
 
+/* The cached rendering is one allocation: a uint32_t length followed by the JSON
+ * bytes, published with one atomic pointer store, so readers never see a
+ * length that doesn't belong to the buffer. */
 const char *csc__crumb_json(csc__crumb_t *c, uint32_t *len) {
     char *j = atomic_load_explicit(&c->json, memory_order_acquire);
-    if (j) { *len = c->json_len; return j; }
+    if (j) { memcpy(len, j, sizeof *len); return j + sizeof(uint32_t); }
     csc__buf_t b = { 0 };
     csc__buf_reserve(&b, 96 + c->message_len + c->category_len + c->data_len);
+    csc__buf_put(&b, "\0\0\0\0", sizeof(uint32_t));
     render(c, &b);
     csc__buf_putc(&b, 0);
     if (b.oom) { free(b.p); return NULL; }
+    uint32_t n = (uint32_t)(b.len - 1 - sizeof(uint32_t));
+    memcpy(b.p, &n, sizeof n);
     char *expected = NULL;
-    c->json_len = (uint32_t)(b.len - 1);
-    /* json_len is the same for every renderer, so a racing writer stores the same value */
-    if (!atomic_compare_exchange_strong(&c->json, &expected, b.p)) { free(b.p); return expected; }
-    *len = c->json_len;
-    return b.p;
+    if (!atomic_compare_exchange_strong_explicit(&c->json, &expected, b.p, memory_order_acq_rel, memory_order_acquire)) {
+        free(b.p);
+        j = expected;
+    } else {
+        j = b.p;
+    }
+    memcpy(len, j, sizeof *len);
+    return j + sizeof(uint32_t);
 }
 
 json_t *csc__crumb_to_json(const csc__crumb_t *c) {

@@ -17,8 +17,7 @@ typedef struct csc__crumb_s {
     uint32_t data_len;
     json_t *meta;              /* this crumb's _meta (data breadth cut, scrubbed keys), or NULL */
     json_t *extra_keys;        /* other top-level keys (object) from a JSON breadcrumb, or NULL */
-    _Atomic(char *) json;      /* rendered crumb JSON, set once */
-    uint32_t json_len;
+    _Atomic(char *) json;      /* rendered crumb JSON (uint32_t length + bytes), set once */
     char storage[];
 } csc__crumb_t;
 

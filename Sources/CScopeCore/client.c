@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "client_state.h"
+#include "crash/crash_internal.h"
 #include "transport/http_transport.h"
 #include "util.h"
 
@@ -70,6 +71,8 @@ void csc__client_state_release(csc__client_state_t *cs) {
 }
 
 static void publish(csc__client_t *c) {
+    if (c) csc__crash_install(c->opts); /* crash handlers follow the live client */
+    else csc__crash_uninstall();
     if (c) atomic_store(&g_debug, c->opts->debug);
     atomic_store(&g_scrub, c ? !c->opts->send_default_pii : true);
     atomic_store(&g_has_before_breadcrumb, c && c->opts->before_breadcrumb);
@@ -84,6 +87,7 @@ static void publish(csc__client_t *c) {
 int csc_init(csc_options_t *opts) {
     if (!opts) return CSC_ERR_NULL;
     atomic_store(&g_debug, opts->debug);
+    csc__crash_detect_last_run(opts);
     csc__client_t *c = calloc(1, sizeof *c);
     if (!c) { csc_options_free(opts); return CSC_ERR_NOMEM; }
     atomic_init(&c->refs, 1);

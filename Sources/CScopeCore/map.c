@@ -105,8 +105,7 @@ int csc__map_set_str(csc__map_t *m, const char *k, size_t kl, const char *v, siz
     if (!e) return CSC_ERR_NOMEM;
     if (e->j) { json_decref(e->j); e->j = NULL; e->vcap = 0; e->vlen = 0; }
     if (e->vcap >= vl) {
-        memcpy(m->heap + e->voff, v, vl);
-        m->garbage += e->vlen > vl ? 0 : 0;
+        if (vl) memcpy(m->heap + e->voff, v, vl);
         e->vlen = (uint32_t)vl;
         return CSC_OK;
     }
@@ -144,7 +143,7 @@ bool csc__map_remove(csc__map_t *m, const char *k, size_t kl) {
 
 json_t *csc__map_value_json(const csc__map_t *m, const csc__entry_t *e) {
     if (e->j) return json_incref(e->j);
-    return json_stringn_nocheck(m->heap + e->voff, e->vlen);
+    return json_stringn_nocheck(e->vlen ? m->heap + e->voff : "", e->vlen);
 }
 
 int csc__map_update_json(json_t *dst, const csc__map_t *src) {
@@ -152,7 +151,7 @@ int csc__map_update_json(json_t *dst, const csc__map_t *src) {
     for (uint32_t i = 0; i < src->count; i++) {
         const csc__entry_t *e = &src->e[i];
         json_t *v = csc__map_value_json(src, e);
-        if (!v || json_object_setn_new_nocheck(dst, src->heap + e->koff, e->klen, v) != 0) return CSC_ERR_NOMEM;
+        if (!v || json_object_setn_new_nocheck(dst, csc__map_key(src, e), e->klen, v) != 0) return CSC_ERR_NOMEM;
     }
     return CSC_OK;
 }

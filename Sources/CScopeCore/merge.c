@@ -177,7 +177,6 @@ int csc__merge_into(csc__merge_t *m, json_t *ev, const csc_scopes_t *sc, const c
     for (int i = 0; i < CSC__NSCOPES; i++)
         for (uint32_t k = 0; m->snap[i].crumbs && k < m->snap[i].crumbs->count; k++)
             m->crumbs[m->crumb_count++] = csc__ring_at(m->snap[i].crumbs, k);
-    sort_crumbs(m->crumbs, m->crumb_count);
     json_t *values_meta = NULL;
     size_t crumb_total = m->crumb_count;
     if (tree_crumbs || json_object_get(ev, "breadcrumbs")) {
@@ -187,6 +186,7 @@ int csc__merge_into(csc__merge_t *m, json_t *ev, const csc_scopes_t *sc, const c
         json_object_set_new(ev, "breadcrumbs", json_pack("{s:o}", "values", values));
         m->inline_crumbs = true;
     } else {
+        sort_crumbs(m->crumbs, m->crumb_count);
         for (size_t i = 0; i < m->crumb_count; i++) {
             if (!m->crumbs[i]->meta) continue;
             if (!values_meta) values_meta = json_object();

@@ -23,6 +23,7 @@ struct csc_options_s {
     size_t max_queue_size;
     uint32_t shutdown_timeout_ms;
     bool send_client_reports;
+    int8_t crash_handler; /* crash/crash_config.c: 0 default (on with a cache_dir), 1 on, 2 off */
 };
 
 /* A started client: immutable after csc_init, reference counted so captures

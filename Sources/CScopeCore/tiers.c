@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "crash/crash_internal.h"
 #include "scope_internal.h"
 
 #define TOKEN_MAGIC 0x5C0BE5u
@@ -35,11 +36,19 @@ static void tls_init(void) { pthread_key_create(&g_tls_key, tls_destroy); }
 static csc_scope_t *tls_get(csc_tier_t tier, void *ud) { (void)ud; return t_slots[tier]; }
 static void tls_set(csc_tier_t tier, csc_scope_t *s, void *ud) {
     (void)ud;
+    csc__crash_thread_attach(); /* alternate signal stack for threads using the SDK (one TLS check once done) */
     pthread_once(&g_tls_once, tls_init);
     pthread_setspecific(g_tls_key, (void *)1); /* arms the destructor for this thread */
     csc_scope_t *old = t_slots[tier];
     t_slots[tier] = s;
     csc_scope_release(old);
+}
+
+/* For the crash handler: async-signal-safe reads, nothing is created. */
+csc_scope_t *csc__tiers_peek_global(void) { return atomic_load_explicit(&g_global, memory_order_acquire); }
+void csc__tiers_peek_thread(csc_scope_t **isolation, csc_scope_t **current) {
+    *isolation = t_slots[CSC_TIER_ISOLATION];
+    *current = t_slots[CSC_TIER_CURRENT];
 }
 
 static csc_scope_storage_t g_storage = { tls_get, tls_set, NULL };

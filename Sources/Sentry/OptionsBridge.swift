@@ -1,0 +1,78 @@
+import CScopeCore
+
+/// Turns ``Options`` into the core's `csc_options_t`, with trampolines for the Swift callbacks.
+///
+/// Callback boxes are retained for the life of the process: the core has no hook to free
+/// them, and a callback may still run on another thread while a new client starts.
+enum OptionsBridge {
+    /// The platform of events sent by the Swift overlay (accepted by Relay).
+    static let platform = "cocoa"
+    /// The SDK name reported in events.
+    static let sdkName = "sentry.swift.server"
+
+    static func make(_ options: Options) -> OpaquePointer? {
+        guard let o = csc_options_new() else { return nil }
+        if let dsn = options.dsn { _ = csc_options_set_dsn(o, dsn) }
+        if let v = options.release { _ = csc_options_set_release(o, v) }
+        if let v = options.environment { _ = csc_options_set_environment(o, v) }
+        if let v = options.dist { _ = csc_options_set_dist(o, v) }
+        if let v = options.serverName { _ = csc_options_set_server_name(o, v) }
+        _ = csc_options_set_platform(o, platform)
+        _ = csc_options_set_sdk(o, sdkName, SentrySDK.version)
+        _ = csc_options_set_max_breadcrumbs(o, max(0, min(options.maxBreadcrumbs, Int(CSC_MAX_BREADCRUMBS_LIMIT))))
+        _ = csc_options_set_sample_rate(o, max(0, min(options.sampleRate, 1)))
+        _ = csc_options_set_send_default_pii(o, options.sendDefaultPii)
+        _ = csc_options_set_debug(o, options.debug)
+        if let beforeSend = options.beforeSend {
+            let box = Unmanaged.passRetained(EventCallbackBox(beforeSend)).toOpaque()
+            _ = csc_options_set_before_send(o, beforeSendTrampoline, box)
+        }
+        if let beforeBreadcrumb = options.beforeBreadcrumb {
+            let box = Unmanaged.passRetained(BreadcrumbCallbackBox(beforeBreadcrumb)).toOpaque()
+            _ = csc_options_set_before_breadcrumb(o, beforeBreadcrumbTrampoline, box)
+        }
+        if let transport = options.transport {
+            let box = Unmanaged.passRetained(TransportBox(transport)).toOpaque()
+            _ = csc_options_set_transport(o, transportTrampoline, box)
+        }
+        return o
+    }
+}
+
+/// A Swift `beforeBreadcrumb` handed to the core as `user_data`.
+final class BreadcrumbCallbackBox: Sendable {
+    let body: @Sendable (Breadcrumb) -> Breadcrumb?
+    init(_ body: @escaping @Sendable (Breadcrumb) -> Breadcrumb?) { self.body = body }
+}
+
+/// A Swift ``Transport`` handed to the core as `user_data`.
+final class TransportBox: Sendable {
+    let transport: any Transport
+    init(_ transport: any Transport) { self.transport = transport }
+}
+
+private func beforeSendTrampoline(_ event: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?) -> Bool {
+    guard let event, let userData else { return true }
+    return Unmanaged<EventCallbackBox>.fromOpaque(userData).takeUnretainedValue().run(event)
+}
+
+private func beforeBreadcrumbTrampoline(_ crumb: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?) -> Bool {
+    guard let crumb, let userData else { return true }
+    let box = Unmanaged<BreadcrumbCallbackBox>.fromOpaque(userData).takeUnretainedValue()
+    var raw = JSONObject(jansson: crumb)
+    let before = Breadcrumb(json: raw)
+    guard let after = box.body(before) else { return false }
+    if after != before {
+        after.apply(to: &raw, comparedWith: before)
+        janssonReplaceObject(crumb, with: raw)
+    }
+    return true
+}
+
+private func transportTrampoline(_ envelope: OpaquePointer?, _ userData: UnsafeMutableRawPointer?) {
+    guard let envelope else { return }
+    defer { csc_envelope_free(envelope) }
+    guard let userData else { return }
+    let box = Unmanaged<TransportBox>.fromOpaque(userData).takeUnretainedValue()
+    box.transport.send(envelope: Envelope(core: envelope))
+}

@@ -1,0 +1,69 @@
+import CScopeCore
+
+/// Capturing events. Every capture merges the global, isolation and current scopes of the
+/// calling task (narrowest wins), then an optional per-capture `scope` and the scope configured
+/// by `block`, runs the event processors and `beforeSend`, and hands the event to the
+/// transport. It returns the event id, or `nil` when the SDK is disabled or the event was dropped.
+extension SentrySDK {
+    /// Captures an error as an exception event (level `error` unless a scope sets one).
+    ///
+    /// - Parameters:
+    ///   - error: The error; its type name and description become the exception type and value
+    ///     (adopt ``CustomSentryException`` to choose them).
+    ///   - scope: A scope applied after the active ones (its event processors do not run).
+    ///   - block: Configures a one-off, empty scope applied last.
+    @discardableResult
+    public static func capture(error: any Error, scope: Scope? = nil, block: ((Scope) -> Void)? = nil) -> SentryId? {
+        guard fastEnabled else { return nil }
+        return capture(ErrorDescription(error).makeEvent(), on: nil, scope: scope, block: block)
+    }
+
+    /// Captures a message (level `info` unless given; a scope level beats both).
+    @discardableResult
+    public static func capture(message: String, level: SentryLevel? = nil, scope: Scope? = nil,
+                               block: ((Scope) -> Void)? = nil) -> SentryId? {
+        guard fastEnabled else { return nil }
+        return capture(csc_event_new_message(message, level.cLevel), on: nil, scope: scope, block: block)
+    }
+
+    /// Captures an event as given (no level is added unless a scope sets one).
+    @discardableResult
+    public static func capture(event: Event, scope: Scope? = nil, block: ((Scope) -> Void)? = nil) -> SentryId? {
+        guard fastEnabled else { return nil }
+        return capture(event.raw.makeJansson(), on: nil, scope: scope, block: block)
+    }
+
+    /// The capture pipeline with explicit scope handles. `target` is the scope object the capture
+    /// was called on: re-applied after the current scope unless it is the live current or
+    /// isolation scope (the Python SDK's `Scope.capture_*` rule). Consumes `event`.
+    static func capture(_ event: UnsafeMutablePointer<json_t>?, on target: Scope?, scope: Scope?,
+                        block: ((Scope) -> Void)?) -> SentryId? {
+        guard let event else { return nil }
+        let active = ScopeStorage.active
+        var layers: [Scope] = []
+        if let target, target != active.currentScope, target != active.isolationScope { layers.append(target) }
+        if let scope { layers.append(scope) }
+        if let block {
+            let blank = Scope.makeBlank()
+            block(blank)
+            layers.append(blank)
+        }
+        let extra: Scope?
+        if layers.count <= 1 {
+            extra = layers.first
+        } else {
+            let merged = layers[0].fork()
+            for layer in layers.dropFirst() { merged.update(from: layer) }
+            extra = merged
+        }
+        var scopes = csc_scopes_t(global: ScopeStorage.global.handle, isolation: active.isolationScope.handle,
+                                  current: active.currentScope.handle, extra: extra?.handle)
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 33) { buf in
+            buf.initialize(repeating: 0)
+            let rc = csc_capture_event(event, &scopes, buf.baseAddress)
+            withExtendedLifetime((active, extra)) {}
+            guard rc == CSC_OK.rawValue else { return nil }
+            return SentryId(cBuffer: buf.baseAddress!)
+        }
+    }
+}

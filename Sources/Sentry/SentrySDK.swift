@@ -1,0 +1,70 @@
+import CScopeCore
+import Synchronization
+
+/// The entry point of the SDK: life cycle, scopes, and capturing.
+///
+/// ```swift
+/// SentrySDK.start { options in
+///     options.dsn = "https://key@o0.ingest.sentry.io/0"
+/// }
+/// defer { SentrySDK.close() }
+///
+/// try await SentrySDK.withIsolationScope { scope in   // one per request
+///     scope.setTag("route", "/checkout")
+///     do { try await handle(request) } catch { SentrySDK.capture(error: error); throw error }
+/// }
+/// ```
+public enum SentrySDK {
+    /// The version of the Swift overlay, reported as `sdk.version`.
+    public static let version = "0.1.0"
+
+    /// A cheap copy of "a client is started", checked first by the hot paths.
+    @usableFromInline
+    static let enabled = Atomic<Bool>(false)
+
+    @inlinable @inline(__always)
+    static var fastEnabled: Bool { enabled.load(ordering: .relaxed) }
+
+    /// Starts the SDK, replacing a client started before. Scope data set earlier is kept.
+    ///
+    /// The SDK stays disabled (every call a cheap no-op) without a DSN and transport, or
+    /// with a malformed DSN.
+    public static func start(options: Options) {
+        guard let o = OptionsBridge.make(options) else { return }
+        _ = csc_init(o)
+        enabled.store(csc_is_enabled(), ordering: .relaxed)
+    }
+
+    /// Starts the SDK with options set up by `configure`.
+    public static func start(_ configure: (inout Options) -> Void) {
+        var options = Options()
+        configure(&options)
+        start(options: options)
+    }
+
+    /// Stops the SDK: later captures and top-level setters are no-ops. Scope data is kept.
+    public static func close() {
+        enabled.store(false, ordering: .relaxed)
+        _ = csc_close()
+    }
+
+    /// True while a started client can send events.
+    public static var isEnabled: Bool {
+        fastEnabled && csc_is_enabled()
+    }
+
+    /// Test support: closes the SDK, clears the global scope and the process default scopes
+    /// (with a new trace on the global and default isolation scope), and disables every event
+    /// processor added so far, so the next test starts from a fresh SDK.
+    @_spi(Testing)
+    public static func resetForTesting() {
+        close()
+        ProcessorGeneration.reset()
+        for scope in [ScopeStorage.global, ScopeStorage.processDefault.isolationScope] {
+            scope.clear()
+            _ = csc_scope_new_trace(scope.handle)
+        }
+        ScopeStorage.processDefault.currentScope.clear()
+        ScopeStorage.disabledSink.clear()
+    }
+}

@@ -1,0 +1,95 @@
+import Runtime
+
+/// One source-level stack frame, ready to send. An address yields several when calls were
+/// inlined into it. Immutable; the three JSON variants are built once so that emitting a cached
+/// frame allocates nothing.
+struct SymbolizedFrame: Sendable {
+    /// The Swift module of the symbol (see ``SwiftSymbolName/module(ofMangled:)``), if any.
+    let module: String?
+    /// The image the code was loaded from, and its file name.
+    let imagePath: String?
+    let imageFileName: String?
+    let isMainExecutable: Bool
+    /// `function`, `symbol`, `filename`, `abs_path`, `lineno`, `colno`, `instruction_addr`,
+    /// `package`; then the same with `in_app` true and false.
+    private let unknown: JSON
+    private let inApp: JSON
+    private let notInApp: JSON
+
+    init(pairs: [(String, JSON)], module: String?, imagePath: String?, isMainExecutable: Bool) {
+        self.module = module
+        self.imagePath = imagePath
+        self.imageFileName = imagePath.map(InAppRules.fileName)
+        self.isMainExecutable = isMainExecutable
+        unknown = .object(JSONObject(adopting: pairs))
+        inApp = .object(JSONObject(adopting: pairs + [("in_app", .bool(true))]))
+        notInApp = .object(JSONObject(adopting: pairs + [("in_app", .bool(false))]))
+    }
+
+    /// The frame with `in_app` set (`nil`: left out).
+    func json(inApp value: Bool?) -> JSON {
+        switch value {
+        case .some(true): return inApp
+        case .some(false): return notInApp
+        case .none: return unknown
+        }
+    }
+
+    /// `in_app` of this frame under `rules`.
+    func classify(_ rules: InAppRules) -> Bool? {
+        rules.classify(module: module, imagePath: imagePath, imageFileName: imageFileName, isMainExecutable: isMainExecutable)
+    }
+}
+
+extension SymbolizedFrame {
+    /// The frame Runtime symbolicated for address `pc`.
+    init(_ frame: SymbolicatedBacktrace.Frame, pc: UInt64, images: ImageMap, mainPath: String?) {
+        guard let symbol = frame.symbol else {
+            self.init(unresolvedPC: pc, images: images)
+            return
+        }
+        var pairs: [(String, JSON)] = [("function", .string(symbol.name))]
+        if symbol.rawName != symbol.name { pairs.append(("symbol", .string(symbol.rawName))) }
+        if let location = symbol.sourceLocation, location.line > 0, location.path.hasPrefix("/") {
+            pairs.append(("filename", .string(Self.sourceFileName(location.path))))
+            pairs.append(("abs_path", .string(location.path)))
+            pairs.append(("lineno", .int(Int64(location.line))))
+            if location.column > 0 { pairs.append(("colno", .int(Int64(location.column)))) }
+        }
+        pairs.append(("instruction_addr", .string(Self.hex(pc))))
+        var path: String? = symbol.imageName
+        if symbol.imageIndex >= 0, symbol.imageIndex < images.count {
+            path = images[symbol.imageIndex].path ?? path
+        }
+        if let path { pairs.append(("package", .string(path))) }
+        self.init(pairs: pairs, module: SwiftSymbolName.module(ofMangled: symbol.rawName),
+                  imagePath: path, isMainExecutable: path != nil && path == mainPath)
+    }
+
+    /// A frame symbolication could not name: its address and image only. The image comes from
+    /// the map, else from the dynamic linker: `ImageMap.capture()` was seen to leave out images
+    /// that `dl_iterate_phdr` reports (after a `dlopen`, in swift-testing processes). No name is
+    /// guessed from the dynamic symbol table, which only knows exported symbols and would name
+    /// a local function after its exported neighbour.
+    init(unresolvedPC pc: UInt64, images: ImageMap) {
+        var pairs: [(String, JSON)] = [("instruction_addr", .string(Self.hex(pc)))]
+        let image = images.first { image in
+            guard let base = UInt64(image.baseAddress), let end = UInt64(image.endOfText) else { return false }
+            return pc >= base && pc < end
+        }
+        let path = image?.path ?? LoadedImages.imagePath(containing: pc)
+        if let path { pairs.append(("package", .string(path))) }
+        self.init(pairs: pairs, module: nil, imagePath: path,
+                  isMainExecutable: path != nil && path == LoadedImages.mainExecutablePath)
+    }
+
+    /// `Sources/App/Handler.swift` for a file in a SwiftPM layout, else the file name.
+    static func sourceFileName(_ path: String) -> String {
+        for marker in ["/Sources/", "/Tests/"] {
+            if let r = path.firstRange(of: marker) { return String(path[path.index(after: r.lowerBound)...]) }
+        }
+        return InAppRules.fileName(path)
+    }
+
+    static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+}

@@ -1,0 +1,30 @@
+import Sentry
+
+/// Compares result documents as `compare.py` does (JSON equality: key order ignored,
+/// `1 == 1.0`, booleans never equal numbers; `"__meta__"` ignored).
+public enum ScenarioComparison {
+    /// The names of the scenarios of `expected` that `actual` lacks or that differ, in `expected`'s order.
+    public static func differing(expected: JSONObject, actual: JSONObject) -> [String] {
+        expected.keys.filter { $0 != "__meta__" && actual[$0] != expected[$0] }
+    }
+
+    /// Path-level differences between two values (for messages), at most `limit`.
+    public static func differences(_ expected: JSON?, _ actual: JSON?, path: String = "", limit: Int = 25) -> [String] {
+        var out: [String] = []
+        diff(expected, actual, path, &out, limit)
+        return out
+    }
+
+    private static func diff(_ e: JSON?, _ a: JSON?, _ path: String, _ out: inout [String], _ limit: Int) {
+        guard out.count < limit, e != a else { return }
+        switch (e, a) {
+        case (.object(let eo)?, .object(let ao)?):
+            for k in eo.keys { diff(eo[k], ao[k], path + "." + k, &out, limit) }
+            for k in ao.keys where eo[k] == nil { diff(nil, ao[k], path + "." + k, &out, limit) }
+        case (.array(let ea)?, .array(let aa)?) where ea.count == aa.count:
+            for i in ea.indices { diff(ea[i], aa[i], path + "[\(i)]", &out, limit) }
+        default:
+            out.append("\(path): expected \(e.map { $0.serialized(sortedKeys: true) } ?? "<missing>"), got \(a.map { $0.serialized(sortedKeys: true) } ?? "<missing>")")
+        }
+    }
+}

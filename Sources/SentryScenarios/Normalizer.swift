@@ -1,0 +1,115 @@
+import Sentry
+
+/// Normalises events and envelopes exactly as the Python SDK peers' `oracle.py` does, so the
+/// runner's output compares equal to its expected files.
+struct Normalizer {
+    private static let platformContexts: Set<String> = ["runtime", "os", "device", "app", "culture", "cloud_resource"]
+    private static let removedEventKeys = ["event_id", "timestamp", "sdk", "server_name", "platform", "modules", "threads"]
+
+    /// Placeholder maps, per kind (`trace`, `span`), numbered from 1 in order of first appearance.
+    private var ids: [String: [String: String]] = [:]
+
+    mutating func placeholder(_ kind: String, _ raw: String) -> String {
+        var map = ids[kind] ?? [:]
+        if let p = map[raw] { return p }
+        let p = "<\(kind):\(map.count + 1)>"
+        map[raw] = p
+        ids[kind] = map
+        return p
+    }
+
+    static func isHex(_ s: String, _ n: Int) -> Bool {
+        s.utf8.count == n && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    mutating func traceContext(_ trace: JSONObject) -> JSONObject {
+        var out = JSONObject()
+        for (k, v) in trace {
+            if k == "trace_id", let s = v.stringValue, Self.isHex(s, 32) {
+                out[k] = .string(placeholder("trace", s))
+            } else if k == "span_id" || k == "parent_span_id", let s = v.stringValue, Self.isHex(s, 16) {
+                out[k] = .string(placeholder("span", s))
+            } else {
+                out[k] = v
+            }
+        }
+        return out
+    }
+
+    /// Explicit scenario timestamps use years before 2010 and are kept; SDK-filled ones are volatile.
+    static func breadcrumbTimestamp(_ ts: JSON) -> JSON {
+        if case .string(let s) = ts {
+            let b = Array(s.utf8.prefix(5))
+            if b.count == 5, b[4] == 45,
+               (b[0] == 49 && b[1] == 57 && (48...57).contains(b[2]) && (48...57).contains(b[3]))
+                || (b[0] == 50 && b[1] == 48 && b[2] == 48 && (48...57).contains(b[3])) {
+                return ts
+            }
+        }
+        return ts.isNull ? .null : "<ts>"
+    }
+
+    mutating func event(_ ev: JSONObject) -> JSONObject {
+        var ev = ev
+        for k in Self.removedEventKeys { ev.removeValue(forKey: k) }
+        if case .object(var exc) = ev["exception"], let values = exc["values"]?.arrayValue {
+            exc["values"] = .array(values.map { v in
+                guard var o = v.objectValue else { return v }
+                o.removeValue(forKey: "stacktrace")
+                if o["module"]?.isNull ?? true { o.removeValue(forKey: "module") }
+                return .object(o)
+            })
+            ev["exception"] = .object(exc)
+        }
+        if case .object(var ctx) = ev["contexts"] {
+            for k in ctx.keys where Self.platformContexts.contains(k) { ctx.removeValue(forKey: k) }
+            if case .object(let trace) = ctx["trace"] { ctx["trace"] = .object(traceContext(trace)) }
+            ev["contexts"] = .object(ctx)
+        }
+        if case .object(var bc) = ev["breadcrumbs"], let values = bc["values"]?.arrayValue {
+            bc["values"] = .array(values.map { c in
+                guard var o = c.objectValue, let ts = o["timestamp"] else { return c }
+                o["timestamp"] = Self.breadcrumbTimestamp(ts)
+                return .object(o)
+            })
+            ev["breadcrumbs"] = .object(bc)
+        }
+        return ev
+    }
+
+    /// Envelope headers with placeholders, and item headers: the event item keeps `type` and
+    /// `content_type` (the oracle reads Python's item headers before `length` is added at
+    /// serialization, so `length` is dropped here), other items keep all headers plus `length`
+    /// and `payload` (UTF-8 text, else `payload_hex`).
+    mutating func envelope(_ env: Envelope, eventPlaceholder: String) -> JSONObject {
+        var headers = JSONObject()
+        for (k, v) in env.headers {
+            switch (k, v) {
+            case ("event_id", _): headers[k] = .string(eventPlaceholder)
+            case ("sent_at", _): headers[k] = "<sent_at>"
+            case ("trace", .object(let t)): headers[k] = .object(traceContext(t))
+            default: headers[k] = v
+            }
+        }
+        var items: [JSON] = []
+        for item in env.items {
+            var h = item.headers
+            if item.type == "event" || item.type == "transaction" {
+                h.removeValue(forKey: "length")
+                items.append(.object(h))
+                continue
+            }
+            h["length"] = .int(Int64(item.payload.count))
+            if let text = String(validating: item.payload, as: UTF8.self) {
+                h["payload"] = .string(text)
+            } else {
+                h["payload_hex"] = .string(item.payload.map { byte in
+                    let s = String(byte, radix: 16)
+                    return s.count == 1 ? "0" + s : s
+                }.joined())
+            }
+            items.append(.object(h))
+        }
+        return ["headers": .object(headers), "items": .array(items)]
+    }
+}

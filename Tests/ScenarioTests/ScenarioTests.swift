@@ -1,0 +1,35 @@
+@_spi(Testing) import Sentry
+import SentryScenarios
+import Testing
+
+/// Runs the scenario files of Tests/Scenarios through the Swift API and compares the result with
+/// the Python SDK's output (made by the peers' oracle.py), ignoring `"__meta__"`.
+@Suite(.serialized) struct ScenarioTests {
+    /// Scenarios whose difference is deliberate, with the reason. Empty: none differs on purpose.
+    static let knownDifferences: [String: String] = [:]
+
+    static let scenarioDirectory: String = {
+        // #filePath = <root>/Tests/ScenarioTests/ScenarioTests.swift
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(2)
+        return parts.joined(separator: "/") + "/Scenarios"
+    }()
+
+    @Test(arguments: ["scope", "sample"])
+    func scenariosMatchThePythonSDK(set: String) async throws {
+        let file = try ScenarioFile(path: "\(Self.scenarioDirectory)/\(set)-scenarios.json")
+        let expected = try #require(JSON(parsing: readFile("\(Self.scenarioDirectory)/\(set)-expected.json"))?.objectValue)
+        let actual = try await SentryTestSupport.withExclusiveSDK { try ScenarioRunner.run(file) }
+        #expect(file.scenarios.count == expected.count - 1, "every scenario has an expected result")
+        let differing = ScenarioComparison.differing(expected: expected, actual: actual)
+        let unexpected = differing.filter { Self.knownDifferences[$0] == nil }
+        for name in unexpected {
+            let details = ScenarioComparison.differences(expected[name], actual[name], path: name)
+            let lines: String = details.joined(separator: "\n  ")
+            Issue.record("scenario \(name) differs:\n  \(lines)")
+        }
+        let passed = file.scenarios.count - differing.count
+        print("\(set)-scenarios: \(passed) passed, \(differing.count) failed\(differing.isEmpty ? "" : ": " + differing.joined(separator: ", "))")
+        #expect(unexpected.isEmpty, "differing scenarios: \(unexpected)")
+    }
+}

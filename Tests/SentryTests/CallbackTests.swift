@@ -1,0 +1,88 @@
+import Sentry
+import Synchronization
+import Testing
+
+extension SDKTests {
+    @Test func beforeSendChangesAndDropsEvents() async throws {
+        let calls = Atomic<Int>(0)
+        await withStartedSDK({ o in
+            o.beforeSend = { event in
+                calls.add(1, ordering: .relaxed)
+                if event.message == "drop me" { return nil }
+                var event = event
+                event.tags["before_send"] = "ran"
+                return event
+            }
+        }) { transport in
+            #expect(SentrySDK.capture(message: "drop me") == nil)
+            #expect(SentrySDK.capture(message: "keep me") != nil)
+            #expect(calls.load(ordering: .relaxed) == 2)
+            #expect(transport.events.map(\.message) == ["keep me"])
+            #expect(transport.events.first?.tags["before_send"] == "ran")
+        }
+    }
+
+    @Test func beforeBreadcrumbChangesAndDropsBreadcrumbs() async throws {
+        try await withStartedSDK({ o in
+            o.beforeBreadcrumb = { crumb in
+                if crumb.category == "noise" { return nil }
+                var crumb = crumb
+                crumb.message = (crumb.message ?? "") + " [seen]"
+                crumb.data["added"] = true
+                return crumb
+            }
+        }) { transport in
+            SentrySDK.withIsolationScope { _ in
+                SentrySDK.addBreadcrumb(Breadcrumb(message: "kept", category: "app"))
+                SentrySDK.addBreadcrumb(Breadcrumb(message: "dropped", category: "noise"))
+                SentrySDK.capture(message: "crumbs")
+            }
+            let crumbs = try #require(transport.events.first).breadcrumbs
+            #expect(crumbs.map(\.message) == ["kept [seen]"])
+            #expect(crumbs.first?.data["added"] == true)
+        }
+    }
+
+    @Test func eventProcessorsRunInTierOrderAndCanDrop() async throws {
+        await withStartedSDK { transport in
+            SentrySDK.globalScope.addEventProcessor { event in
+                var event = event
+                event.tags["trail"] = .string((event.tags["trail"]?.stringValue ?? "") + "g")
+                return event
+            }
+            SentrySDK.withIsolationScope { isolation in
+                isolation.addEventProcessor { event in
+                    var event = event
+                    event.tags["trail"] = .string((event.tags["trail"]?.stringValue ?? "") + "i")
+                    return event
+                }
+                SentrySDK.withScope { current in
+                    current.addEventProcessor { event in
+                        event.message == "drop" ? nil : {
+                            var e = event
+                            e.tags["trail"] = .string((e.tags["trail"]?.stringValue ?? "") + "c")
+                            return e
+                        }()
+                    }
+                    #expect(SentrySDK.capture(message: "drop") == nil)
+                    SentrySDK.capture(message: "keep")
+                }
+                SentrySDK.capture(message: "outside current")
+            }
+            let events = transport.events
+            #expect(events.map(\.message) == ["keep", "outside current"])
+            #expect(events[0].tags["trail"] == "gic")
+            #expect(events[1].tags["trail"] == "gi")
+        }
+    }
+
+    @Test func processorsOfAPerCaptureScopeDoNotRun() async throws {
+        await withStartedSDK { transport in
+            let extra = Scope()
+            extra.addEventProcessor { _ in nil }
+            extra.setTag("from", "extra")
+            #expect(SentrySDK.capture(message: "m", scope: extra) != nil)
+            #expect(transport.events.first?.tags["from"] == "extra")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Sentry
+import Testing
+
+extension SDKTests {
+    @Test func thousandConcurrentIsolationScopesDoNotLeak() async throws {
+        try await withStartedSDK { transport in
+            SentrySDK.globalScope.setTag("global", "yes")
+            await withTaskGroup(of: Void.self) { group in
+                for i in 0..<1000 {
+                    group.addTask {
+                        SentrySDK.withIsolationScope { _ in
+                            SentrySDK.setTag("task", String(i))
+                            SentrySDK.setUser(User(id: String(i)))
+                            SentrySDK.addBreadcrumb(Breadcrumb(message: "crumb \(i)"))
+                            SentrySDK.setExtra("n", .int(Int64(i)))
+                            SentrySDK.capture(message: "task \(i)")
+                        }
+                    }
+                }
+            }
+            let events = transport.events
+            #expect(events.count == 1000)
+            var seen = Set<String>()
+            for event in events {
+                let i = try #require(event.message?.split(separator: " ").last.map(String.init))
+                seen.insert(i)
+                #expect(event.tags["task"] == .string(i))
+                #expect(event.tags["global"] == "yes")
+                #expect(event.user?.id == i)
+                #expect(event.extra["n"] == .int(Int64(i)!))
+                #expect(event.breadcrumbs.map(\.message) == ["crumb \(i)"])
+            }
+            #expect(seen.count == 1000)
+            // Nothing leaked into the process default isolation scope.
+            let defaults = await Task.detached { SentrySDK.isolationScope }.value
+            #expect(defaults.json["tags"]?["task"] == nil)
+        }
+    }
+
+    @Test func scopeSharedByChildTasksLosesNoWrite() async {
+        let scope = Scope()
+        await withTaskGroup(of: Void.self) { group in
+            for t in 0..<8 {
+                group.addTask {
+                    for k in 0..<250 {
+                        scope.setTag("t\(t)-k\(k)", "v")
+                        scope.setExtra("e\(t)-\(k)", .int(Int64(k)))
+                        if k % 50 == 0 { _ = scope.fork() }
+                    }
+                }
+            }
+        }
+        #expect(scope.json["tags"]?.objectValue?.count == 2000)
+        #expect(scope.json["extra"]?.objectValue?.count == 2000)
+    }
+
+    @Test func childTasksShareTheParentsScopes() async throws {
+        try await withStartedSDK { transport in
+            await SentrySDK.withIsolationScope { _ in
+                await withTaskGroup(of: Void.self) { group in
+                    for i in 0..<50 { group.addTask { SentrySDK.setTag("child\(i)", "1") } }
+                }
+                SentrySDK.capture(message: "after children")
+            }
+            let tags = try #require(transport.events.first).tags
+            #expect((0..<50).allSatisfy { tags["child\($0)"] == "1" })
+        }
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the Swift package and runs its tests.
+#
+#   scripts/test-swift.sh [extra `swift test` arguments]
+#
+# Fails when the build log has a warning from our own Swift sources (Sources/, Tests/):
+# the package builds in Swift 6 language mode with zero warnings.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+swift build --build-tests 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+if [ "$status" -ne 0 ]; then
+    echo "test-swift.sh: swift build failed" >&2
+    exit "$status"
+fi
+
+root="$(pwd)"
+warnings="$(grep -E "^(${root}/)?(Sources|Tests)/[^:]*\.swift:[0-9]+:[0-9]+: warning:" "$log" | sort -u || true)"
+if [ -n "$warnings" ]; then
+    echo "test-swift.sh: warnings in our Swift sources:" >&2
+    echo "$warnings" >&2
+    exit 1
+fi
+
+swift test "$@"

@@ -1,0 +1,496 @@
+/*
+ * test_bad_input.c: every public function fed NULLs and bad data returns its
+ * documented status and never crashes; invalid UTF-8 is repaired; long strings
+ * are cut at character boundaries; deep JSON is rejected; malformed DSNs leave
+ * the SDK disabled. Stolen references are released on error (ASan/LSan checks).
+ */
+#include <math.h>
+
+#include "testlib.h"
+
+#define FFFD "\xef\xbf\xbd"
+
+static const char *tag_of(csc_scope_t *s, const char *key) {
+    static char buf[2048];
+    json_t *j = csc_scope_to_json(s);
+    const char *v = json_string_value(json_object_get(json_object_get(j, "tags"), key));
+    snprintf(buf, sizeof buf, "%s", v ? v : "<absent>");
+    json_decref(j);
+    return buf;
+}
+
+/* The single tag key of the scope ("<none>" when none or more than one); static buffer. */
+static const char *only_tag_key(csc_scope_t *s) {
+    static char buf[2048];
+    json_t *j = csc_scope_to_json(s);
+    json_t *t = json_object_get(j, "tags");
+    snprintf(buf, sizeof buf, "%s", "<none>");
+    if (json_object_size(t) == 1) {
+        void *it = json_object_iter(t);
+        snprintf(buf, sizeof buf, "%s", json_object_iter_key(it));
+    }
+    json_decref(j);
+    return buf;
+}
+
+/* ------------------------------------------------------------ NULL handles and strings */
+
+static void test_null_scope_functions(void) {
+    csc_scope_t *s = csc_scope_new();
+    char out[33];
+    csc_breadcrumb_t c = { .message = "m", .level = CSC_LEVEL_NONE };
+    CHECK(csc_scope_retain(NULL) == NULL);
+    csc_scope_release(NULL);
+    CHECK(csc_scope_fork(NULL) == NULL);
+    CHECK_EQ_INT(csc_scope_clear(NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_update_from(NULL, s), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_update_from(s, NULL), CSC_ERR_NULL);
+
+    CHECK_EQ_INT(csc_scope_set_tag(NULL, "k", "v"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_tag(s, NULL, "v"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_tag(s, "k", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_tag_n(NULL, "k", 1, "v", 1), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_tag_n(s, NULL, 1, "v", 1), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_tag_n(s, "k", 1, NULL, 1), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_tag_json(NULL, "k", json_string("stolen")), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_tag_json(s, NULL, json_string("stolen")), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_tag_json(s, "k", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_remove_tag(NULL, "k"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_remove_tag(s, NULL), CSC_ERR_NULL);
+
+    CHECK_EQ_INT(csc_scope_set_extra(NULL, "k", json_string("stolen")), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_extra(s, NULL, json_string("stolen")), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_extra(s, "k", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_remove_extra(NULL, "k"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_remove_extra(s, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_context(NULL, "k", json_object()), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_context(s, NULL, json_object()), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_context(s, "k", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_remove_context(NULL, "k"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_remove_context(s, NULL), CSC_ERR_NULL);
+
+    CHECK_EQ_INT(csc_scope_set_user(NULL, json_object()), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_level(NULL, CSC_LEVEL_INFO), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_transaction(NULL, "t", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_fingerprint(NULL, NULL, 0), CSC_ERR_NULL);
+
+    CHECK_EQ_INT(csc_scope_add_breadcrumb(NULL, &c), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_add_breadcrumb(s, NULL), CSC_ERR_NULL);
+    json_t *cj = json_pack("{s:s}", "message", "m");
+    CHECK_EQ_INT(csc_scope_add_breadcrumb_json(NULL, cj), CSC_ERR_NULL);
+    json_decref(cj);
+    CHECK_EQ_INT(csc_scope_add_breadcrumb_json(s, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_clear_breadcrumbs(NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_breadcrumb_count(NULL), 0);
+
+    CHECK_EQ_INT(csc_scope_add_attachment_bytes(NULL, "x", 1, "f", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_add_attachment_bytes(s, NULL, 1, "f", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_add_attachment_bytes(s, "x", 1, NULL, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_add_attachment_path(NULL, "/tmp/x", NULL, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_add_attachment_path(s, NULL, NULL, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_clear_attachments(NULL), CSC_ERR_NULL);
+
+    CHECK_EQ_INT(csc_scope_add_event_processor(NULL, (csc_event_processor_fn)NULL, NULL, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_add_event_processor(s, NULL, NULL, NULL), CSC_ERR_NULL);
+
+    CHECK_EQ_INT(csc_scope_set_propagation_context(NULL, "0123456789abcdef0123456789abcdef", "0123456789abcdef", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_propagation_context(s, NULL, "0123456789abcdef", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "0123456789abcdef0123456789abcdef", NULL, NULL), CSC_ERR_NULL);
+    CHECK(!csc_scope_get_trace_id(NULL, out));
+    CHECK_EQ_INT(csc_scope_new_trace(NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_span(NULL, NULL, NULL, NULL), CSC_ERR_NULL);
+    CHECK(csc_scope_get_span(NULL) == NULL);
+    CHECK(!csc_scope_get_last_event_id(NULL, out));
+    CHECK_EQ_INT(csc_scope_get_level(NULL), CSC_LEVEL_NONE);
+    CHECK(csc_scope_to_json(NULL) == NULL);
+
+    /* nothing of the above reached the scope */
+    json_t *j = csc_scope_to_json(s);
+    CHECK(j != NULL);
+    CHECK(json_object_get(j, "tags") == NULL || json_object_size(json_object_get(j, "tags")) == 0);
+    CHECK(json_object_get(j, "extra") == NULL || json_object_size(json_object_get(j, "extra")) == 0);
+    CHECK_EQ_INT(csc_scope_breadcrumb_count(s), 0);
+    json_decref(j);
+    csc_scope_release(s);
+}
+
+static void test_null_tiers_options_events(void) {
+    CHECK_EQ_INT(csc_push_scope(NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_push_isolation_scope(NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_pop_scope(NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_pop_isolation_scope(NULL), CSC_ERR_NULL);
+    csc_scope_storage_t half = { NULL, NULL, NULL };
+    CHECK(csc_set_scope_storage(&half) < 0);
+    CHECK(csc_current_scope() != NULL); /* the default storage is still in place */
+
+    csc_options_free(NULL);
+    CHECK_EQ_INT(csc_options_set_dsn(NULL, "x"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_release(NULL, "x"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_environment(NULL, "x"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_dist(NULL, "x"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_server_name(NULL, "x"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_platform(NULL, "x"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_sdk(NULL, "x", "y"), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_max_breadcrumbs(NULL, 1), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_sample_rate(NULL, 1.0), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_send_default_pii(NULL, true), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_debug(NULL, true), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_before_send(NULL, NULL, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_before_breadcrumb(NULL, NULL, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_options_set_transport(NULL, NULL, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_init(NULL), CSC_ERR_NULL);
+
+    csc_options_t *o = csc_options_new();
+    CHECK(o != NULL);
+    CHECK_EQ_INT(csc_options_set_max_breadcrumbs(o, CSC_MAX_BREADCRUMBS_LIMIT), CSC_OK);
+    CHECK_EQ_INT(csc_options_set_max_breadcrumbs(o, CSC_MAX_BREADCRUMBS_LIMIT + 1), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_options_set_sample_rate(o, -0.1), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_options_set_sample_rate(o, 1.5), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_options_set_sample_rate(o, NAN), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_options_set_release(o, NULL), CSC_OK); /* NULL resets */
+    csc_options_free(o);
+
+    CHECK(csc_event_new_message(NULL, CSC_LEVEL_INFO) == NULL);
+    CHECK(csc_event_new_exception(NULL) == NULL);
+    json_t *ev = json_object();
+    csc_exception_t exc = { .type = "T", .value = "v", .handled = -1 };
+    CHECK_EQ_INT(csc_event_add_exception(NULL, &exc), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_event_add_exception(ev, NULL), CSC_ERR_NULL);
+    json_decref(ev);
+
+    size_t len = 7;
+    CHECK(csc_envelope_serialize(NULL, &len) == NULL);
+    (void)csc_envelope_event_id(NULL);
+    CHECK_EQ_INT(csc_envelope_item_count(NULL), 0);
+    CHECK(csc_envelope_item_type(NULL, 0) == NULL);
+    CHECK(csc_envelope_item_payload(NULL, 0, &len) == NULL);
+    CHECK(csc_envelope_get_event(NULL) == NULL);
+    csc_envelope_free(NULL);
+
+    CHECK_EQ_INT(csc_capture_event(NULL, NULL, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_capture_message(NULL, CSC_LEVEL_INFO, NULL, NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_capture_exception(NULL, NULL, NULL), CSC_ERR_NULL);
+    CHECK(csc_event_prepare_json(NULL, NULL, &len) == NULL);
+
+    CHECK(csc_status_str(CSC_OK) != NULL);
+    CHECK(csc_status_str(CSC_ERR_TIMEOUT) != NULL);
+    CHECK(csc_status_str(12345) != NULL);
+    CHECK(csc_status_str(-12345) != NULL);
+    CHECK(strcmp(csc_status_str(CSC_ERR_NULL), csc_status_str(CSC_ERR_DEPTH)) != 0);
+}
+
+static void test_envelope_out_of_range(void) {
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, NULL, NULL), CSC_OK);
+    csc_envelope_t *e = tl_last_envelope();
+    CHECK(e != NULL);
+    size_t len = 99;
+    CHECK(csc_envelope_item_type(e, 5) == NULL);
+    CHECK(csc_envelope_item_payload(e, 5, &len) == NULL);
+}
+
+/* ------------------------------------------------------------ UTF-8 repair */
+
+static void test_invalid_utf8_tags_repaired(void) {
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_set_tag(s, "ok", "a\xff" "b"), CSC_REPAIRED);
+    CHECK_STR(tag_of(s, "ok"), "a" FFFD "b");
+    CHECK_EQ_INT(csc_scope_remove_tag(s, "ok"), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_tag(s, "k\xc3", "v"), CSC_REPAIRED); /* truncated sequence at the end */
+    CHECK_STR(only_tag_key(s), "k" FFFD);
+    (void)csc_scope_clear(s);
+    CHECK_EQ_INT(csc_scope_set_tag(s, "over\xc0\xaflong", "surr\xed\xa0\x80"), CSC_REPAIRED);
+    const char *k = only_tag_key(s);
+    CHECK(tl_utf8_valid(k, strlen(k)));
+    CHECK(strstr(k, FFFD) != NULL);
+    json_t *j = csc_scope_to_json(s);
+    char *dump = json_dumps(j, 0);
+    CHECK(dump != NULL && tl_utf8_valid(dump, strlen(dump)));
+    free(dump);
+    json_decref(j);
+    /* valid multi-byte UTF-8 is left alone */
+    CHECK_EQ_INT(csc_scope_set_tag(s, "ü", "日本😀"), CSC_OK);
+    CHECK_STR(tag_of(s, "ü"), "日本😀");
+    csc_scope_release(s);
+}
+
+static void test_invalid_utf8_message_and_breadcrumb(void) {
+    csc_scope_t *s = csc_scope_new();
+    csc_breadcrumb_t c = { .message = "crumb\xfe", .category = "c\x80t", .level = CSC_LEVEL_NONE };
+    CHECK_EQ_INT(csc_scope_add_breadcrumb(s, &c), CSC_REPAIRED);
+    csc_kv_t kv = CSC_KV_STR("d\xff", "v\xff");
+    csc_breadcrumb_t d = { .message = "data", .level = CSC_LEVEL_NONE, .data = &kv, .data_count = 1 };
+    CHECK(csc_scope_add_breadcrumb(s, &d) >= 0);
+    csc_scopes_t sc = { .current = s };
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("bad \xf5\x80 message \xe2\x82", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    csc_envelope_t *e = tl_last_envelope();
+    CHECK(e != NULL);
+    if (e) {
+        size_t len = 0;
+        const char *bytes = csc_envelope_serialize(e, &len);
+        CHECK(bytes != NULL && tl_utf8_valid(bytes, len));
+        json_t *ev = csc_envelope_get_event(e);
+        CHECK(ev != NULL);
+        const char *m = tl_str(ev, "message");
+        CHECK(m && strncmp(m, "bad ", 4) == 0 && strstr(m, FFFD) && strstr(m, " message "));
+        json_t *b0 = json_array_get(tl_crumbs(ev), 0);
+        CHECK_STR(tl_str(b0, "message"), "crumb" FFFD);
+        CHECK_STR(tl_str(b0, "category"), "c" FFFD "t");
+        json_t *b1 = json_array_get(tl_crumbs(ev), 1);
+        CHECK_STR(tl_str(b1, "data.d" FFFD), "v" FFFD);
+        json_decref(ev);
+    }
+    csc_scope_release(s);
+}
+
+static void test_invalid_utf8_exception(void) {
+    csc_exception_t exc = { .type = "Bad\xff", .value = "v\xc3\x28", .handled = -1 };
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_exception(&exc, NULL, NULL), CSC_OK);
+    csc_envelope_t *e = tl_last_envelope();
+    size_t len = 0;
+    const char *bytes = e ? csc_envelope_serialize(e, &len) : NULL;
+    CHECK(bytes != NULL && tl_utf8_valid(bytes, len));
+    json_t *ev = tl_last_event();
+    CHECK_STR(tl_str(json_array_get(tl_path(ev, "exception.values"), 0), "type"), "Bad" FFFD);
+    json_decref(ev);
+}
+
+/* ------------------------------------------------------------ truncation */
+
+static char *repeat(const char *unit, size_t times) {
+    size_t u = strlen(unit);
+    char *s = malloc(u * times + 1);
+    for (size_t i = 0; i < times; i++) memcpy(s + i * u, unit, u);
+    s[u * times] = 0;
+    return s;
+}
+
+static void test_tag_truncation_at_char_boundary(void) {
+    csc_scope_t *s = csc_scope_new();
+    char *ascii = repeat("a", 250);
+    CHECK_EQ_INT(csc_scope_set_tag(s, ascii, "v"), CSC_TRUNCATED);
+    const char *k = only_tag_key(s);
+    CHECK_EQ_INT(strlen(k), CSC_MAX_TAG_KEY_LEN);
+    (void)csc_scope_clear(s);
+
+    const char *units[] = { "é", "€", "😀" }; /* 2, 3 and 4 bytes */
+    for (int u = 0; u < 3; u++) {
+        char *v = repeat(units[u], 300);
+        CHECK_EQ_INT(csc_scope_set_tag(s, "t", v), CSC_TRUNCATED);
+        const char *got = tag_of(s, "t");
+        CHECK(tl_utf8_valid(got, strlen(got)));
+        CHECK_EQ_INT(tl_utf8_chars(got), CSC_MAX_TAG_VALUE_LEN);
+        CHECK_EQ_INT(strlen(got), CSC_MAX_TAG_VALUE_LEN * strlen(units[u]));
+        free(v);
+    }
+    /* 199 ASCII + a 3-byte char straddling byte 200: the whole character is kept (200 chars) */
+    char *mixed = malloc(199 + 3 * 5 + 1);
+    memset(mixed, 'x', 199);
+    strcpy(mixed + 199, "€€€€€");
+    CHECK_EQ_INT(csc_scope_set_tag(s, "m", mixed), CSC_TRUNCATED);
+    const char *got = tag_of(s, "m");
+    CHECK_EQ_INT(strlen(got), 202);
+    CHECK(strcmp(got + 199, "€") == 0);
+    free(mixed);
+    /* exactly at the limit: not cut */
+    char *exact = repeat("€", CSC_MAX_TAG_VALUE_LEN);
+    CHECK_EQ_INT(csc_scope_set_tag(s, "x", exact), CSC_OK);
+    CHECK_STR(tag_of(s, "x"), exact);
+    free(exact);
+    /* both cut and repaired */
+    char *both = repeat("\xff", 300);
+    CHECK_EQ_INT(csc_scope_set_tag(s, "both", both), CSC_TRUNCATED_AND_REPAIRED);
+    got = tag_of(s, "both");
+    CHECK_EQ_INT(tl_utf8_chars(got), CSC_MAX_TAG_VALUE_LEN);
+    CHECK(tl_utf8_valid(got, strlen(got)));
+    free(both);
+    /* the _n variant cuts too */
+    char *longv = repeat("b", 500);
+    CHECK_EQ_INT(csc_scope_set_tag_n(s, "n", 1, longv, 500), CSC_TRUNCATED);
+    CHECK_EQ_INT(strlen(tag_of(s, "n")), 200);
+    free(longv);
+    free(ascii);
+    csc_scope_release(s);
+}
+
+static void test_transaction_and_message_cut(void) {
+    csc_scope_t *s = csc_scope_new();
+    char *t = repeat("€", CSC_MAX_TRANSACTION_LEN + 10);
+    CHECK_EQ_INT(csc_scope_set_transaction(s, t, NULL), CSC_TRUNCATED);
+    json_t *j = csc_scope_to_json(s);
+    CHECK_EQ_INT(tl_utf8_chars(tl_str(j, "transaction") ? tl_str(j, "transaction") : ""), CSC_MAX_TRANSACTION_LEN);
+    json_decref(j);
+    free(t);
+    char *m = repeat("é", CSC_MAX_MESSAGE_LEN + 50);
+    csc_scopes_t sc = { .current = s };
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message(m, CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    json_t *ev = tl_last_event();
+    const char *msg = tl_str(ev, "message");
+    CHECK(msg != NULL && tl_utf8_chars(msg) == CSC_MAX_MESSAGE_LEN);
+    json_decref(ev);
+    free(m);
+    csc_scope_release(s);
+}
+
+/* ------------------------------------------------------------ JSON depth */
+
+/* `depth` nested arrays around an integer: depth 1 = [1]. */
+static json_t *nested(int depth) {
+    json_t *v = json_integer(1);
+    for (int i = 0; i < depth; i++) {
+        json_t *a = json_array();
+        json_array_append_new(a, v);
+        v = a;
+    }
+    return v;
+}
+
+static json_t *nested_obj(int depth) {
+    json_t *v = json_integer(1);
+    for (int i = 0; i < depth; i++) v = json_pack("{s:o}", "k", v);
+    return v;
+}
+
+static void test_json_depth(void) {
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_set_extra(s, "e", json_string("prev")), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_extra(s, "e", nested(CSC_MAX_JSON_DEPTH + 1)), CSC_ERR_DEPTH);
+    CHECK_EQ_INT(csc_scope_set_extra(s, "e", nested(200)), CSC_ERR_DEPTH);
+    json_t *j = csc_scope_to_json(s);
+    CHECK_STR(tl_str(j, "extra.e"), "prev");
+    json_decref(j);
+    CHECK_EQ_INT(csc_scope_set_extra(s, "ok", nested(CSC_MAX_JSON_DEPTH)), CSC_OK);
+
+    CHECK_EQ_INT(csc_scope_set_context(s, "c", json_pack("{s:s}", "v", "prev")), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_context(s, "c", nested_obj(CSC_MAX_JSON_DEPTH + 1)), CSC_ERR_DEPTH);
+    j = csc_scope_to_json(s);
+    CHECK_STR(tl_str(j, "contexts.c.v"), "prev");
+    json_decref(j);
+
+    CHECK_EQ_INT(csc_scope_set_tag(s, "t", "prev"), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_tag_json(s, "t", nested(CSC_MAX_JSON_DEPTH + 1)), CSC_ERR_DEPTH);
+    CHECK_STR(tag_of(s, "t"), "prev");
+
+    CHECK_EQ_INT(csc_scope_set_user(s, json_pack("{s:s}", "id", "prev")), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_user(s, nested_obj(CSC_MAX_JSON_DEPTH + 1)), CSC_ERR_DEPTH);
+    j = csc_scope_to_json(s);
+    CHECK_STR(tl_str(j, "user.id"), "prev");
+    json_decref(j);
+
+    json_t *deep = nested(CSC_MAX_JSON_DEPTH + 1);
+    csc_breadcrumb_t c = { .message = "m", .level = CSC_LEVEL_NONE, .data_json = NULL };
+    csc_kv_t kv = { .key = "deep", .type = CSC_KV_JSON, .v = { .json = deep } };
+    c.data = &kv;
+    c.data_count = 1;
+    CHECK_EQ_INT(csc_scope_add_breadcrumb(s, &c), CSC_ERR_DEPTH);
+    csc_breadcrumb_t c2 = { .message = "m", .level = CSC_LEVEL_NONE, .data_json = NULL };
+    json_t *deep_obj = json_pack("{s:O}", "deep", deep);
+    c2.data_json = deep_obj;
+    CHECK_EQ_INT(csc_scope_add_breadcrumb(s, &c2), CSC_ERR_DEPTH);
+    json_decref(deep_obj);
+    json_t *crumb = json_pack("{s:s,s:O}", "message", "m", "data", deep);
+    CHECK_EQ_INT(csc_scope_add_breadcrumb_json(s, crumb), CSC_ERR_DEPTH);
+    json_decref(crumb);
+    json_decref(deep);
+    CHECK_EQ_INT(csc_scope_breadcrumb_count(s), 0);
+    csc_scope_release(s);
+}
+
+/* ------------------------------------------------------------ user, level, propagation context */
+
+static void test_wrong_types_rejected(void) {
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_set_context(s, "c", json_string("x")), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_scope_set_context(s, "c", json_null()), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_scope_set_user(s, json_pack("{s:s}", "id", "prev")), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_user(s, json_string("not a user")), CSC_ERR_INVALID);
+    json_t *j = csc_scope_to_json(s);
+    CHECK_STR(tl_str(j, "user.id"), "prev");
+    CHECK(tl_path(j, "contexts.c") == NULL);
+    json_decref(j);
+    CHECK_EQ_INT(csc_scope_set_level(s, CSC_LEVEL_ERROR), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_level(s, (csc_level_t)42), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_scope_get_level(s), CSC_LEVEL_ERROR);
+
+    char before[33] = "", after[33] = "";
+    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "0123456789abcdef0123456789abcdef", "0123456789abcdef", NULL), CSC_OK);
+    CHECK(csc_scope_get_trace_id(s, before));
+    const char *bad_traces[] = { "0123456789abcdef0123456789abcde", "0123456789abcdef0123456789abcdef0",
+                                 "0123456789ABCDEF0123456789abcdef", "0123456789abcdef0123456789abcdeg", "" };
+    for (size_t i = 0; i < sizeof bad_traces / sizeof *bad_traces; i++)
+        CHECK_EQ_INT(csc_scope_set_propagation_context(s, bad_traces[i], "0123456789abcdef", NULL), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "fedcba9876543210fedcba9876543210", "0123456789abcde", NULL), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "fedcba9876543210fedcba9876543210", "0123456789abcdef", "xyz"), CSC_ERR_INVALID);
+    CHECK(csc_scope_get_trace_id(s, after));
+    CHECK_STR(after, before);
+    csc_scope_release(s);
+}
+
+/* ------------------------------------------------------------ DSN */
+
+static void test_malformed_dsn(void) {
+    const char *bad[] = {
+        "not a dsn",
+        "ftp://key@o1.ingest.sentry.io/42",
+        "https://o1.ingest.sentry.io/42",      /* no public key */
+        "https://key@/42",                     /* no host */
+        "https://key@o1.ingest.sentry.io/",    /* no project */
+        "https://key@o1.ingest.sentry.io/abc", /* project not a number */
+        "https://key@o1.ingest.sentry.io:notaport/42",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        csc_options_t *o = tl_options(); /* has a transport: only the DSN can disable it */
+        (void)csc_options_set_dsn(o, bad[i]);
+        int rc = tl_start(o);
+        if (rc != CSC_ERR_PARSE) TL_FAIL_("csc_init with DSN \"%s\" returned %d, want CSC_ERR_PARSE", bad[i], rc);
+        if (csc_is_enabled()) TL_FAIL_("SDK enabled after malformed DSN \"%s\"", bad[i]);
+        CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, NULL, NULL), CSC_ERR_DISABLED);
+        CHECK_EQ_INT(tl_sink.total, 0);
+    }
+    csc_options_t *o = tl_options();
+    CHECK_EQ_INT(csc_options_set_dsn(o, "https://key:secret@o1.ingest.sentry.io:8443/prefix/42"), CSC_OK);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    CHECK(csc_is_enabled());
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, NULL, NULL), CSC_OK);
+    CHECK_EQ_INT(tl_start_default(100), CSC_OK);
+}
+
+static void test_attachment_path_missing_file(void) {
+    csc_scope_t *s = csc_scope_new();
+    int rc = csc_scope_add_attachment_path(s, "/nonexistent/dir/file.txt", NULL, NULL);
+    CHECK(rc == CSC_OK || rc == CSC_ERR_IO);
+    csc_scopes_t sc = { .current = s };
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK); /* the event is still sent */
+    csc_envelope_t *e = tl_last_envelope();
+    CHECK(e != NULL && strcmp(csc_envelope_item_type(e, 0), "event") == 0);
+    csc_scope_release(s);
+}
+
+int main(void) {
+    unsetenv("SENTRY_DSN");
+    if (tl_start_default(100) != CSC_OK) {
+        fprintf(stderr, "csc_init failed\n");
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    RUN(test_null_scope_functions);
+    RUN(test_null_tiers_options_events);
+    if (tl_start_default(100) != CSC_OK) tl_cases_failed++;
+    RUN(test_envelope_out_of_range);
+    RUN(test_invalid_utf8_tags_repaired);
+    RUN(test_invalid_utf8_message_and_breadcrumb);
+    RUN(test_invalid_utf8_exception);
+    RUN(test_tag_truncation_at_char_boundary);
+    RUN(test_transaction_and_message_cut);
+    RUN(test_json_depth);
+    RUN(test_wrong_types_rejected);
+    RUN(test_malformed_dsn);
+    RUN(test_attachment_path_missing_file);
+    (void)csc_close();
+    tl_sink_reset();
+    return TL_DONE();
+}
