@@ -44,6 +44,15 @@ if [ "$RUN_BUGSINK" = 1 ]; then
   trap '"$REPO/tests/e2e/bugsink_down.sh" >/dev/null' EXIT
   DSN="$("$REPO/tests/e2e/bugsink_up.sh" | tail -n 1)"
   "$VENV/bin/python" "$REPO/tests/e2e/test_bugsink.py" "$DSN" || FAILED=1
+  echo "== crash report into Bugsink (sent at the next start)"
+  CRASH_BUILD="$REPO/build-crash"
+  if cmake -S "$REPO/tests/crash" -B "$CRASH_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+     cmake --build "$CRASH_BUILD" --target crash_child -j2 >/dev/null; then
+    child="$(find "$CRASH_BUILD" -type f -name crash_child -perm -u+x | head -n 1)"
+    "$VENV/bin/python" "$REPO/tests/e2e/test_crash_bugsink.py" "$DSN" "$child" || FAILED=1
+  else
+    echo "could not build tests/crash"; FAILED=1
+  fi
 fi
 [ "$FAILED" = 0 ] && echo "== e2e: all passed" || echo "== e2e: FAILED"
 exit "$FAILED"
