@@ -117,29 +117,44 @@ void csc_scope_release(csc_scope_t *s) {
     free(s);
 }
 
+/* Retains every shared table of `s` into `o`. The caller holds s->lock. */
+static void snapshot_locked(csc_scope_t *s, csc__snapshot_t *o) {
+    o->present = true;
+    o->level = s->level;
+    o->tags = csc__map_retain(s->tags);
+    o->extras = csc__map_retain(s->extras);
+    o->contexts = csc__map_retain(s->contexts);
+    o->user = json_incref(s->user);
+    o->fingerprint = json_incref(s->fingerprint);
+    o->transaction = json_incref(s->transaction);
+    o->transaction_source = json_incref(s->transaction_source);
+    o->crumbs = csc__ring_retain(s->crumbs);
+    o->crumbs_evicted = s->crumbs_evicted;
+    o->attachments = list_retain(s->attachments);
+    o->processors = list_retain(s->processors);
+    o->propagation = prop_retain(s->propagation);
+}
+
 csc_scope_t *csc_scope_fork(csc_scope_t *src) {
     if (!src) return NULL;
     csc_scope_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     atomic_init(&s->refs, 1);
+    csc__snapshot_t o = { 0 };
     csc__lock(&src->lock);
-    s->level = src->level;
-    s->tags = csc__map_retain(src->tags);
-    s->extras = csc__map_retain(src->extras);
-    s->contexts = csc__map_retain(src->contexts);
-    s->user = json_incref(src->user);
-    s->fingerprint = json_incref(src->fingerprint);
-    s->transaction = json_incref(src->transaction);
-    s->transaction_source = json_incref(src->transaction_source);
-    s->crumbs = csc__ring_retain(src->crumbs);
-    s->crumbs_evicted = src->crumbs_evicted;
-    s->attachments = list_retain(src->attachments);
-    s->processors = list_retain(src->processors);
-    s->propagation = prop_retain(src->propagation);
+    snapshot_locked(src, &o);
     s->span = src->span;
     if (s->span.span && s->span.retain) s->span.retain(s->span.span);
     memcpy(s->last_event_id, src->last_event_id, sizeof s->last_event_id);
     csc__unlock(&src->lock);
+    /* the snapshot's references move into the new scope */
+    s->level = o.level;
+    s->tags = o.tags; s->extras = o.extras; s->contexts = o.contexts;
+    s->user = o.user; s->fingerprint = o.fingerprint;
+    s->transaction = o.transaction; s->transaction_source = o.transaction_source;
+    s->crumbs = o.crumbs; s->crumbs_evicted = o.crumbs_evicted;
+    s->attachments = o.attachments; s->processors = o.processors;
+    s->propagation = o.propagation;
     return s;
 }
 
@@ -168,21 +183,8 @@ int csc_scope_clear(csc_scope_t *s) {
 void csc__scope_snapshot(csc_scope_t *s, csc__snapshot_t *o) {
     memset(o, 0, sizeof *o);
     if (!s) { o->level = CSC_LEVEL_NONE; return; }
-    o->present = true;
     csc__lock(&s->lock);
-    o->level = s->level;
-    o->tags = csc__map_retain(s->tags);
-    o->extras = csc__map_retain(s->extras);
-    o->contexts = csc__map_retain(s->contexts);
-    o->user = json_incref(s->user);
-    o->fingerprint = json_incref(s->fingerprint);
-    o->transaction = json_incref(s->transaction);
-    o->transaction_source = json_incref(s->transaction_source);
-    o->crumbs = csc__ring_retain(s->crumbs);
-    o->crumbs_evicted = s->crumbs_evicted;
-    o->attachments = list_retain(s->attachments);
-    o->processors = list_retain(s->processors);
-    o->propagation = prop_retain(s->propagation);
+    snapshot_locked(s, o);
     csc__unlock(&s->lock);
 }
 
