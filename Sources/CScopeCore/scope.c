@@ -118,7 +118,7 @@ void csc_scope_release(csc_scope_t *s) {
 }
 
 /* Retains every shared table of `s` into `o`. The caller holds s->lock. */
-static void snapshot_locked(csc_scope_t *s, csc__snapshot_t *o) {
+static inline __attribute__((always_inline)) void snapshot_locked(csc_scope_t *s, csc__snapshot_t *o) {
     o->present = true;
     o->level = s->level;
     o->tags = csc__map_retain(s->tags);
@@ -140,7 +140,7 @@ csc_scope_t *csc_scope_fork(csc_scope_t *src) {
     csc_scope_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     atomic_init(&s->refs, 1);
-    csc__snapshot_t o = { 0 };
+    csc__snapshot_t o;
     csc__lock(&src->lock);
     snapshot_locked(src, &o);
     s->span = src->span;
