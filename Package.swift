@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "CScopeCore", targets: ["CScopeCore"]),
         .executable(name: "sentry-scenario-runner", targets: ["SentryScenarioRunner"]),
         .executable(name: "sentry-demo", targets: ["SentryDemo"]),
+        .executable(name: "sentry-bench", targets: ["SentryBench"]),
+        .executable(name: "sentry-e2e-driver", targets: ["SentryE2EDriver"]),
     ],
     targets: [
         // The C core. Its public headers are the repository's top-level include/,
@@ -27,6 +29,10 @@ let package = Package(
         .executableTarget(name: "SentryScenarioRunner", dependencies: ["SentryScenarios"]),
         // The demo (scripts/demo.sh): concurrent requests, each in its own isolation scope.
         .executableTarget(name: "SentryDemo", dependencies: ["Sentry"]),
+        // Swift benchmarks (scripts/bench.sh builds it in release mode).
+        .executableTarget(name: "SentryBench", dependencies: ["Sentry", "CScopeCore"]),
+        // Sends events through the Swift API for the end-to-end tests (tests/e2e).
+        .executableTarget(name: "SentryE2EDriver", dependencies: ["Sentry", "CScopeCore"]),
         .testTarget(name: "SentryTests", dependencies: ["Sentry", "CScopeCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry"]),
     ]

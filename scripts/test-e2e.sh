@@ -53,6 +53,18 @@ if [ "$RUN_BUGSINK" = 1 ]; then
   else
     echo "could not build tests/crash"; FAILED=1
   fi
+  echo "== Swift API into Bugsink (events, errors with stack traces, crashes)"
+  if (cd "$REPO" && swift build --product sentry-e2e-driver >/dev/null && swift build --product sentry-demo >/dev/null); then
+    SWIFT_BIN="$(cd "$REPO" && swift build --show-bin-path)"
+    for t in test_swift_bugsink.py test_swift_crash_bugsink.py; do
+      if [ -f "$REPO/tests/e2e/$t" ]; then
+        echo "-- $t"
+        "$VENV/bin/python" "$REPO/tests/e2e/$t" "$DSN" "$SWIFT_BIN" || FAILED=1
+      fi
+    done
+  else
+    echo "could not build the Swift products"; FAILED=1
+  fi
 fi
 [ "$FAILED" = 0 ] && echo "== e2e: all passed" || echo "== e2e: FAILED"
 exit "$FAILED"

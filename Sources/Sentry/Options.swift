@@ -34,6 +34,46 @@ public struct Options: Sendable {
     /// Replaces the built-in HTTP transport.
     public var transport: (any Transport)?
 
+    // MARK: Stack traces
+
+    /// Whether messages get the capturing thread's stack trace (in `threads`), as errors always
+    /// do. Default `true`, as in sentry-cocoa.
+    public var attachStacktrace: Bool = true
+    /// Swift modules or image file names whose frames are the application's own (`in_app`),
+    /// besides the main executable's. A module matches exactly or as a prefix followed by `.`.
+    public var inAppInclude: [String] = []
+    /// Swift modules or image file names whose frames are never the application's own; beats
+    /// ``inAppInclude``.
+    public var inAppExclude: [String] = []
+
+    // MARK: Crash reporting
+
+    /// Whether fatal signals (a force-unwrapped `nil`, an index out of range, `fatalError`,
+    /// a segfault in C code...) are reported at the next start. It needs ``cacheDirectory``:
+    /// the report is written there when the process dies. Default `true`; turn it off when
+    /// another crash reporter owns the fatal signals.
+    public var enableCrashHandler: Bool = true
+
+    // MARK: Transport
+
+    /// Directory for envelopes that could not be sent (server unreachable, or still queued at
+    /// ``SentrySDK/close()``) and for crash reports; they are sent at the next start.
+    /// `nil` (the default): retries in memory only, no crash reporting.
+    public var cacheDirectory: String?
+    /// Proxy URL (`"http://proxy:3128"`); `nil` = the `http_proxy` / `https_proxy` variables.
+    public var httpProxy: String?
+    /// Path of a PEM bundle of CA certificates to verify the server with; `nil` = the system's.
+    /// TLS is always verified.
+    public var caCerts: String?
+    /// Envelopes waiting to be sent (1 to 100,000, default 100); beyond it, new events are
+    /// dropped and counted (`queue_overflow`).
+    public var maxQueueSize: Int = 100
+    /// How long ``SentrySDK/close()`` may wait for queued envelopes to be sent; the rest is
+    /// written to ``cacheDirectory``. Default 2 seconds.
+    public var shutdownTimeout: Duration = .seconds(2)
+    /// Whether to tell the server how many events were dropped and why. Default `true`.
+    public var sendClientReports: Bool = true
+
     /// Default options.
     public init() {}
 

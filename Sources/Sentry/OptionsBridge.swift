@@ -23,6 +23,13 @@ enum OptionsBridge {
         _ = csc_options_set_sample_rate(o, max(0, min(options.sampleRate, 1)))
         _ = csc_options_set_send_default_pii(o, options.sendDefaultPii)
         _ = csc_options_set_debug(o, options.debug)
+        if let v = options.cacheDirectory { _ = csc_options_set_cache_dir(o, v) }
+        if let v = options.httpProxy { _ = csc_options_set_http_proxy(o, v) }
+        if let v = options.caCerts { _ = csc_options_set_ca_certs(o, v) }
+        _ = csc_options_set_max_queue_size(o, max(1, min(options.maxQueueSize, 100_000)))
+        _ = csc_options_set_shutdown_timeout(o, milliseconds(options.shutdownTimeout))
+        _ = csc_options_set_send_client_reports(o, options.sendClientReports)
+        _ = csc_options_set_crash_handler(o, options.enableCrashHandler)
         if let beforeSend = options.beforeSend {
             let box = Unmanaged.passRetained(EventCallbackBox(beforeSend)).toOpaque()
             _ = csc_options_set_before_send(o, beforeSendTrampoline, box)
@@ -36,6 +43,15 @@ enum OptionsBridge {
             _ = csc_options_set_transport(o, transportTrampoline, box)
         }
         return o
+    }
+
+    /// A duration in whole milliseconds, clamped to `0...UInt32.max`.
+    static func milliseconds(_ d: Duration) -> UInt32 {
+        let (seconds, attoseconds) = d.components
+        if seconds < 0 { return 0 }
+        let ms = seconds.multipliedReportingOverflow(by: 1000)
+        if ms.overflow || ms.partialValue > Int64(UInt32.max) { return UInt32.max }
+        return UInt32(min(Int64(UInt32.max), ms.partialValue + attoseconds / 1_000_000_000_000_000))
     }
 }
 

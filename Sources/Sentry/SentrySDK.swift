@@ -48,6 +48,18 @@ public enum SentrySDK {
         _ = csc_close()
     }
 
+    /// Waits until every event captured so far is sent (or definitively dropped), at most
+    /// `timeout`. Returns `false` on timeout or when the SDK is not started. A custom
+    /// ``Options/transport`` has nothing to flush (`true`).
+    @discardableResult
+    public static func flush(timeout: Duration) -> Bool {
+        csc_flush(OptionsBridge.milliseconds(timeout)) == CSC_OK.rawValue
+    }
+
+    /// True when the previous run of this program crashed and its crash report was found in
+    /// ``Options/cacheDirectory`` at ``start(options:)`` (it is being sent like any cached event).
+    public static var crashedLastRun: Bool { csc_crashed_last_run() }
+
     /// True while a started client can send events.
     public static var isEnabled: Bool {
         fastEnabled && csc_is_enabled()
