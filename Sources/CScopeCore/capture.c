@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "client_state.h"
+#include "default_contexts.h"
 #include "merge.h"
 #include "transport/http_transport.h"
 
@@ -31,6 +32,7 @@ static void fill_defaults(json_t *ev, const csc_options_t *o, char id[33]) {
         json_object_set_new(ev, "timestamp", json_string(ts));
     }
     json_object_set_new(ev, "platform", json_string(o->platform));
+    csc__default_contexts_apply(ev, o->default_contexts);
     json_t *pkgs = json_pack("[{s:s,s:s}]", "name", "github:cscope", "version", CSC_VERSION);
     json_object_set_new(ev, "sdk", json_pack("{s:s,s:s,s:o,s:[]}", "name", o->sdk_name, "version", o->sdk_version,
                                              "packages", pkgs, "integrations"));

@@ -5,6 +5,7 @@
 
 #include "client_state.h"
 #include "crash/crash_internal.h"
+#include "default_contexts.h"
 #include "transport/http_transport.h"
 #include "util.h"
 
@@ -111,6 +112,7 @@ int csc_init(csc_options_t *opts) {
         publish(NULL);
         return CSC_OK;
     }
+    opts->default_contexts = csc__default_contexts_build(opts->runtime_name, opts->runtime_version);
     if (!opts->transport) {
         c->http = csc__http_transport_start(opts, &c->dsn);
         if (!c->http) csc__debug_log("the HTTP transport could not start; events will be dropped");

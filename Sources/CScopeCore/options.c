@@ -42,6 +42,8 @@ void csc_options_free(csc_options_t *o) {
     free(o->dsn); free(o->release); free(o->environment); free(o->dist); free(o->server_name);
     free(o->platform); free(o->sdk_name); free(o->sdk_version);
     free(o->cache_dir); free(o->http_proxy); free(o->ca_certs);
+    free(o->runtime_name); free(o->runtime_version);
+    json_decref(o->default_contexts);
     free(o);
 }
 
@@ -103,4 +105,10 @@ int csc_options_set_transport(csc_options_t *o, csc_transport_fn fn, void *ud) {
     if (!o) return CSC_ERR_NULL;
     o->transport = fn; o->transport_data = ud;
     return CSC_OK;
+}
+
+int csc_options_set_runtime(csc_options_t *o, const char *name, const char *version) {
+    int rc = set_str(o, o ? &o->runtime_name : NULL, name);
+    if (rc != CSC_OK) return rc;
+    return set_str(o, &o->runtime_version, name ? version : NULL);
 }

@@ -23,6 +23,8 @@ struct csc_options_s {
     size_t max_queue_size;
     uint32_t shutdown_timeout_ms;
     bool send_client_reports;
+    char *runtime_name, *runtime_version; /* csc_options_set_runtime */
+    json_t *default_contexts;             /* os/device/runtime, built by csc_init */
     int8_t crash_handler; /* crash/crash_config.c: 0 default (on with a cache_dir), 1 on, 2 off */
 };
 

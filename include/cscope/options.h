@@ -32,6 +32,13 @@ CSC_API int csc_options_set_server_name(csc_options_t *opts, const char *server_
 CSC_API int csc_options_set_platform(csc_options_t *opts, const char *platform);
 /** `sdk.name`/`sdk.version` of events (default "sentry.cscope"/CSC_VERSION). */
 CSC_API int csc_options_set_sdk(csc_options_t *opts, const char *name, const char *version);
+/**
+ * The `runtime` context of events: the host's language runtime (the Swift overlay sends
+ * "swift" and its compiler version). Default (NULL): the C library ("glibc" and its version).
+ * Every event also gets an `os` context (uname and /etc/os-release) and a `device` context
+ * (arch, processor_count, memory_size, boot_time) unless a scope or the event sets one.
+ */
+CSC_API int csc_options_set_runtime(csc_options_t *opts, const char *name, const char *version);
 /** 0..CSC_MAX_BREADCRUMBS_LIMIT; 0 keeps none (each is still counted as evicted). */
 CSC_API int csc_options_set_max_breadcrumbs(csc_options_t *opts, size_t max_breadcrumbs);
 /** 0.0..1.0: probability that an error event is sent. */

@@ -122,3 +122,26 @@ def client_report_payloads(records):
 
 def cache_files(d):
     return sorted(f for f in os.listdir(d) if f.endswith(".envelope")) if os.path.isdir(d) else []
+
+
+def check(cond, msg, *detail):
+    """Raises AssertionError(msg) with the details (each cut to 1500 characters) unless cond."""
+    if not cond:
+        raise AssertionError(msg + ("" if not detail else ": " + " | ".join(str(d)[:1500] for d in detail)))
+
+
+def bugsink_events(ids):
+    """{event_id: stored event} for the ids held by the Bugsink of bugsink_up.sh (bugsink_read.py)."""
+    args = [sys.executable, os.path.join(HERE, "bugsink_read.py")]
+    for i in ids:
+        args += ["--event-id", i]
+    return {e["event_id"]: e for e in json.loads(subprocess.check_output(args))["events"]}
+
+
+def run_test(name, main):
+    """Runs main(sys.argv[1:]) and prints FAIL name: reason (exit 1) on an AssertionError."""
+    try:
+        main(sys.argv[1:])
+    except AssertionError as e:
+        print("FAIL %s: %s" % (name, e))
+        sys.exit(1)

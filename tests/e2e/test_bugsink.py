@@ -11,22 +11,10 @@ import os
 import subprocess
 import sys
 
-from e2e_lib import run_driver
+from e2e_lib import bugsink_events as stored, check, run_driver, run_test
 import relay_check
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def check(cond, msg, *detail):
-    if not cond:
-        raise AssertionError(msg + ("" if not detail else ": " + " | ".join(str(d)[:800] for d in detail)))
-
-
-def stored(ids):
-    args = [sys.executable, os.path.join(HERE, "bugsink_read.py")]
-    for i in ids:
-        args += ["--event-id", i]
-    return {e["event_id"]: e for e in json.loads(subprocess.check_output(args))["events"]}
 
 
 def check_common(e, run):
@@ -85,8 +73,4 @@ def main(argv):
 
 if __name__ == "__main__":
     sys.path.insert(0, HERE)
-    try:
-        main(sys.argv[1:])
-    except AssertionError as e:
-        print("FAIL bugsink_roundtrip: %s" % e)
-        sys.exit(1)
+    run_test("bugsink_roundtrip", main)

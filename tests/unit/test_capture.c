@@ -7,6 +7,7 @@
  * Most tests pass explicit scopes (global/isolation/current) built per test,
  * so they do not depend on the thread-local tiers.
  */
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -523,6 +524,43 @@ static void test_server_name_option(void) {
     CHECK_EQ_INT(start(1.0), CSC_OK);
 }
 
+/* Every event gets os (uname), device and runtime contexts unless a scope sets them; a scope's
+ * context of the same name wins whole; csc_options_set_runtime names the host's runtime. */
+static void test_default_contexts(void) {
+    struct utsname u;
+    CHECK_EQ_INT(uname(&u), 0);
+    tiers_t t = tiers();
+    json_t *ev = cap(&t.sc, CSC_LEVEL_NONE, NULL);
+    CHECK_STR(tl_str(ev, "contexts.os.name"), u.sysname);
+    CHECK_STR(tl_str(ev, "contexts.os.kernel_version"), u.release);
+    CHECK_STR(tl_str(ev, "contexts.device.arch"), u.machine);
+    CHECK(json_integer_value(tl_path(ev, "contexts.device.processor_count")) == sysconf(_SC_NPROCESSORS_ONLN));
+    CHECK(json_integer_value(tl_path(ev, "contexts.device.memory_size")) > 0);
+    CHECK_STR(tl_str(ev, "contexts.runtime.name"), "glibc");
+    CHECK(tl_path(ev, "contexts.device.name") == NULL); /* no host name (server_name is an option) */
+    json_decref(ev);
+
+    (void)csc_scope_set_context(t.i, "os", json_pack("{s:s}", "name", "Custom"));
+    ev = cap(&t.sc, CSC_LEVEL_NONE, NULL);
+    CHECK_STR(tl_str(ev, "contexts.os.name"), "Custom");
+    CHECK(tl_path(ev, "contexts.os.kernel_version") == NULL);
+    CHECK_STR(tl_str(ev, "contexts.device.arch"), u.machine);
+    json_decref(ev);
+    tiers_free(&t);
+
+    csc_options_t *o = tl_options();
+    CHECK_EQ_INT(csc_options_set_runtime(o, "swift", "6.3"), CSC_OK);
+    CHECK_EQ_INT(csc_options_set_runtime(NULL, "x", "y"), CSC_ERR_NULL);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    t = tiers();
+    ev = cap(&t.sc, CSC_LEVEL_NONE, NULL);
+    CHECK_STR(tl_str(ev, "contexts.runtime.name"), "swift");
+    CHECK_STR(tl_str(ev, "contexts.runtime.version"), "6.3");
+    json_decref(ev);
+    tiers_free(&t);
+    CHECK_EQ_INT(start(1.0), CSC_OK);
+}
+
 /* Without send_default_pii the event's user loses ip_address and denylisted keys are filtered;
  * the scope's own user is not changed (README: the scrubber works on a copy). */
 static void test_scrubber_without_pii(void) {
@@ -867,6 +905,7 @@ int main(void) {
     RUN(test_release_environment_not_overridden_when_event_has_them);
     RUN(test_platform_and_sdk_options);
     RUN(test_server_name_option);
+    RUN(test_default_contexts);
     RUN(test_scrubber_without_pii);
     RUN(test_flush_with_custom_transport);
     RUN(test_uuid4);
