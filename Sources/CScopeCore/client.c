@@ -15,15 +15,42 @@ static atomic_long g_crumb_max = -1;         /* hot-path copies of the client's 
 static atomic_bool g_scrub = true;
 static atomic_bool g_has_before_breadcrumb;
 static atomic_bool g_debug;
+/* The logger of the options last passed to csc_init (set before g_debug turns on). */
+typedef struct { csc_logger_fn fn; void *data; } logger_t;
+static csc__lock_t g_logger_lock;
+static logger_t g_logger;                    /* guarded by g_logger_lock */
+
+static void set_logger(const csc_options_t *o) {
+    csc__lock(&g_logger_lock);
+    g_logger = (logger_t){ o->logger, o->logger_data };
+    csc__unlock(&g_logger_lock);
+}
+
+static void vlog(const char *fmt, va_list ap) {
+    char line[1024];
+    vsnprintf(line, sizeof line, fmt, ap);
+    csc__lock(&g_logger_lock);
+    logger_t l = g_logger;
+    csc__unlock(&g_logger_lock);
+    if (l.fn) l.fn(line, l.data);
+    else fprintf(stderr, "[sentry] %s\n", line);
+}
 
 void csc__debug_log(const char *fmt, ...) {
     if (!atomic_load_explicit(&g_debug, memory_order_relaxed)) return;
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vlog(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "[sentry] %s\n", line);
+}
+
+/* A diagnostic reported with or without debug (a configuration error the user must see). */
+static void always_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void always_log(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(fmt, ap);
+    va_end(ap);
 }
 
 csc__client_t *csc__client_get(void) {
@@ -87,6 +114,7 @@ static void publish(csc__client_t *c) {
 
 int csc_init(csc_options_t *opts) {
     if (!opts) return CSC_ERR_NULL;
+    set_logger(opts);
     atomic_store(&g_debug, opts->debug);
     csc__crash_detect_last_run(opts);
     csc__client_t *c = calloc(1, sizeof *c);
@@ -97,8 +125,7 @@ int csc_init(csc_options_t *opts) {
         const char *err = NULL;
         if (!csc__dsn_parse(opts->dsn, &c->dsn, &err)) {
             /* never print the DSN itself: it carries the key */
-            csc__debug_log("invalid DSN (%s): the SDK stays disabled", err ? err : "unparseable");
-            if (!opts->debug) fprintf(stderr, "[sentry] invalid DSN (%s): the SDK is disabled\n", err ? err : "unparseable");
+            always_log("invalid DSN (%s): the SDK is disabled", err ? err : "unparseable");
             csc_options_free(opts);
             free(c);
             publish(NULL);

@@ -112,3 +112,10 @@ int csc_options_set_runtime(csc_options_t *o, const char *name, const char *vers
     if (rc != CSC_OK) return rc;
     return set_str(o, &o->runtime_version, name ? version : NULL);
 }
+
+int csc_options_set_logger(csc_options_t *o, csc_logger_fn fn, void *user_data) {
+    if (!o) return CSC_ERR_NULL;
+    o->logger = fn;
+    o->logger_data = fn ? user_data : NULL;
+    return CSC_OK;
+}

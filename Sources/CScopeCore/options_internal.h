@@ -12,6 +12,8 @@ struct csc_options_s {
     size_t max_breadcrumbs;
     double sample_rate;
     bool send_default_pii, debug;
+    csc_logger_fn logger;
+    void *logger_data;
     csc_before_send_fn before_send;
     void *before_send_data;
     csc_before_breadcrumb_fn before_breadcrumb;

@@ -24,8 +24,13 @@ public struct Options: Sendable {
     public var sampleRate: Double = 1
     /// Whether to send personal data (IP addresses, ...) the SDK would otherwise scrub.
     public var sendDefaultPii: Bool = false
-    /// Whether the core prints diagnostics.
+    /// Whether the SDK reports diagnostics (to ``logger``, else stderr). Default `false`, or the
+    /// `SENTRY_DEBUG` environment variable.
     public var debug: Bool = false
+    /// Receives the SDK's diagnostics (with ``debug`` on, and always a malformed DSN) instead of
+    /// stderr. Runs on any thread, including the transport's; must not call into the SDK.
+    /// Diagnostics never contain the DSN's key.
+    public var logger: (@Sendable (String) -> Void)?
     /// Called for every error event after the event processors; return `nil` to drop it.
     /// Runs on the capturing thread.
     public var beforeSend: (@Sendable (Event) -> Event?)?

@@ -19,10 +19,12 @@ enum OptionsBridge {
         if let v = options.serverName { _ = csc_options_set_server_name(o, v) }
         _ = csc_options_set_platform(o, platform)
         _ = csc_options_set_sdk(o, sdkName, SentrySDK.version)
+        _ = csc_options_set_runtime(o, SwiftRuntimeVersion.name, SwiftRuntimeVersion.version)
         _ = csc_options_set_max_breadcrumbs(o, max(0, min(options.maxBreadcrumbs, Int(CSC_MAX_BREADCRUMBS_LIMIT))))
         _ = csc_options_set_sample_rate(o, max(0, min(options.sampleRate, 1)))
         _ = csc_options_set_send_default_pii(o, options.sendDefaultPii)
-        _ = csc_options_set_debug(o, options.debug)
+        if options.debug { _ = csc_options_set_debug(o, true) }  // false leaves SENTRY_DEBUG in charge
+        LoggerBox.install(options.logger, on: o)
         if let v = options.cacheDirectory { _ = csc_options_set_cache_dir(o, v) }
         if let v = options.httpProxy { _ = csc_options_set_http_proxy(o, v) }
         if let v = options.caCerts { _ = csc_options_set_ca_certs(o, v) }

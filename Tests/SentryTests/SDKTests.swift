@@ -1,5 +1,10 @@
 @_spi(Testing) import Sentry
+import Synchronization
 import Testing
+
+private final class LogLines: Sendable {
+    let lines = Mutex<[String]>([])
+}
 
 /// Tests that start the process-wide SDK. Serialized here, and exclusive with other targets
 /// through `withStartedSDK`.
@@ -41,6 +46,42 @@ import Testing
             #expect(event["sdk"]?["name"] == "sentry.swift.server")
             #expect(event.level == .info)
             #expect(event.message == "hi")
+        }
+    }
+
+    @Test func defaultContextsNameSwiftAsTheRuntime() async throws {
+        try await withStartedSDK { transport in
+            SentrySDK.capture(message: "contexts")
+            let event = try #require(transport.envelopes.first?.event)
+            #expect(event["contexts"]?["runtime"]?["name"] == "swift")
+            #expect(event["contexts"]?["os"]?["name"] == "Linux")
+            #expect(event["contexts"]?["device"]?["processor_count"] != nil)
+        }
+    }
+
+    @Test func malformedDSNIsReportedToTheLoggerWithoutItsKey() async {
+        await SentryTestSupport.withExclusiveSDK {
+            let lines = LogLines()
+            var options = Options(dsn: "https://verysecretkey@/42")
+            options.logger = { line in lines.lines.withLock { $0.append(line) } }
+            SentrySDK.start(options: options)
+            #expect(!SentrySDK.isEnabled)
+            let got = lines.lines.withLock { $0 }
+            #expect(got.count == 1)
+            #expect(got.first?.contains("invalid DSN") == true)
+            #expect(got.allSatisfy { !$0.contains("verysecretkey") })
+        }
+    }
+
+    @Test func flushWithoutAClientReportsFalse() async {
+        await SentryTestSupport.withExclusiveSDK {
+            #expect(!SentrySDK.flush(timeout: .milliseconds(10)))
+        }
+    }
+
+    @Test func flushWithACustomTransportHasNothingToWaitFor() async throws {
+        await withStartedSDK { _ in
+            #expect(SentrySDK.flush(timeout: .seconds(1)))
         }
     }
 }

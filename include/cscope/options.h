@@ -45,6 +45,14 @@ CSC_API int csc_options_set_max_breadcrumbs(csc_options_t *opts, size_t max_brea
 CSC_API int csc_options_set_sample_rate(csc_options_t *opts, double rate);
 CSC_API int csc_options_set_send_default_pii(csc_options_t *opts, bool enabled);
 CSC_API int csc_options_set_debug(csc_options_t *opts, bool enabled);
+/**
+ * Where diagnostics go (with debug on, and the few that are always reported, such as a
+ * malformed DSN): `message` is one line without a newline, valid only during the call. May
+ * run on any thread, including the transport's worker, and must not call into the SDK.
+ * NULL (the default): stderr, prefixed "[sentry] ". Diagnostics never include the DSN's key.
+ */
+typedef void (*csc_logger_fn)(const char *message, void *user_data);
+CSC_API int csc_options_set_logger(csc_options_t *opts, csc_logger_fn fn, void *user_data);
 
 /** before_send: may change `event` in place; return false to drop it. Runs after event processors, before sampling. */
 typedef bool (*csc_before_send_fn)(json_t *event, void *user_data);

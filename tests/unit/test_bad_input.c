@@ -458,6 +458,41 @@ static void test_malformed_dsn(void) {
     CHECK_EQ_INT(tl_start_default(100), CSC_OK);
 }
 
+typedef struct { int calls; char last[256]; } log_sink_t;
+
+static void log_to_sink(const char *message, void *user_data) {
+    log_sink_t *l = user_data;
+    l->calls++;
+    snprintf(l->last, sizeof l->last, "%s", message);
+}
+
+/* A malformed DSN is reported through the user's logger (also without debug), never with the key;
+ * with debug on, the other diagnostics go there too instead of stderr. */
+static void test_logger_receives_diagnostics(void) {
+    log_sink_t log = { 0 };
+    csc_options_t *o = tl_options();
+    (void)csc_options_set_logger(o, log_to_sink, &log);
+    (void)csc_options_set_dsn(o, "https://secretkey123@/42");
+    CHECK_EQ_INT(tl_start(o), CSC_ERR_PARSE);
+    CHECK_EQ_INT(log.calls, 1);
+    CHECK(strstr(log.last, "invalid DSN") != NULL);
+    CHECK(strstr(log.last, "secretkey123") == NULL);
+    CHECK_EQ_INT(csc_options_set_logger(NULL, log_to_sink, NULL), CSC_ERR_NULL);
+
+    log = (log_sink_t){ 0 };
+    o = csc_options_new(); /* no DSN, no transport: disabled, said only with debug */
+    (void)csc_options_set_logger(o, log_to_sink, &log);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    CHECK_EQ_INT(log.calls, 0);
+    o = csc_options_new();
+    (void)csc_options_set_logger(o, log_to_sink, &log);
+    (void)csc_options_set_debug(o, true);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    CHECK(log.calls >= 1);
+    CHECK(strstr(log.last, "disabled") != NULL);
+    CHECK_EQ_INT(tl_start_default(100), CSC_OK);
+}
+
 static void test_attachment_path_missing_file(void) {
     csc_scope_t *s = csc_scope_new();
     int rc = csc_scope_add_attachment_path(s, "/nonexistent/dir/file.txt", NULL, NULL);
@@ -489,6 +524,7 @@ int main(void) {
     RUN(test_json_depth);
     RUN(test_wrong_types_rejected);
     RUN(test_malformed_dsn);
+    RUN(test_logger_receives_diagnostics);
     RUN(test_attachment_path_missing_file);
     (void)csc_close();
     tl_sink_reset();
