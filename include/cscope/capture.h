@@ -45,8 +45,9 @@ CSC_API bool csc_last_event_id(char out[33]);
 
 /**
  * Merges the scopes into `event` without processors, sampling or sending, and
- * returns the serialized event JSON. Caller frees with free(). For tests,
- * benchmarks and hosts that ship events themselves.
+ * returns the serialized event JSON (NULL on error). BORROWS `event`: the
+ * caller still owns it and finds the merged fields set in it. Caller frees the
+ * result with free(). For tests, benchmarks and hosts that ship events themselves.
  */
 CSC_API char *csc_event_prepare_json(json_t *event, const csc_scopes_t *scopes, size_t *len);
 

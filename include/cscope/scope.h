@@ -144,8 +144,10 @@ CSC_API int csc_scope_set_fingerprint(csc_scope_t *scope, const char *const *par
 /**
  * Adds a breadcrumb. Needs an initialised client (as in the Python SDK, a
  * breadcrumb added before csc_init is dropped: CSC_ERR_DISABLED). Runs the
- * client's before_breadcrumb. The ring keeps the client's max_breadcrumbs newest;
- * older ones are evicted and counted.
+ * client's before_breadcrumb; a breadcrumb it drops returns CSC_OK (dropping is
+ * the callback's decision, not an error), as does an empty one (nothing set).
+ * The ring keeps the client's max_breadcrumbs newest; older ones are evicted
+ * and counted.
  */
 CSC_API int csc_scope_add_breadcrumb(csc_scope_t *scope, const csc_breadcrumb_t *crumb);
 /** Adds a breadcrumb given as a JSON object (message, category, level, type, data, timestamp as ISO-8601 or number). BORROWS `crumb`. */
