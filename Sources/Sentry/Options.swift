@@ -21,7 +21,8 @@ public struct Options: Sendable {
     /// How many breadcrumbs each scope keeps (0 to 1000, default 100).
     public var maxBreadcrumbs: Int = 100
     /// The probability (0 to 1) that an error event is sent.
-    public var sampleRate: Double = 1
+    /// `nil` = the `SENTRY_SAMPLE_RATE` environment variable, else 1. Values are clamped to 0...1.
+    public var sampleRate: Double?
     /// Whether to send personal data (IP addresses, ...) the SDK would otherwise scrub.
     public var sendDefaultPii: Bool = false
     /// Whether the SDK reports diagnostics (to ``logger``, else stderr). Default `false`, or the

@@ -11,6 +11,7 @@ enum OptionsBridge {
     static let sdkName = "sentry.swift.server"
 
     static func make(_ options: Options) -> OpaquePointer? {
+        StacktraceSettings.update(from: options)
         guard let o = csc_options_new() else { return nil }
         if let dsn = options.dsn { _ = csc_options_set_dsn(o, dsn) }
         if let v = options.release { _ = csc_options_set_release(o, v) }
@@ -21,7 +22,7 @@ enum OptionsBridge {
         _ = csc_options_set_sdk(o, sdkName, SentrySDK.version)
         _ = csc_options_set_runtime(o, SwiftRuntimeVersion.name, SwiftRuntimeVersion.version)
         _ = csc_options_set_max_breadcrumbs(o, max(0, min(options.maxBreadcrumbs, Int(CSC_MAX_BREADCRUMBS_LIMIT))))
-        _ = csc_options_set_sample_rate(o, max(0, min(options.sampleRate, 1)))
+        if let rate = options.sampleRate { _ = csc_options_set_sample_rate(o, rate.isNaN ? 1 : max(0, min(rate, 1))) }
         _ = csc_options_set_send_default_pii(o, options.sendDefaultPii)
         if options.debug { _ = csc_options_set_debug(o, true) }  // false leaves SENTRY_DEBUG in charge
         LoggerBox.install(options.logger, on: o)

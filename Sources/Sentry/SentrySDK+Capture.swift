@@ -7,30 +7,46 @@ import CScopeCore
 extension SentrySDK {
     /// Captures an error as an exception event (level `error` unless a scope sets one).
     ///
+    /// The event carries the stack trace of this call (a Swift error does not record where it
+    /// was thrown), oldest frame first and this call site last, and `debug_meta.images` for its
+    /// frames; errors it wraps (``SentryUnderlyingError``, `NSUnderlyingErrorKey`, decoding
+    /// contexts) become a chained exception group. See `docs/stack-traces.md`.
+    ///
     /// - Parameters:
-    ///   - error: The error; its type name and description become the exception type and value
-    ///     (adopt ``CustomSentryException`` to choose them).
+    ///   - error: The error; its fully qualified type name and description become the exception
+    ///     type and value (adopt ``CustomSentryException`` to choose them).
     ///   - scope: A scope applied after the active ones (its event processors do not run).
     ///   - block: Configures a one-off, empty scope applied last.
     @discardableResult
     public static func capture(error: any Error, scope: Scope? = nil, block: ((Scope) -> Void)? = nil) -> SentryId? {
         guard fastEnabled else { return nil }
-        return capture(ErrorDescription(error).makeEvent(), on: nil, scope: scope, block: block)
+        return capture(StacktraceEvents.errorEvent(error), on: nil, scope: scope, block: block)
     }
 
-    /// Captures a message (level `info` unless given; a scope level beats both).
+    /// Captures a message (level `info` unless given; a scope level beats both). With
+    /// ``Options/attachStacktrace`` (the default) the event gets this thread's stack trace in
+    /// `threads`.
     @discardableResult
     public static func capture(message: String, level: SentryLevel? = nil, scope: Scope? = nil,
                                block: ((Scope) -> Void)? = nil) -> SentryId? {
         guard fastEnabled else { return nil }
-        return capture(csc_event_new_message(message, level.cLevel), on: nil, scope: scope, block: block)
+        return capture(withThread(csc_event_new_message(message, level.cLevel)), on: nil, scope: scope, block: block)
     }
 
-    /// Captures an event as given (no level is added unless a scope sets one).
+    /// Captures an event as given (no level is added unless a scope sets one). With
+    /// ``Options/attachStacktrace``, an event without `exception`, `stacktrace` or `threads`
+    /// gets this thread's stack trace in `threads`, as in the Python SDK.
     @discardableResult
     public static func capture(event: Event, scope: Scope? = nil, block: ((Scope) -> Void)? = nil) -> SentryId? {
         guard fastEnabled else { return nil }
-        return capture(event.raw.makeJansson(), on: nil, scope: scope, block: block)
+        return capture(withThread(event.raw.makeJansson()), on: nil, scope: scope, block: block)
+    }
+
+    /// `event` with the calling thread attached per ``Options/attachStacktrace``.
+    @inline(never)
+    static func withThread(_ event: UnsafeMutablePointer<json_t>?) -> UnsafeMutablePointer<json_t>? {
+        if let event { StacktraceEvents.attachThread(to: event) }
+        return event
     }
 
     /// The capture pipeline with explicit scope handles. `target` is the scope object the capture

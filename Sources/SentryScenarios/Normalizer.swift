@@ -4,7 +4,9 @@ import Sentry
 /// runner's output compares equal to its expected files.
 struct Normalizer {
     private static let platformContexts: Set<String> = ["runtime", "os", "device", "app", "culture", "cloud_resource"]
-    private static let removedEventKeys = ["event_id", "timestamp", "sdk", "server_name", "platform", "modules", "threads"]
+    /// `threads` and `debug_meta` (and exception stack traces, below) are process-specific; this SDK
+    /// also attaches them by default (`attachStacktrace`, as sentry-cocoa), the Python oracle does not.
+    private static let removedEventKeys = ["event_id", "timestamp", "sdk", "server_name", "platform", "modules", "threads", "debug_meta"]
 
     /// Placeholder maps, per kind (`trace`, `span`), numbered from 1 in order of first appearance.
     private var ids: [String: [String: String]] = [:]

@@ -16,15 +16,19 @@ extension SDKTests {
             SentrySDK.capture(error: HTTPFailure(status: 503))
             let events = transport.events
             #expect(events.count == 2)
+            #expect(events[0].exceptions.count == 1)
             let first = try #require(events.first?.exceptions.first)
-            #expect(first["type"] == "PaymentError")
+            #expect(first["type"] == "SentryTests.PaymentError")  // fully qualified
             #expect(first["value"] == "declined")
             #expect(first["module"] == "SentryTests")
             #expect(first["mechanism"] == ["type": "generic", "handled": true])
+            #expect(first["stacktrace"]?["frames"]?.arrayValue?.isEmpty == false)
             #expect(events[0].level == .error)
             let second = try #require(events.last?.exceptions.first)
-            #expect(second["type"] == "HTTPFailure")
+            #expect(second["type"] == "HTTPFailure")  // CustomSentryException chooses
             #expect(second["value"] == "status 503")
+            #expect(second["module"] == nil)
+            #expect(second["mechanism"] == ["type": "generic", "handled": true])
         }
     }
 

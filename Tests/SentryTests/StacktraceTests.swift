@@ -4,6 +4,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import CScopeCore
 @testable import Sentry
 import Testing
 
@@ -263,5 +264,302 @@ private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
         #expect(SymbolCache.shared.imageMapLoads == loads + 1)
         _ = sentryStacktrace()
         #expect(SymbolCache.shared.imageMapLoads == loads + 1)
+    }
+}
+
+// MARK: - stack traces through the capture API
+
+private enum PaymentFailure: Error { case insufficientFunds(cents: Int) }
+
+/// Frames of an event's first exception (the captured error is the last one in the list).
+private func exceptionFrames(_ event: Event?) -> [JSONObject] {
+    let values = event?.exceptions ?? []
+    return (values.last?["stacktrace"]?["frames"]?.arrayValue ?? []).compactMap(\.objectValue)
+}
+
+/// Frames of an event's current thread (`attachStacktrace`).
+private func threadFrames(_ event: Event?) -> [JSONObject] {
+    let thread = event?.raw["threads"]?["values"]?.arrayValue?.first
+    return (thread?["stacktrace"]?["frames"]?.arrayValue ?? []).compactMap(\.objectValue)
+}
+
+private func module(of frame: JSONObject?) -> String? {
+    (frame?["symbol"]?.stringValue).flatMap(SwiftSymbolName.module(ofMangled:))
+}
+
+/// Captures from one level down (frame order test) and returns the line of the capture call.
+@inline(never) private func checkoutHelper() -> Int {
+    let line = #line + 1
+    SentrySDK.capture(error: PaymentFailure.insufficientFunds(cents: 250))
+    return line
+}
+
+/// Throws a traced error after a suspension (the line of the `throw` is `tracedThrowLine`).
+private let tracedThrowLine = #line + 4
+@inline(never) private func chargeCard() async throws {
+    await Task.yield()
+    if tracedThrowLine > 0 {
+        throw SentryTracedError(PaymentFailure.insufficientFunds(cents: 99))
+    }
+}
+
+/// `depth` nested calls, then `body` (a ~30-frame stack for the cost measurement).
+@inline(never) private func nested(_ depth: Int, _ body: () -> Void) {
+    if depth == 0 { body() } else { nested(depth - 1, body) }
+    withExtendedLifetime(depth) {}
+}
+
+/// The GNU build id of the running test executable, as `readelf -n` prints it; nil when
+/// readelf is missing.
+private func buildIdOfThisExecutable() -> String? {
+    #if canImport(Foundation)
+    guard let exe = LoadedImages.mainExecutablePath,
+          let readelf = ["/usr/bin/readelf", "/bin/readelf"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+    else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: readelf)
+    process.arguments = ["-n", exe]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    guard (try? process.run()) != nil else { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard let r = text.range(of: "Build ID: ") else { return nil }
+    return String(text[r.upperBound...].prefix { $0.isHexDigit })
+    #else
+    return nil
+    #endif
+}
+
+private func hexValue(_ json: JSON?) -> UInt64? {
+    guard let s = json?.stringValue, s.hasPrefix("0x") else { return nil }
+    return UInt64(s.dropFirst(2), radix: 16)
+}
+
+@Suite struct CaptureStacktraceTests {
+    @Test func capturedErrorEndsAtTheCallSite() async throws {
+        try await withStartedSDK { transport in
+            let line = #line + 1
+            SentrySDK.capture(error: PaymentFailure.insufficientFunds(cents: 250))
+            let event = try #require(transport.events.first)
+            let exception = try #require(event.exceptions.last)
+            #expect(exception["type"] == "SentryTests.PaymentFailure")
+            #expect(exception["value"] == "insufficientFunds(cents: 250)")
+            #expect(exception["module"] == "SentryTests")
+            #expect(exception["mechanism"] == ["type": "generic", "handled": true])
+            let frames = exceptionFrames(event)
+            let last = try #require(frames.last)
+            #expect(last["function"]?.stringValue?.contains("capturedErrorEndsAtTheCallSite") == true)
+            #expect(last["abs_path"]?.stringValue == #filePath)
+            #expect(last["lineno"]?.intValue == Int64(line))
+            #expect(last["in_app"] == .bool(true))
+            // The SDK's frames (capture(error:), the event builder, the unwinder) are trimmed.
+            #expect(module(of: last) == "SentryTests")
+            for sdk in ["capture(error:", "StacktraceEvents", "captureStacktrace", "Backtrace"] {
+                #expect(!frames.contains { ($0["function"]?.stringValue ?? "").contains(sdk) })
+            }
+            // Swift runtime and libc frames are not the application's.
+            let runtime = frames.filter { frame in
+                let package = frame["package"]?.stringValue ?? ""
+                return package.contains("libswift") || package.contains("libc.so")
+            }
+            #expect(!runtime.isEmpty)
+            for frame in runtime { #expect(frame["in_app"] == .bool(false)) }
+            for frame in frames where module(of: frame) == "Swift" || module(of: frame) == "Testing" {
+                #expect(frame["in_app"] == .bool(false))
+            }
+        }
+    }
+
+    @Test func framesAreOldestFirstThroughCapture() async throws {
+        try await withStartedSDK { transport in
+            let line = checkoutHelper()
+            let frames = exceptionFrames(transport.events.first)
+            let helper = try #require(frames.lastIndex { ($0["function"]?.stringValue ?? "").contains("checkoutHelper") })
+            let test = try #require(frames.lastIndex { ($0["function"]?.stringValue ?? "").contains("framesAreOldestFirstThroughCapture") })
+            #expect(helper == frames.count - 1)
+            #expect(test < helper)
+            #expect(frames[helper]["lineno"]?.intValue == Int64(line))
+        }
+    }
+
+    @Test func scopeCaptureAndChainedErrorsCarryTheTrace() async throws {
+        try await withStartedSDK { transport in
+            let error = CheckoutFailed(causes: [CardDeclined(code: 5), StorageFault.readOnly])
+            let line = #line + 1
+            SentrySDK.currentScope.capture(error: error) { $0.setTag("via", "scope") }
+            let event = try #require(transport.events.first)
+            #expect(event.tags["via"] == "scope")
+            let values = event.exceptions
+            #expect(values.map { $0["type"]?.stringValue } == ["SentryTests.StorageFault", "SentryTests.CardDeclined",
+                                                               "SentryTests.CheckoutFailed"])
+            #expect(values.map { $0["mechanism"]?["exception_id"]?.intValue } == [2, 1, 0])
+            #expect(values.map { $0["mechanism"]?["parent_id"]?.intValue } == [0, 0, nil])
+            #expect(values.last?["mechanism"]?["is_exception_group"] == .bool(true))
+            #expect(values.last?["mechanism"]?["type"] == "generic")
+            #expect(values.first?["mechanism"]?["type"] == "chained")
+            #expect(values.dropLast().allSatisfy { $0["stacktrace"] == nil })  // only the captured error has one
+            let last = try #require(exceptionFrames(event).last)
+            #expect(last["lineno"]?.intValue == Int64(line))
+            #expect(last["abs_path"]?.stringValue == #filePath)
+        }
+    }
+
+    @Test func inAppExcludeAndIncludeComeFromOptions() async throws {
+        // The concurrency runtime runs every task, so its image is always on the stack: include
+        // it by image file name (a module name works the same way, see inAppRules()).
+        let runtime = "libswift_Concurrency.so"
+        func isRuntime(_ frame: JSONObject) -> Bool { frame["package"]?.stringValue?.hasSuffix("/" + runtime) == true }
+        await withStartedSDK({ $0.inAppExclude = ["SentryTests"]; $0.inAppInclude = [runtime] }) { transport in
+            SentrySDK.capture(error: StorageFault.readOnly)
+            let frames = exceptionFrames(transport.events.first)
+            let own = frames.filter { module(of: $0) == "SentryTests" }
+            let included = frames.filter(isRuntime)
+            #expect(!own.isEmpty && !included.isEmpty)
+            for frame in own { #expect(frame["in_app"] == .bool(false)) }
+            for frame in included { #expect(frame["in_app"] == .bool(true)) }
+        }
+        // And back to the defaults with the next start.
+        await withStartedSDK { transport in
+            SentrySDK.capture(error: StorageFault.readOnly)
+            let frames = exceptionFrames(transport.events.first)
+            #expect(frames.last?["in_app"] == .bool(true))
+            let included = frames.filter(isRuntime)
+            #expect(!included.isEmpty)
+            for frame in included { #expect(frame["in_app"] == .bool(false)) }
+        }
+    }
+
+    @Test func messagesGetTheCurrentThread() async throws {
+        try await withStartedSDK { transport in
+            let line = #line + 1
+            SentrySDK.capture(message: "with thread")
+            var isMain: Int32 = -1
+            let tid = csc_current_thread(&isMain, nil, 0)
+            SentrySDK.capture(event: Event(message: "raw event"))
+            SentrySDK.capture(event: Event(raw: ["exception": ["values": [["type": "Own", "value": "v"]]]]))
+            SentrySDK.capture(event: Event(raw: ["type": "check_in", "message": "not a thread"]))
+            let events = transport.events
+            #expect(events.count == 4)
+            let thread = try #require(events[0].raw["threads"]?["values"]?.arrayValue?.first?.objectValue)
+            #expect(events[0].raw["threads"]?["values"]?.arrayValue?.count == 1)
+            #expect(thread["current"] == .bool(true))
+            #expect(thread["crashed"] == .bool(false))
+            #expect(thread["id"]?.intValue == Int64(tid))
+            #expect(thread["main"] == .bool(isMain != 0))
+            let last = try #require(threadFrames(events[0]).last)
+            #expect(last["abs_path"]?.stringValue == #filePath)
+            #expect(last["lineno"]?.intValue == Int64(line))
+            #expect(last["in_app"] == .bool(true))
+            #expect(events[0].exceptions.isEmpty)
+            #expect(events[0].raw["debug_meta"]?["images"]?.arrayValue?.isEmpty == false)
+            // capture(event:) follows the Python SDK: threads unless it has an exception
+            // (or stacktrace / threads) or is a transaction or check-in.
+            #expect(threadFrames(events[1]).last?["lineno"]?.intValue == Int64(line + 3))
+            #expect(events[2].raw["threads"] == nil)
+            #expect(events[2].exceptions.first?["type"] == "Own")
+            #expect(events[3].raw["threads"] == nil)
+        }
+    }
+
+    @Test func attachStacktraceOffLeavesMessagesAloneButNotErrors() async throws {
+        await withStartedSDK({ $0.attachStacktrace = false }) { transport in
+            SentrySDK.capture(message: "no thread")
+            SentrySDK.currentScope.capture(message: "no thread either")
+            SentrySDK.capture(error: StorageFault.readOnly)
+            let events = transport.events
+            #expect(events.count == 3)
+            for event in events.prefix(2) {
+                #expect(event.raw["threads"] == nil)
+                #expect(event.raw["debug_meta"] == nil)
+            }
+            // As in sentry-cocoa, errors always carry the capture site's trace.
+            #expect(exceptionFrames(events[2]).last?["in_app"] == .bool(true))
+            #expect(events[2].raw["debug_meta"] != nil)
+        }
+    }
+
+    @Test func debugMetaListsTheImagesOfTheFrames() async throws {
+        try await withStartedSDK { transport in
+            SentrySDK.capture(error: StorageFault.readOnly)
+            let event = try #require(transport.events.first)
+            let images = try #require(event.raw["debug_meta"]?["images"]?.arrayValue).compactMap(\.objectValue)
+            let ranges = images.compactMap { image -> ClosedRange<UInt64>? in
+                guard let lo = hexValue(image["image_addr"]), let size = image["image_size"]?.intValue, size > 0 else { return nil }
+                return lo...(lo + UInt64(size) - 1)
+            }
+            #expect(ranges.count == images.count)
+            // Every frame lies in a listed image, and every listed image holds a frame.
+            let addresses = exceptionFrames(event).compactMap { hexValue($0["instruction_addr"]) }
+            #expect(!addresses.isEmpty)
+            for address in addresses { #expect(ranges.contains { $0.contains(address) }) }
+            for range in ranges { #expect(addresses.contains { range.contains($0) }) }
+            // Only those: fewer than the process has loaded.
+            let all = try #require(csc_debug_images())
+            defer { json_decref(all) }
+            #expect(images.count < json_array_size(all))
+            // The test executable is listed with its GNU build id.
+            let exe = try #require(images.first { $0["code_file"]?.stringValue == LoadedImages.mainExecutablePath })
+            #expect(exe["type"] == "elf")
+            #expect(exe["debug_id"]?.stringValue?.count == 36)
+            if let buildId = buildIdOfThisExecutable() {
+                #expect(exe["code_id"]?.stringValue == buildId)
+            } else {
+                Issue.record("readelf (binutils) is needed to check the build id")
+            }
+        }
+    }
+
+    @Test func tracedErrorsReportTheThrowSite() async throws {
+        try await withStartedSDK { transport in
+            do {
+                try await chargeCard()
+            } catch {
+                #expect(String(describing: error) == "insufficientFunds(cents: 99)")
+                #expect((error as? SentryTracedError)?.error is PaymentFailure)
+                SentrySDK.capture(error: error)
+                SentrySDK.capture(error: CheckoutFailed(causes: [error]))  // as a cause: the wrapped error
+            }
+            let events = transport.events
+            #expect(events.count == 2)
+            let exception = try #require(events.first?.exceptions.last)
+            #expect(exception["type"] == "SentryTests.PaymentFailure")
+            #expect(exception["value"] == "insufficientFunds(cents: 99)")
+            let frames = exceptionFrames(events.first)
+            let last = try #require(frames.last)
+            #expect(last["function"]?.stringValue?.contains("chargeCard") == true)
+            #expect(last["lineno"]?.intValue == Int64(tracedThrowLine))
+            #expect(last["abs_path"]?.stringValue == #filePath)
+            // The async caller is there too (Swift's unwinder follows async frames).
+            #expect(frames.contains { ($0["function"]?.stringValue ?? "").contains("tracedErrorsReportTheThrowSite") })
+            #expect(events.last?.exceptions.first?["type"] == "SentryTests.PaymentFailure")
+            #expect(events.last?.exceptions.first?["mechanism"]?["source"] == "underlyingErrors[0]")
+        }
+    }
+
+    /// The cost of `capture(error:)` from a ~30-frame stack: the first capture symbolicates
+    /// (file and line of the in-app frames), repeated ones hit the symbol cache. Prints the
+    /// figures; checks that repeating is much cheaper.
+    @Test func captureErrorCost() async throws {
+        await withStartedSDK { transport in
+            let clock = ContinuousClock()
+            var first = Duration.zero
+            var repeated: [Duration] = []
+            var depth = 0
+            nested(24) {
+                for i in 0..<51 {
+                    let t = clock.measure { SentrySDK.capture(error: StorageFault.diskFull(bytes: i)) }
+                    if i == 0 { first = t } else { repeated.append(t) }
+                }
+                depth = sentryStacktrace().count
+            }
+            repeated.sort()
+            let median = repeated[repeated.count / 2]
+            print("capture(error:) with \(depth) frames: first \(first), repeated median \(median) (debug build)")
+            #expect(transport.events.count == 51)
+            #expect(depth >= 28)
+            #expect(median < first)
+        }
     }
 }

@@ -89,6 +89,26 @@ CSC_API uint64_t csc_image_generation(void);
 CSC_API json_t *csc_debug_images(void);
 
 /**
+ * csc_debug_images() restricted to the images that contain at least one of the
+ * `n` addresses (instruction addresses of the frames an event carries), in the
+ * same order; an image contains an address in [image_addr, image_addr + image_size).
+ * Keeps events small: a Swift server process maps 30+ images, a stack trace
+ * touches a few. CALLER OWNS the returned array (empty when no image matches).
+ * NULL on OOM or when `addrs` is NULL and `n` > 0. Cost: a lock, n x images
+ * comparisons, a copy of the matching images.
+ */
+CSC_API json_t *csc_debug_images_for(const uintptr_t *addrs, size_t n);
+
+/**
+ * The calling thread's id as Sentry's `threads` interface wants it (Linux:
+ * gettid(), the id `ps -L` and crash reports show), whether it is the
+ * process's main thread (its id equals the process id), and its name
+ * (pthread_getname_np) copied into `name` (`name_cap` bytes, "" if unknown;
+ * `name` may be NULL). Cheap: one system call, one for the name if wanted.
+ */
+CSC_API uint64_t csc_current_thread(int *is_main, char *name, size_t name_cap);
+
+/**
  * Captures an exception with the calling thread's stack trace: unwinds here,
  * symbolicates, attaches `debug_meta.images` and captures the event through
  * csc_capture_event (mechanism "generic", handled). The SDK's own frames

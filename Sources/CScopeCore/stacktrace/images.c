@@ -147,6 +147,16 @@ static json_t *image_json(const struct dl_phdr_info *info, const char *path) {
     return img;
 }
 
+/* The address range [lo, hi) an image's JSON describes (image_addr, image_size); 0 if unreadable. */
+static int image_range(json_t *img, uintptr_t *lo, uintptr_t *hi) {
+    const char *addr = json_string_value(json_object_get(img, "image_addr"));
+    json_t *size = json_object_get(img, "image_size");
+    if (!addr || !json_is_integer(size)) return 0;
+    *lo = (uintptr_t)strtoull(addr, NULL, 16);
+    *hi = *lo + (uintptr_t)json_integer_value(size);
+    return 1;
+}
+
 static int add_image(struct dl_phdr_info *info, size_t size, void *arg) {
     json_t *images = (json_t *)arg;
     const char *path = info->dlpi_name;
@@ -162,23 +172,59 @@ static int add_image(struct dl_phdr_info *info, size_t size, void *arg) {
 
 /* ------------------------------------------------------------ the cache */
 
+typedef struct {
+    uintptr_t lo, hi;
+} range_t;
+
 static pthread_mutex_t images_mu = PTHREAD_MUTEX_INITIALIZER;
 static json_t *images_cache;       /* guarded by images_mu */
+static range_t *images_ranges;     /* guarded by images_mu; one per element of images_cache */
 static uint64_t images_generation; /* guarded by images_mu */
 
-json_t *csc_debug_images(void) {
+/* Rebuilds the cache when the images changed. Call with images_mu held. */
+static void refresh_locked(void) {
     uint64_t gen = csc_image_generation();
+    if (images_cache && images_generation == gen) return;
+    json_t *fresh = json_array();
+    if (!fresh) return;
+    dl_iterate_phdr(add_image, fresh);
+    size_t n = json_array_size(fresh);
+    range_t *ranges = calloc(n ? n : 1, sizeof *ranges);
+    if (!ranges) { json_decref(fresh); return; }
+    for (size_t i = 0; i < n; i++)
+        if (!image_range(json_array_get(fresh, i), &ranges[i].lo, &ranges[i].hi)) ranges[i].lo = ranges[i].hi = 0;
+    json_decref(images_cache);
+    free(images_ranges);
+    images_cache = fresh;
+    images_ranges = ranges;
+    images_generation = gen;
+}
+
+json_t *csc_debug_images(void) {
     pthread_mutex_lock(&images_mu);
-    if (!images_cache || images_generation != gen) {
-        json_t *fresh = json_array();
-        if (fresh) {
-            dl_iterate_phdr(add_image, fresh);
-            json_decref(images_cache);
-            images_cache = fresh;
-            images_generation = gen;
-        }
-    }
+    refresh_locked();
     json_t *copy = images_cache ? json_deep_copy(images_cache) : NULL;
     pthread_mutex_unlock(&images_mu);
     return copy;
+}
+
+json_t *csc_debug_images_for(const uintptr_t *addrs, size_t n) {
+    if (!addrs && n) return NULL;
+    json_t *out = json_array();
+    if (!out) return NULL;
+    pthread_mutex_lock(&images_mu);
+    refresh_locked();
+    size_t count = json_array_size(images_cache);
+    for (size_t i = 0; i < count; i++) {
+        range_t r = images_ranges[i];
+        if (r.lo == r.hi) continue;
+        for (size_t j = 0; j < n; j++) {
+            if (addrs[j] >= r.lo && addrs[j] < r.hi) {
+                json_array_append_new(out, json_deep_copy(json_array_get(images_cache, i)));
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&images_mu);
+    return out;
 }

@@ -5,6 +5,8 @@ import Runtime
 struct CapturedStacktrace: Sendable {
     /// Sentry frames, oldest first (the capture site last).
     var frames: [JSON]
+    /// The distinct `instruction_addr` of `frames` (for ``debugImages(for:)``).
+    var addresses: [UInt64] = []
     /// Captured addresses found in / missing from the symbol cache.
     var cacheHits: Int
     var cacheMisses: Int
@@ -66,13 +68,15 @@ func captureStacktrace(skip: Int = 0, inApp: InAppRules = InAppRules(), limit: I
             break
         }
     }
-    return CapturedStacktrace(frames: sentryFrames(plan.groups, skip: skip, inApp: inApp), cacheHits: plan.hits,
-                              cacheMisses: plan.misses, sourceLookups: lookups, sourceFallback: fallback)
+    let (frames, addresses) = sentryFrames(plan.groups, skip: skip, inApp: inApp)
+    return CapturedStacktrace(frames: frames, addresses: addresses, cacheHits: plan.hits, cacheMisses: plan.misses,
+                              sourceLookups: lookups, sourceFallback: fallback)
 }
 
 /// Sentry frames, oldest first, from symbolized addresses (innermost first): the SDK's
-/// innermost frames and `skip` more are dropped, `in_app` is set per `inApp`.
-private func sentryFrames(_ groups: [[SymbolizedFrame]], skip: Int, inApp: InAppRules) -> [JSON] {
+/// innermost frames and `skip` more are dropped, `in_app` is set per `inApp`. Also the frames'
+/// distinct addresses (inlined frames share one).
+private func sentryFrames(_ groups: [[SymbolizedFrame]], skip: Int, inApp: InAppRules) -> ([JSON], [UInt64]) {
     var innermostFirst: [SymbolizedFrame] = []
     innermostFirst.reserveCapacity(groups.count + 4)
     for group in groups { innermostFirst.append(contentsOf: group) }
@@ -83,7 +87,12 @@ private func sentryFrames(_ groups: [[SymbolizedFrame]], skip: Int, inApp: InApp
     start = min(innermostFirst.count, start + max(0, skip))
 
     var frames: [JSON] = []
+    var addresses: [UInt64] = []
     frames.reserveCapacity(innermostFirst.count - start)
-    for frame in innermostFirst[start...].reversed() { frames.append(frame.json(inApp: frame.classify(inApp))) }
-    return frames
+    addresses.reserveCapacity(innermostFirst.count - start)
+    for frame in innermostFirst[start...].reversed() {
+        frames.append(frame.json(inApp: frame.classify(inApp)))
+        if addresses.last != frame.instructionAddress { addresses.append(frame.instructionAddress) }
+    }
+    return (frames, addresses)
 }

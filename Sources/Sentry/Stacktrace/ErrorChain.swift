@@ -13,6 +13,7 @@ enum ErrorChain {
 
     /// The direct causes of `error`, and whether `error` is a group (more than one cause).
     static func causes(of error: any Error) -> (links: [Link], isGroup: Bool) {
+        let error = SentryTracedError.unwrap(error)
         if let wrapper = error as? any SentryUnderlyingError {
             let errors = wrapper.underlyingErrors
             let links = errors.enumerated().map { Link(source: "underlyingErrors[\($0.offset)]", error: $0.element) }

@@ -20,6 +20,7 @@ struct ExceptionFields: Equatable {
     var module: String?
 
     init(_ error: any Error) {
+        let error = SentryTracedError.unwrap(error)
         if let custom = error as? any CustomSentryException {
             type = custom.sentryExceptionType
             value = custom.sentryExceptionValue

@@ -34,6 +34,29 @@ enum LoadedImages {
         return generation
     }
 
+    /// How many file-backed images the dynamic linker has loaded: the main executable and every
+    /// object with a path (not the vDSO). `ImageMap.capture()` reads `/proc/self/maps`, which
+    /// the kernel does not return atomically: while other threads map or unmap memory, lines
+    /// can be skipped and a map can miss whole images. A map with fewer images than this is
+    /// read again. One `dl_iterate_phdr` walk (~1 µs for 50 images). Thread-safe.
+    static func fileImageCount() -> Int {
+        guard let iteratePhdr else { return 0 }
+        var count = 0
+        _ = iteratePhdr({ info, _, context in
+            // dlpi_name is the second field of struct dl_phdr_info.
+            guard let info, let context else { return 0 }
+            let name = info.load(fromByteOffset: MemoryLayout<Int>.size, as: UnsafePointer<CChar>?.self)
+            let counter = context.assumingMemoryBound(to: Int.self)
+            if let name, name.pointee != 0 {
+                if strncmp(name, "linux-vdso", 10) != 0 && strncmp(name, "linux-gate", 10) != 0 { counter.pointee += 1 }
+            } else if counter.pointee == 0 {
+                counter.pointee += 1  // the main executable (listed first, without a name)
+            }
+            return 0
+        }, &count)
+        return count
+    }
+
     private typealias DladdrFunction = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
 
     /// `dladdr`, which the Glibc module does not import (it is a GNU extension).

@@ -61,15 +61,22 @@ final class SymbolCache: @unchecked Sendable {
             return (images, generation)
         }
         // ~170 µs, outside the lock. A map read while a library is being loaded or unloaded
-        // can miss images, so it is only kept when the generation did not move meanwhile.
+        // can miss images, so it is only kept when the generation did not move meanwhile; and
+        // `/proc/self/maps` is not read atomically (other threads mapping memory meanwhile can
+        // make whole images disappear from one read), so a map with fewer images than the
+        // dynamic linker reports is read again (until two reads agree: some images may
+        // legitimately be missing from the map). Still unstable: used once, never cached.
         var fresh = ImageMap.capture()
         var after = LoadedImages.generation()
-        for _ in 0..<3 where after != generation {
+        let expected = LoadedImages.fileImageCount()
+        for _ in 0..<4 where after != generation || fresh.count < expected {
+            let previous = fresh.count
             generation = after
             fresh = ImageMap.capture()
             after = LoadedImages.generation()
+            if after == generation, fresh.count < expected, fresh.count == previous { break }
         }
-        guard after == generation else { return (fresh, .max - 1) }  // unstable: used once, never cached
+        guard after == generation else { return (fresh, .max - 1) }
         state.withLock { s in
             guard s.generation != generation else { return }
             s.byAddress.removeAll(keepingCapacity: true)
@@ -131,7 +138,12 @@ final class SymbolCache: @unchecked Sendable {
         let resolved = Self.resolve(window, images: images, withSource: true)
         var entries: [(UInt64, Entry)] = []
         for (j, key) in keys.enumerated() {
-            guard let frames = resolved[key] else { continue }
+            guard var frames = resolved[key] else { continue }
+            // A lookup with source locations that lost the name (seen once for frames of a
+            // library without debug info, not reproduced since) keeps the name found before.
+            if !frames.contains(where: \.hasSymbol), plan.groups[start + j].contains(where: \.hasSymbol) {
+                frames = plan.groups[start + j]
+            }
             plan.groups[start + j] = frames
             entries.append((key, Entry(frames: frames, hasSource: true)))
         }

@@ -10,14 +10,21 @@ struct SymbolizedFrame: Sendable {
     let imagePath: String?
     let imageFileName: String?
     let isMainExecutable: Bool
+    /// The captured address (`instruction_addr`), for ``csc_debug_images_for``.
+    let instructionAddress: UInt64
+    /// Symbolication named the function.
+    let hasSymbol: Bool
     /// `function`, `symbol`, `filename`, `abs_path`, `lineno`, `colno`, `instruction_addr`,
     /// `package`; then the same with `in_app` true and false.
     private let unknown: JSON
     private let inApp: JSON
     private let notInApp: JSON
 
-    init(pairs: [(String, JSON)], module: String?, imagePath: String?, isMainExecutable: Bool) {
+    init(pairs: [(String, JSON)], module: String?, imagePath: String?, isMainExecutable: Bool, pc: UInt64,
+         hasSymbol: Bool) {
         self.module = module
+        self.instructionAddress = pc
+        self.hasSymbol = hasSymbol
         self.imagePath = imagePath
         self.imageFileName = imagePath.map(InAppRules.fileName)
         self.isMainExecutable = isMainExecutable
@@ -63,7 +70,7 @@ extension SymbolizedFrame {
         }
         if let path { pairs.append(("package", .string(path))) }
         self.init(pairs: pairs, module: SwiftSymbolName.module(ofMangled: symbol.rawName),
-                  imagePath: path, isMainExecutable: path != nil && path == mainPath)
+                  imagePath: path, isMainExecutable: path != nil && path == mainPath, pc: pc, hasSymbol: true)
     }
 
     /// A frame symbolication could not name: its address and image only. The image comes from
@@ -80,7 +87,7 @@ extension SymbolizedFrame {
         let path = image?.path ?? LoadedImages.imagePath(containing: pc)
         if let path { pairs.append(("package", .string(path))) }
         self.init(pairs: pairs, module: nil, imagePath: path,
-                  isMainExecutable: path != nil && path == LoadedImages.mainExecutablePath)
+                  isMainExecutable: path != nil && path == LoadedImages.mainExecutablePath, pc: pc, hasSymbol: false)
     }
 
     /// `Sources/App/Handler.swift` for a file in a SwiftPM layout, else the file name.
