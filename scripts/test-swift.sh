@@ -27,3 +27,7 @@ if [ -n "$warnings" ]; then
 fi
 
 swift test "$@"
+
+# Swift processes that crash (force-unwrap, index out of range, fatalError, precondition,
+# a NULL write, abort): the report written by the signal handler, then sent at the next start.
+python3 tests/crash/test_swift_crashes.py "$(swift build --show-bin-path)"

@@ -63,9 +63,23 @@ public struct Options: Sendable {
     // MARK: Transport
 
     /// Directory for envelopes that could not be sent (server unreachable, or still queued at
-    /// ``SentrySDK/close()``) and for crash reports; they are sent at the next start.
-    /// `nil` (the default): retries in memory only, no crash reporting.
-    public var cacheDirectory: String?
+    /// ``SentrySDK/close()``) and for crash reports; they are sent at the next start (with a
+    /// custom ``transport``, the crash reports found there are handed to it at the next start).
+    ///
+    /// Default: with the built-in HTTP transport (no custom ``transport``),
+    /// ``defaultCacheDirectory``, so crash reporting is on out of the box (as sentry-native's
+    /// `.sentry-native` database and sentry-cocoa's caches folder); with a custom ``transport``,
+    /// `nil` (set a directory to get crash reports there too). `nil`: retries in memory only,
+    /// no crash reporting. Setting a value (also `nil`) replaces the default.
+    public var cacheDirectory: String? {
+        get {
+            if let explicit = cacheDirectorySetting { return explicit }
+            return transport == nil ? Options.defaultCacheDirectory : nil
+        }
+        set { cacheDirectorySetting = .some(newValue) }
+    }
+    /// ``cacheDirectory`` as set (`.none`: not set, the default applies).
+    private var cacheDirectorySetting: String?? = .none
     /// Proxy URL (`"http://proxy:3128"`); `nil` = the `http_proxy` / `https_proxy` variables.
     public var httpProxy: String?
     /// Path of a PEM bundle of CA certificates to verify the server with; `nil` = the system's.
@@ -85,4 +99,85 @@ public struct Options: Sendable {
 
     /// Options with a DSN.
     public init(dsn: String?) { self.dsn = dsn }
+}
+
+// MARK: - The default cache directory
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension Options {
+    /// The default ``cacheDirectory`` (with the built-in HTTP transport):
+    /// `$XDG_CACHE_HOME/sentry-swift/<executable name>`, else `$HOME/.cache/sentry-swift/<executable name>`,
+    /// falling back to `$TMPDIR` (or `/tmp`) `/sentry-swift-<uid>/<executable name>` when there is
+    /// no usable home (unset, not writable: a service account, a read-only container). The core
+    /// creates it with mode 0700. `nil` when none is usable (or the `/tmp` one exists but is
+    /// not a directory of this user's): crash reporting is off then. Computed once per process.
+    public static var defaultCacheDirectory: String? { DefaultCacheDirectory.path }
+
+    /// ``defaultCacheDirectory`` for an environment, user id and executable name (tests).
+    @_spi(Testing)
+    public static func defaultCacheDirectory(environment: [String: String], userID: UInt32, executable: String) -> String? {
+        DefaultCacheDirectory.compute(environment: { environment[$0] }, userID: userID, executable: executable)
+    }
+}
+
+enum DefaultCacheDirectory {
+    static let path: String? = compute(
+        environment: { name in getenv(name).map { String(cString: $0) } },
+        userID: UInt32(getuid()), executable: executableName())
+
+    static func compute(environment: (String) -> String?, userID: UInt32, executable: String) -> String? {
+        let exe = sanitized(executable)
+        func absolute(_ name: String) -> String? {
+            guard let v = environment(name), v.hasPrefix("/") else { return nil }
+            var s = v
+            while s.count > 1 && s.hasSuffix("/") { s.removeLast() }
+            return s == "/" ? nil : s
+        }
+        let root = absolute("XDG_CACHE_HOME") ?? absolute("HOME").map { $0 + "/.cache" }
+        if let root, writableOrCreatable(root) { return root + "/sentry-swift/" + exe }
+        let tmp = absolute("TMPDIR") ?? "/tmp"
+        let dir = tmp + "/sentry-swift-\(userID)"
+        var st = stat()
+        if lstat(dir, &st) == 0 {
+            // exists: only ours (a directory owned by this user, not a link), else someone else's trap
+            guard st.st_mode & S_IFMT == S_IFDIR, st.st_uid == userID, access(dir, W_OK | X_OK) == 0 else { return nil }
+        } else if !writableOrCreatable(tmp) {
+            return nil
+        }
+        return dir + "/" + exe
+    }
+
+    /// True when `path` is a writable directory, or does not exist and its nearest existing
+    /// ancestor is a writable directory (the core creates the missing parts).
+    static func writableOrCreatable(_ path: String) -> Bool {
+        var p = path
+        while true {
+            var st = stat()
+            if stat(p, &st) == 0 { return st.st_mode & S_IFMT == S_IFDIR && access(p, W_OK | X_OK) == 0 }
+            guard let slash = p.lastIndex(of: "/"), slash != p.startIndex else { return false }
+            p = String(p[..<slash])
+        }
+    }
+
+    /// The running executable's file name (`/proc/self/exe`, else `argv[0]`).
+    static func executableName() -> String {
+        var buf = [CChar](repeating: 0, count: 4097)
+        let n = readlink("/proc/self/exe", &buf, 4096)
+        let path = n > 0 ? String(decoding: buf[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                         : (CommandLine.arguments.first ?? "")
+        return String(path.split(separator: "/").last ?? "")
+    }
+
+    /// A file name: characters other than letters, digits, `.`, `_`, `-` become `_`; "app" if empty.
+    static func sanitized(_ name: String) -> String {
+        let s = String(String.UnicodeScalarView(name.unicodeScalars.map { c in
+            (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c))) || c == "." || c == "_" || c == "-" ? c : "_"
+        }))
+        return s.isEmpty || s == "." || s == ".." ? "app" : s
+    }
 }

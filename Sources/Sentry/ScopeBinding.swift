@@ -1,3 +1,5 @@
+import CScopeCore
+
 /// The isolation and current scopes a task or thread works with.
 ///
 /// `SentrySDK` binds them with a task-local value: child tasks (`async let`, task groups,
@@ -52,6 +54,16 @@ final class ScopePair: Sendable {
     func forked() -> ScopePair {
         ScopePair(isolationScope: isolationScope.fork(), currentScope: currentScope.fork())
     }
+
+    /// Registers the two scopes with the crash handler as the calling thread's, so a crash on
+    /// this thread reports them (``ScopeStorage`` lives in task-local storage the signal
+    /// handler cannot read). The core keeps the last registered pair per thread in
+    /// thread-local storage and returns at once when it is this one (~2 ns); otherwise it
+    /// retains the new pair and releases the old (~9 ns).
+    @inline(__always)
+    func registerForCrashes() {
+        _ = csc_crash_set_thread_scopes(isolationScope.handle, currentScope.handle)
+    }
 }
 
 /// Where the active binding lives.
@@ -70,8 +82,16 @@ enum ScopeStorage {
     static let global = Scope(retaining: csc_global_scope())
 
     /// The active binding of the calling task or thread.
+    ///
+    /// Also keeps the crash handler's view of the calling thread up to date: tasks hop between
+    /// threads, so whenever SDK code reads the binding on a thread whose registered pair
+    /// differs, the pair is registered for that thread (see ``ScopePair/registerForCrashes()``
+    /// and docs/crash-reporting.md for what a crash reports in between).
     @inline(__always)
-    static var active: ScopePair { bound }
+    static var active: ScopePair {
+        let pair = bound
+        pair.registerForCrashes()
+        return pair
+    }
 }
 
-import CScopeCore

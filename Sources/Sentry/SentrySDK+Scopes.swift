@@ -44,7 +44,7 @@ extension SentrySDK {
     static func withForkedCurrentScope<R, E: Error>(_ body: (Scope) throws(E) -> R) throws(E) -> R {
         let active = ScopeStorage.active
         let scope = active.currentScope.fork()
-        return try bind(ScopePair(isolationScope: active.isolationScope, currentScope: scope), scope, body)
+        return try bind(ScopePair(isolationScope: active.isolationScope, currentScope: scope), scope, restoring: active, body)
     }
 
     /// Runs `body` with a fork of the current scope as the current scope (async variant; runs on the
@@ -56,7 +56,8 @@ extension SentrySDK {
         guard fastEnabled else { return try await body(disabledSink) }
         let active = ScopeStorage.active
         let scope = active.currentScope.fork()
-        return try await bind(ScopePair(isolationScope: active.isolationScope, currentScope: scope), scope, body)
+        return try await bind(ScopePair(isolationScope: active.isolationScope, currentScope: scope), scope,
+                              restoring: active, body)
     }
 
     // MARK: - withIsolationScope
@@ -79,8 +80,9 @@ extension SentrySDK {
 
     @usableFromInline
     static func withForkedScopes<R, E: Error>(_ body: (Scope) throws(E) -> R) throws(E) -> R {
-        let binding = ScopeStorage.active.forked()
-        return try bind(binding, binding.isolationScope, body)
+        let active = ScopeStorage.active
+        let binding = active.forked()
+        return try bind(binding, binding.isolationScope, restoring: active, body)
     }
 
     /// Runs `body` with forks of the isolation and current scopes (async variant; runs on the
@@ -90,8 +92,9 @@ extension SentrySDK {
         _ body: nonisolated(nonsending) (Scope) async throws(E) -> R
     ) async throws(E) -> R {
         guard fastEnabled else { return try await body(disabledSink) }
-        let binding = ScopeStorage.active.forked()
-        return try await bind(binding, binding.isolationScope, body)
+        let active = ScopeStorage.active
+        let binding = active.forked()
+        return try await bind(binding, binding.isolationScope, restoring: active, body)
     }
 
     // MARK: - withScopes
@@ -107,7 +110,7 @@ extension SentrySDK {
 
     @usableFromInline
     static func rebind<R, E: Error>(_ binding: ScopeBinding, _ body: () throws(E) -> R) throws(E) -> R {
-        try bind(binding.pair, binding.currentScope) { (_: Scope) throws(E) -> R in try body() }
+        try bind(binding.pair, binding.currentScope, restoring: ScopeStorage.active) { (_: Scope) throws(E) -> R in try body() }
     }
 
     /// Runs `body` with exactly these scopes bound (async variant).
@@ -116,7 +119,9 @@ extension SentrySDK {
         _ binding: ScopeBinding, _ body: nonisolated(nonsending) () async throws(E) -> R
     ) async throws(E) -> R {
         guard fastEnabled else { return try await body() }
-        return try await bind(binding.pair, binding.currentScope) { (_: Scope) async throws(E) -> R in try await body() }
+        return try await bind(binding.pair, binding.currentScope, restoring: ScopeStorage.active) {
+            (_: Scope) async throws(E) -> R in try await body()
+        }
     }
 
     // MARK: - Binding
@@ -125,9 +130,18 @@ extension SentrySDK {
     @usableFromInline
     static var disabledSink: Scope { ScopeStorage.disabledSink }
 
+    // Binding also moves the crash handler's registration of the calling thread (see
+    // ``ScopePair/registerForCrashes()``): to the new pair on entry, back to `outer` (the pair
+    // active before, already registered by reading it) on exit, also when `body` throws.
+    // Async: `body` may resume on other threads; the registration follows on those threads
+    // when SDK code reads the binding there (``ScopeStorage/active``), and the thread the
+    // call returns on gets `outer` again.
+
     @inline(__always)
-    private static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope,
+    private static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
                                           _ body: (Scope) throws(E) -> R) throws(E) -> R {
+        binding.registerForCrashes()
+        defer { outer.registerForCrashes() }
         let result = ScopeStorage.$bound.withValue(binding) { () -> Result<R, E> in
             do throws(E) { return .success(try body(scope)) } catch { return .failure(error) }
         }
@@ -135,8 +149,10 @@ extension SentrySDK {
     }
 
     nonisolated(nonsending)
-    private static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope,
+    private static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
                                           _ body: nonisolated(nonsending) (Scope) async throws(E) -> R) async throws(E) -> R {
+        binding.registerForCrashes()
+        defer { outer.registerForCrashes() }
         let result = await ScopeStorage.$bound.withValue(binding) { () async -> Result<R, E> in
             do throws(E) { return .success(try await body(scope)) } catch { return .failure(error) }
         }

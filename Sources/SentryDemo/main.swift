@@ -5,21 +5,42 @@ import Sentry
 /// with a user, tags and breadcrumbs, and captures a message and an error.
 /// With SENTRY_DSN set the events are sent; without, they are written to
 /// ./outbox/ (or the folder given with --outbox DIR) and summarized.
+///
+/// `--crash KIND` crashes the process inside a request instead (KIND: force-unwrap,
+/// index-out-of-range, fatal-error, precondition, null-deref, abort): the crash handler writes
+/// the report into the cache directory (`--cache DIR`, default `Options.defaultCacheDirectory`)
+/// and the next run sends it (SENTRY_DSN) or writes it to the outbox, and says that the
+/// previous run crashed.
 
 struct PaymentDeclined: Error, CustomStringConvertible {
     let orderId: Int
     var description: String { "card declined for order \(orderId)" }
 }
 
+let crashKinds = ["force-unwrap", "index-out-of-range", "fatal-error", "precondition", "null-deref", "abort"]
+let usage = """
+    usage: sentry-demo [--outbox DIR] [--requests N] [--cache DIR] [--crash KIND]
+      (set SENTRY_DSN to send to Sentry; KIND: \(crashKinds.joined(separator: ", ")))
+    """
+
 var outboxPath = "outbox"
 var requests = 4
+var cachePath: String? = nil
+var crashKind: String? = nil
 var args = CommandLine.arguments.dropFirst().makeIterator()
 while let arg = args.next() {
     switch arg {
     case "--outbox": outboxPath = args.next() ?? outboxPath
     case "--requests": requests = Int(args.next() ?? "") ?? requests
+    case "--cache": cachePath = args.next()
+    case "--crash":
+        crashKind = args.next()
+        guard let kind = crashKind, crashKinds.contains(kind) else {
+            FileHandle.standardError.write(Data("unknown crash kind \(crashKind ?? "(none)")\n\(usage)\n".utf8))
+            exit(2)
+        }
     case "-h", "--help":
-        print("usage: sentry-demo [--outbox DIR] [--requests N]   (set SENTRY_DSN to send to Sentry)")
+        print(usage)
         exit(0)
     default:
         FileHandle.standardError.write(Data("unknown argument \(arg)\n".utf8))
@@ -34,9 +55,17 @@ SentrySDK.start { options in
     options.dsn = dsn
     options.release = options.release ?? "sentry-demo@\(SentrySDK.version)"
     if let outbox { options.transport = outbox }
+    // Crash reports need a cache directory. With a DSN the default is Options.defaultCacheDirectory;
+    // a custom transport (the outbox) gets none by default, so set the same one explicitly: the next
+    // start hands the crash reports found there to the outbox.
+    options.cacheDirectory = cachePath ?? Options.defaultCacheDirectory
 }
 print(dsn == nil ? "sentry-demo: no SENTRY_DSN, writing envelopes to \(outbox!.directory.path)"
                  : "sentry-demo: sending to the SENTRY_DSN server")
+if SentrySDK.crashedLastRun {
+    print("sentry-demo: the previous run crashed; its crash report "
+          + (dsn == nil ? "is in the outbox" : "is being sent"))
+}
 
 SentrySDK.setTag("service", "checkout-api")   // the process-wide isolation scope of the main task
 
@@ -57,9 +86,82 @@ func handleRequest(_ n: Int) async {
     }
 }
 
-await withTaskGroup(of: Void.self) { group in
-    for n in 1...requests { group.addTask { await handleRequest(n) } }
+// MARK: - Crashes (--crash KIND)
+
+/// Values the optimizer cannot see through, so each crash happens at run time in its function.
+@inline(never) func opaque<T>(_ value: T) -> T { value }
+
+@inline(never) func crashForceUnwrap() {
+    let coupon: String? = opaque(nil)
+    print("coupon \(coupon!)")                        // Fatal error: Unexpectedly found nil
 }
+
+@inline(never) func crashIndexOutOfRange() {
+    let items = opaque([10, 20, 30])
+    print("item \(items[opaque(items.count)])")     // Fatal error: Index out of range
+}
+
+@inline(never) func crashFatalError() {
+    fatalError("sentry-demo: payment provider returned an impossible state")
+}
+
+@inline(never) func crashPrecondition() {
+    let quantity = opaque(-1)
+    precondition(quantity >= 0, "sentry-demo: negative quantity")
+}
+
+@inline(never) func crashNullDeref() {
+    // a pointer to the second Int of a "record" at address 0 (non-nil: no unwrap trap), stepped back
+    let second = UnsafeMutablePointer<Int>(bitPattern: opaque(MemoryLayout<Int>.stride))!
+    (second - 1).pointee = 42                          // write to address 0: SIGSEGV
+}
+
+@inline(never) func crashAbort() {
+    abort()
+}
+
+@inline(never) func crash(_ kind: String) {
+    switch kind {
+    case "force-unwrap": crashForceUnwrap()
+    case "index-out-of-range": crashIndexOutOfRange()
+    case "fatal-error": crashFatalError()
+    case "precondition": crashPrecondition()
+    case "null-deref": crashNullDeref()
+    default: crashAbort()
+    }
+}
+
+/// A request that crashes: its scopes (user, tags, breadcrumbs) are what the crash report carries.
+func handleCrashingRequest(_ kind: String) async {
+    await SentrySDK.withIsolationScope { _ in
+        SentrySDK.setUser(User(id: "user-crash", email: nil, username: "crasher"))
+        SentrySDK.setTag("request_id", "req-crash")
+        SentrySDK.setTag("crash_kind", kind)
+        SentrySDK.addBreadcrumb(Breadcrumb(message: "POST /checkout", category: "http", level: .info,
+                                           data: ["status_code": 500]))
+        try? await Task.sleep(nanoseconds: 1_000_000)  // may resume on another thread
+        SentrySDK.addBreadcrumb(Breadcrumb(message: "about to crash: \(kind)", category: "demo"))
+        SentrySDK.withScope { scope in         // finished before the crash: not in the report
+            scope.setTag("finished_step", "validate")
+        }
+        FileHandle.standardError.write(Data("sentry-demo: crashing (\(kind))\n".utf8))
+        crash(kind)
+    }
+}
+
+if let crashKind {
+    await withTaskGroup(of: Void.self) { group in
+        group.addTask { await handleCrashingRequest(crashKind) }
+    }
+    fatalError("unreachable: the crash did not happen")
+}
+
+if requests > 0 {
+    await withTaskGroup(of: Void.self) { group in
+        for n in 1...requests { group.addTask { await handleRequest(n) } }
+    }
+}
+if dsn != nil { SentrySDK.flush(timeout: .seconds(10)) }  // also the crash report of a previous run
 SentrySDK.close()
 
 if let outbox {

@@ -132,6 +132,17 @@ int main(void) {
     json_t *tags = json_object_get(ev, "tags");
     CHECK(json_is_string(json_object_get(tags, "registered")) && !json_object_get(tags, "cur"), "registered scopes used");
     json_decref(ev);
+    /* only the current scope changes (the Swift overlay's withScope): the isolation slot keeps its
+     * reference; the registration holds the only references here (ASan: no leak, no use after free) */
+    csc_scope_t *cur2 = csc_scope_new();
+    csc_scope_set_tag(cur2, "cur2", "yes");
+    CHECK(csc_crash_set_thread_scopes(iso, cur2) == CSC_OK, "register a new current scope");
+    csc_scope_release(cur2);
+    ev = write_report();
+    tags = json_object_get(ev, "tags");
+    CHECK(json_is_string(json_object_get(tags, "registered")) && json_is_string(json_object_get(tags, "cur2")),
+          "the kept isolation scope and the new current scope are used");
+    json_decref(ev);
     CHECK(csc_crash_set_thread_scopes(NULL, NULL) == CSC_OK, "unregister (releases)");
 
     CHECK(csc_crash_refresh_images() == CSC_OK, "refresh images");

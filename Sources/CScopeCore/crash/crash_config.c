@@ -191,12 +191,13 @@ int csc_crash_set_thread_scopes(csc_scope_t *isolation, csc_scope_t *current) {
     csc_scope_t *old_iso = t_reg[0], *old_cur = t_reg[1];
     if (old_iso == isolation && old_cur == current) return CSC_OK;
     if (!old_iso && !old_cur) arm_thread_exit();
-    /* publish the new pointers before releasing the old: a crash in between sees live scopes */
-    t_reg[0] = csc_scope_retain(isolation);
-    t_reg[1] = csc_scope_retain(current);
+    /* publish the new pointers before releasing the old: a crash in between sees live scopes.
+     * A slot that keeps its pointer keeps its reference (withScope changes the current scope only). */
+    if (old_iso != isolation) t_reg[0] = csc_scope_retain(isolation);
+    if (old_cur != current) t_reg[1] = csc_scope_retain(current);
     atomic_signal_fence(memory_order_seq_cst);
-    csc_scope_release(old_iso);
-    csc_scope_release(old_cur);
+    if (old_iso != isolation) csc_scope_release(old_iso);
+    if (old_cur != current) csc_scope_release(old_cur);
     csc__crash_thread_attach();
     return CSC_OK;
 }
@@ -223,6 +224,8 @@ static void make_dirs(const char *dir) {
 }
 
 void csc__crash_install(const csc_options_t *o) {
+    /* a custom transport never reads the cache: give it the reports the last start queued */
+    if (o && o->transport && o->cache_dir && *o->cache_dir) csc__crash_hand_to_transport(o->cache_dir, o->transport, o->transport_data);
     bool want = o && o->crash_handler != OPT_OFF && o->cache_dir && *o->cache_dir;
     if (!want) {
         if (o && o->crash_handler == OPT_ON) csc__debug_log("crash: the crash handler needs a cache directory; not installed");

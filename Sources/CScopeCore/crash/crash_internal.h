@@ -39,7 +39,12 @@ void csc__crash_detect_last_run(const csc_options_t *opts);
 /* csc_init, before the transport starts: renames the previous runs' "*-crash.pending" reports to
  * "*-crash.envelope" for the transport, symbolicating frames of images loaded again (crash_pending.c). */
 void csc__crash_promote_pending(const char *cache_dir, bool symbolicate);
-/* publish(client): installs (or reconfigures) the handlers when enabled for `opts`. */
+/* With a custom transport (nothing reads the disk cache): hands each "*-crash.envelope" of
+ * cache_dir, oldest first, to `fn` (which takes ownership) and removes the file (before the
+ * call: at most once). Called by csc__crash_install, i.e. once a client is live (crash_pending.c). */
+void csc__crash_hand_to_transport(const char *cache_dir, csc_transport_fn fn, void *user_data);
+/* publish(client): installs (or reconfigures) the handlers when enabled for `opts`; with a custom
+ * transport, first hands it the crash reports of previous runs (csc__crash_hand_to_transport). */
 void csc__crash_install(const csc_options_t *opts);
 /* publish(NULL): restores the previous handlers (if ours are still installed). */
 void csc__crash_uninstall(void);
