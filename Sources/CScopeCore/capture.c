@@ -22,7 +22,8 @@ static void record_lost(csc__client_t *c, const char *reason) {
     if (c->http) csc__http_transport_record_lost(c->http, reason, "error", 1);
 }
 
-static void fill_defaults(json_t *ev, const csc_options_t *o, char id[33]) {
+/* The event's id (kept when it has a valid one) and timestamp: capture-time facts. */
+static void set_id_and_timestamp(json_t *ev, char id[33]) {
     json_t *eid = json_object_get(ev, "event_id");
     if (json_is_string(eid) && json_string_length(eid) == 32) memcpy(id, json_string_value(eid), 33);
     else { csc_uuid4_hex(id); json_object_set_new(ev, "event_id", json_string(id)); }
@@ -31,6 +32,10 @@ static void fill_defaults(json_t *ev, const csc_options_t *o, char id[33]) {
         csc__format_timestamp(csc_now_us(), ts);
         json_object_set_new(ev, "timestamp", json_string(ts));
     }
+}
+
+/* platform, sdk and the default contexts, after the merge. */
+static void fill_defaults(json_t *ev, const csc_options_t *o) {
     json_object_set_new(ev, "platform", json_string(o->platform));
     csc__default_contexts_apply(ev, o->default_contexts);
     json_t *pkgs = json_pack("[{s:s,s:s}]", "name", "github:cscope", "version", CSC_VERSION);
@@ -39,14 +44,13 @@ static void fill_defaults(json_t *ev, const csc_options_t *o, char id[33]) {
 }
 
 /* The envelope header's `trace`: the dynamic sampling context. */
-static char *dsc_json(const csc__client_t *c, const csc__propagation_t *p) {
+static char *dsc_json(const csc_options_t *o, const char *public_key, const char *org_id, const csc__propagation_t *p) {
     json_t *d = json_pack("{s:s}", "trace_id", p->trace_id);
-    const csc_options_t *o = c->opts;
     if (o->environment) json_object_set_new(d, "environment", json_string(o->environment));
     if (o->release) json_object_set_new(d, "release", json_string(o->release));
-    if (c->dsn.valid) {
-        json_object_set_new(d, "public_key", json_string(c->dsn.public_key));
-        if (c->dsn.org_id[0]) json_object_set_new(d, "org_id", json_string(c->dsn.org_id));
+    if (public_key) {
+        json_object_set_new(d, "public_key", json_string(public_key));
+        if (org_id && org_id[0]) json_object_set_new(d, "org_id", json_string(org_id));
     }
     char *s = json_dumps(d, JSON_COMPACT);
     json_decref(d);
@@ -126,52 +130,85 @@ static bool run_processors(const csc__merge_t *m, json_t *ev) {
     return true;
 }
 
-int csc_capture_event(json_t *event, const csc_scopes_t *scopes, char *event_id_out) {
-    if (!event) return CSC_ERR_NULL;
-    if (!json_is_object(event)) { json_decref(event); return CSC_ERR_INVALID; }
-    csc__client_t *c = csc__client_get();
-    if (!c) { json_decref(event); return CSC_ERR_DISABLED; }
-    const csc_options_t *o = c->opts;
-    csc_scopes_t sc;
-    resolve_scopes(scopes, &sc);
+/* An event on its way: the snapshots taken at capture time, and what rendering needs. */
+typedef struct {
+    csc__pending_t base;         /* first: the envelope sees a csc__pending_t */
+    json_t *event;               /* event_id and timestamp already set */
     csc__merge_t m;
-    int rc = CSC_OK;
-    bool slow = o->before_send != NULL;
-    if (!slow) {
-        for (int i = CSC__G; i <= CSC__C && !slow; i++) {
-            csc_scope_t *s = i == CSC__G ? sc.global : i == CSC__I ? sc.isolation : sc.current;
-            if (s) { csc__lock(&s->lock); slow = s->processors && s->processors->count; csc__unlock(&s->lock); }
-        }
+    csc_options_t *opts;         /* retained: the client may be gone when the worker renders */
+    bool has_key;
+    char public_key[sizeof ((csc__dsn_t *)0)->public_key];
+    char org_id[sizeof ((csc__dsn_t *)0)->org_id];
+} pending_event_t;
+
+static void pending_free(pending_event_t *p) {
+    csc__merge_release(&p->m);
+    json_decref(p->event);
+    csc_options_free(p->opts);
+    free(p);
+}
+
+static void pending_discard(csc__pending_t *base) { pending_free((pending_event_t *)base); }
+
+/* The envelope's trace header and attachments, once the event is rendered. */
+static void finish_envelope(csc_envelope_t *env, const pending_event_t *p) {
+    json_t *ctx_trace = json_object_get(json_object_get(p->event, "contexts"), "trace");
+    if (p->m.trace_injected && p->m.propagation && json_is_object(ctx_trace))
+        env->trace_json = dsc_json(p->opts, p->has_key ? p->public_key : NULL, p->org_id, p->m.propagation);
+    add_attachments(env, &p->m);
+}
+
+/* The fast path's second half (no processors, no before_send, sampled in), on the transport's
+ * worker: merge, defaults, JSON into the placeholder item, trace header, attachments. */
+static int pending_render(csc__pending_t *base, csc_envelope_t *env) {
+    pending_event_t *p = (pending_event_t *)base;
+    int rc = csc__merge_apply(&p->m, p->event, p->opts, false);
+    size_t len = 0;
+    char *payload = NULL;
+    if (rc == CSC_OK) {
+        fill_defaults(p->event, p->opts);
+        payload = csc__merge_serialize(&p->m, p->event, &len);
+        if (!payload) rc = CSC_ERR_NOMEM;
     }
-    rc = csc__merge_into(&m, event, &sc, o, slow);
-    char id[33];
-    fill_defaults(event, o, id);
-    if (rc == CSC_OK && (slow || csc__merge_has_processors(&m))) {
+    /* items[0] is the placeholder; the worker may have appended a client report since */
+    if (rc == CSC_OK && env->count >= 1 && !env->items[0].payload && !strcmp(env->items[0].type, "event")) {
+        env->items[0].payload = payload;
+        env->items[0].len = len;
+        finish_envelope(env, p);
+    } else {
+        free(payload);
+        if (rc == CSC_OK) rc = CSC_ERR_INVALID;
+        csc__debug_log("event %s could not be rendered (%d); dropped", env->event_id, rc);
+    }
+    pending_free(p);
+    return rc;
+}
+
+static bool sampled_out(const csc_options_t *o) {
+    return o->sample_rate < 1.0 && (double)(csc__rand64() >> 11) * 0x1.0p-53 >= o->sample_rate;
+}
+
+/* Processors or before_send must see the merged event, or a custom transport wants it now:
+ * everything on the calling thread. Consumes p. */
+static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
+    const csc_options_t *o = c->opts;
+    int rc = csc__merge_apply(&p->m, p->event, o, slow);
+    if (rc == CSC_OK) fill_defaults(p->event, o);
+    if (rc == CSC_OK && slow) {
         /* processors and before_send may change the event: give them a private copy */
-        if (!m.inline_crumbs) { /* a processor appeared after the fast-path check */
-            json_t *values = json_array();
-            for (size_t i = 0; i < m.crumb_count; i++) json_array_append_new(values, csc__crumb_to_json(m.crumbs[i]));
-            json_object_set_new(event, "breadcrumbs", json_pack("{s:o}", "values", values));
-            m.inline_crumbs = true;
-        }
-        json_t *copy = json_deep_copy(event);
-        json_decref(event);
-        event = copy;
-        if (!event) rc = CSC_ERR_NOMEM;
-        else if (!run_processors(&m, event)) { record_lost(c, "event_processor"); rc = CSC_ERR_DROPPED; }
-        else {
-            if (m.meta) { /* before_send sees _meta like the Python SDK's serialized event */ }
-            if (o->before_send && !o->before_send(event, o->before_send_data)) { record_lost(c, "before_send"); rc = CSC_ERR_DROPPED; }
-        }
+        json_t *copy = json_deep_copy(p->event);
+        json_decref(p->event);
+        p->event = copy;
+        if (!p->event) rc = CSC_ERR_NOMEM;
+        else if (!run_processors(&p->m, p->event)) { record_lost(c, "event_processor"); rc = CSC_ERR_DROPPED; }
+        else if (o->before_send && !o->before_send(p->event, o->before_send_data)) { record_lost(c, "before_send"); rc = CSC_ERR_DROPPED; }
     }
-    if (rc == CSC_OK && o->sample_rate < 1.0 && (double)(csc__rand64() >> 11) * 0x1.0p-53 >= o->sample_rate) {
-        record_lost(c, "sample_rate");
-        rc = CSC_ERR_DROPPED;
-    }
+    if (rc == CSC_OK && sampled_out(o)) { record_lost(c, "sample_rate"); rc = CSC_ERR_DROPPED; }
     csc_envelope_t *env = NULL;
     if (rc == CSC_OK) {
         size_t len;
-        char *payload = csc__merge_serialize(&m, event, &len);
+        char *payload = csc__merge_serialize(&p->m, p->event, &len);
+        const char *id = json_string_value(json_object_get(p->event, "event_id"));
         env = payload ? csc__envelope_new(id) : NULL;
         if (!env || csc__envelope_add_item(env, "event", "application/json", NULL, payload, len) != CSC_OK) {
             if (!env) free(payload);
@@ -180,18 +217,59 @@ int csc_capture_event(json_t *event, const csc_scopes_t *scopes, char *event_id_
             rc = CSC_ERR_NOMEM;
         }
     }
-    if (env) {
-        json_t *ctx_trace = json_object_get(json_object_get(event, "contexts"), "trace");
-        if (m.trace_injected && m.propagation && json_is_object(ctx_trace)) env->trace_json = dsc_json(c, m.propagation);
-        add_attachments(env, &m);
-    }
-    csc__merge_release(&m);
-    json_decref(event);
+    if (env) finish_envelope(env, p);
+    pending_free(p);
     if (env) {
         if (o->transport) o->transport(env, o->transport_data);
         else if (c->http) csc__http_transport_send(c->http, env);
         else { csc_envelope_free(env); record_lost(c, "network_error"); rc = CSC_ERR_DROPPED; }
     }
+    return rc;
+}
+
+/* The fast path's first half, on the calling thread: an envelope holding the snapshots,
+ * queued for the transport's worker to render. Consumes p. */
+static int capture_deferred(csc__client_t *c, pending_event_t *p, const char *id) {
+    if (sampled_out(c->opts)) { /* nothing could observe the event: sampling first is equivalent */
+        record_lost(c, "sample_rate");
+        pending_free(p);
+        return CSC_ERR_DROPPED;
+    }
+    csc_envelope_t *env = csc__envelope_new(id);
+    if (!env || csc__envelope_add_item(env, "event", "application/json", NULL, NULL, 0) != CSC_OK) {
+        csc_envelope_free(env);
+        pending_free(p);
+        return CSC_ERR_NOMEM;
+    }
+    p->base.render = pending_render;
+    p->base.discard = pending_discard;
+    env->pending = &p->base;
+    csc__http_transport_send(c->http, env);
+    return CSC_OK;
+}
+
+int csc_capture_event(json_t *event, const csc_scopes_t *scopes, char *event_id_out) {
+    if (!event) return CSC_ERR_NULL;
+    if (!json_is_object(event)) { json_decref(event); return CSC_ERR_INVALID; }
+    csc__client_t *c = csc__client_get();
+    if (!c) { json_decref(event); return CSC_ERR_DISABLED; }
+    csc_options_t *o = c->opts;
+    csc_scopes_t sc;
+    resolve_scopes(scopes, &sc);
+    pending_event_t *p = calloc(1, sizeof *p);
+    if (!p) { json_decref(event); csc__client_release(c); return CSC_ERR_NOMEM; }
+    p->event = event;
+    p->opts = csc__options_retain(o);
+    p->has_key = c->dsn.valid;
+    if (c->dsn.valid) {
+        memcpy(p->public_key, c->dsn.public_key, sizeof p->public_key);
+        memcpy(p->org_id, c->dsn.org_id, sizeof p->org_id);
+    }
+    char id[33];
+    set_id_and_timestamp(event, id);
+    csc__merge_snapshot(&p->m, &sc);
+    bool slow = o->before_send || csc__merge_has_processors(&p->m);
+    int rc = !slow && !o->transport && c->http ? capture_deferred(c, p, id) : capture_now(c, p, slow);
     if (rc == CSC_OK) {
         if (sc.isolation) csc__scope_set_last_event_id(sc.isolation, id);
         if (event_id_out) memcpy(event_id_out, id, 33);
@@ -224,7 +302,7 @@ char *csc_event_prepare_json(json_t *event, const csc_scopes_t *scopes, size_t *
     csc__merge_t m;
     char *out = NULL;
     if (csc__merge_into(&m, event, &sc, c ? c->opts : NULL, false) == CSC_OK) {
-        if (c) { char id[33]; fill_defaults(event, c->opts, id); }
+        if (c) { char id[33]; set_id_and_timestamp(event, id); fill_defaults(event, c->opts); }
         out = csc__merge_serialize(&m, event, len);
     }
     csc__merge_release(&m);

@@ -32,8 +32,32 @@ int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *co
     return CSC_OK;
 }
 
+static void free_items(csc_envelope_t *env) {
+    for (size_t i = 0; i < env->count; i++) {
+        free(env->items[i].type); free(env->items[i].content_type);
+        free(env->items[i].filename); free(env->items[i].payload);
+    }
+    env->count = 0;
+}
+
+int csc__envelope_finalize(csc_envelope_t *env) {
+    if (!env || !env->pending) return CSC_OK;
+    csc__pending_t *p = env->pending;
+    env->pending = NULL;
+    int rc = p->render(p, env);
+    if (rc != CSC_OK) free_items(env);
+    return rc;
+}
+
+/* The public accessors see rendered envelopes only (an envelope is used by one thread at a time). */
+static const csc_envelope_t *rendered(const csc_envelope_t *env) {
+    if (env && env->pending) (void)csc__envelope_finalize((csc_envelope_t *)env);
+    return env;
+}
+
 const char *csc_envelope_serialize(csc_envelope_t *env, size_t *len) {
     if (!env) return NULL;
+    if (csc__envelope_finalize(env) != CSC_OK) return NULL;
     size_t total = 256;
     for (size_t i = 0; i < env->count; i++) total += env->items[i].len + 160;
     csc__buf_t b = { 0 };
@@ -86,15 +110,20 @@ const char *csc_envelope_serialize(csc_envelope_t *env, size_t *len) {
 }
 
 const char *csc_envelope_event_id(const csc_envelope_t *env) { return env ? env->event_id : ""; }
-size_t csc_envelope_item_count(const csc_envelope_t *env) { return env ? env->count : 0; }
-const char *csc_envelope_item_type(const csc_envelope_t *env, size_t i) { return env && i < env->count ? env->items[i].type : NULL; }
+size_t csc_envelope_item_count(const csc_envelope_t *env) { return (env = rendered(env)) ? env->count : 0; }
+const char *csc_envelope_item_type(const csc_envelope_t *env, size_t i) {
+    env = rendered(env);
+    return env && i < env->count ? env->items[i].type : NULL;
+}
 const char *csc_envelope_item_payload(const csc_envelope_t *env, size_t i, size_t *len) {
+    env = rendered(env);
     if (!env || i >= env->count) return NULL;
     if (len) *len = env->items[i].len;
     return env->items[i].payload;
 }
 
 json_t *csc_envelope_get_event(const csc_envelope_t *env) {
+    env = rendered(env);
     if (!env) return NULL;
     for (size_t i = 0; i < env->count; i++)
         if (!strcmp(env->items[i].type, "event")) return json_loadb(env->items[i].payload, env->items[i].len, 0, NULL);
@@ -103,10 +132,8 @@ json_t *csc_envelope_get_event(const csc_envelope_t *env) {
 
 void csc_envelope_free(csc_envelope_t *env) {
     if (!env) return;
-    for (size_t i = 0; i < env->count; i++) {
-        free(env->items[i].type); free(env->items[i].content_type);
-        free(env->items[i].filename); free(env->items[i].payload);
-    }
+    if (env->pending) env->pending->discard(env->pending);
+    free_items(env);
     free(env->items);
     free(env->trace_json);
     free(env->bytes);

@@ -12,7 +12,19 @@ typedef struct csc__item_s {
     size_t len;
 } csc__item_t;
 
+/* An event item still to be rendered: the capture took the scopes' snapshots and
+ * left the merge and serialization to whoever needs the bytes first (the HTTP
+ * transport's worker), so capturing does not cost the caller the event's JSON. */
+typedef struct csc__pending_s csc__pending_t;
+struct csc__pending_s {
+    /* Renders into env (its items then hold the event); frees p either way. */
+    int (*render)(csc__pending_t *p, csc_envelope_t *env);
+    /* Frees p without rendering. */
+    void (*discard)(csc__pending_t *p);
+};
+
 struct csc_envelope_s {
+    csc__pending_t *pending; /* set: items[0] is an "event" placeholder without payload */
     char event_id[33];   /* "" when none */
     char *trace_json;    /* DSC object JSON for the header, or NULL */
     csc__item_t *items;
@@ -24,6 +36,10 @@ struct csc_envelope_s {
 csc_envelope_t *csc__envelope_new(const char *event_id);
 /* Appends an item; takes ownership of payload (malloc'd). Returns 0 or CSC_ERR_NOMEM (payload freed). */
 int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *content_type, const char *filename, char *payload, size_t len);
+/* Renders a pending event (no-op when none). On failure the envelope is left
+ * without items (the caller drops it) and the error is returned. Not thread-safe:
+ * call it from the envelope's owner. */
+int csc__envelope_finalize(csc_envelope_t *env);
 /* Parses serialized envelope bytes (e.g. from the disk cache). NULL when malformed. */
 csc_envelope_t *csc__envelope_parse(const char *data, size_t len);
 

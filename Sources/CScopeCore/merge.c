@@ -119,14 +119,10 @@ static json_t *tree_breadcrumbs(csc__merge_t *m, json_t *ev, bool scrub, json_t 
     return values;
 }
 
-int csc__merge_into(csc__merge_t *m, json_t *ev, const csc_scopes_t *sc, const csc_options_t *opts, bool tree_crumbs) {
+void csc__merge_snapshot(csc__merge_t *m, const csc_scopes_t *sc) {
     memset(m, 0, sizeof *m);
     csc_scope_t *scopes[CSC__NSCOPES] = { sc->global, sc->isolation, sc->current, sc->extra };
     for (int i = 0; i < CSC__NSCOPES; i++) csc__scope_snapshot(scopes[i], &m->snap[i]);
-    bool scrub = opts ? !opts->send_default_pii : true;
-
-    /* contexts, then the trace context */
-    if (update_object(ev, "contexts", m, offsetof(csc__snapshot_t, contexts)) != CSC_OK) return CSC_ERR_NOMEM;
     for (int i = 0; i < CSC__NSCOPES; i++)
         if (m->snap[i].propagation) m->propagation = m->snap[i].propagation;
     if (!m->propagation && sc->isolation) {
@@ -136,6 +132,18 @@ int csc__merge_into(csc__merge_t *m, json_t *ev, const csc_scopes_t *sc, const c
         csc__scope_snapshot(sc->isolation, &m->snap[CSC__I]);
         m->propagation = m->snap[CSC__I].propagation;
     }
+}
+
+int csc__merge_into(csc__merge_t *m, json_t *ev, const csc_scopes_t *sc, const csc_options_t *opts, bool tree_crumbs) {
+    csc__merge_snapshot(m, sc);
+    return csc__merge_apply(m, ev, opts, tree_crumbs);
+}
+
+int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, bool tree_crumbs) {
+    bool scrub = opts ? !opts->send_default_pii : true;
+
+    /* contexts, then the trace context */
+    if (update_object(ev, "contexts", m, offsetof(csc__snapshot_t, contexts)) != CSC_OK) return CSC_ERR_NOMEM;
     json_t *contexts = json_object_get(ev, "contexts");
     if (!json_is_object(contexts)) {
         contexts = json_object();

@@ -21,8 +21,15 @@ typedef struct csc__merge_s {
 
 /* Takes snapshots and fills `event` with the merged scope data. `tree_crumbs`
  * forces breadcrumbs into the JSON tree (needed when processors or before_send
- * must see them). `opts` may be NULL (no release/environment/scrubbing). */
+ * must see them). `opts` may be NULL (no release/environment/scrubbing).
+ * = csc__merge_snapshot + csc__merge_apply. */
 int csc__merge_into(csc__merge_t *m, json_t *event, const csc_scopes_t *scopes, const csc_options_t *opts, bool tree_crumbs);
+/* The part that must happen at capture time, on the capturing thread: consistent
+ * snapshots of the scopes (reference counts only) and, when no scope has a
+ * propagation context, a new trace on the isolation scope. Always succeeds. */
+void csc__merge_snapshot(csc__merge_t *m, const csc_scopes_t *scopes);
+/* The rest, on any thread: fills `event` from the snapshots (they are immutable). */
+int csc__merge_apply(csc__merge_t *m, json_t *event, const csc_options_t *opts, bool tree_crumbs);
 /* Serializes the event; breadcrumbs are spliced in from their cached JSON on the fast path. malloc'd. */
 char *csc__merge_serialize(csc__merge_t *m, json_t *event, size_t *len);
 void csc__merge_release(csc__merge_t *m);

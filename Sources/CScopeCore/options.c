@@ -13,6 +13,7 @@ static char *env_dup(const char *name) {
 csc_options_t *csc_options_new(void) {
     csc_options_t *o = calloc(1, sizeof *o);
     if (!o) return NULL;
+    atomic_init(&o->refs, 1);
     o->dsn = env_dup("SENTRY_DSN");
     o->release = env_dup("SENTRY_RELEASE");
     o->environment = env_dup("SENTRY_ENVIRONMENT");
@@ -37,8 +38,13 @@ csc_options_t *csc_options_new(void) {
     return o;
 }
 
+csc_options_t *csc__options_retain(csc_options_t *o) {
+    if (o) atomic_fetch_add_explicit(&o->refs, 1, memory_order_relaxed);
+    return o;
+}
+
 void csc_options_free(csc_options_t *o) {
-    if (!o) return;
+    if (!o || atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel) != 1) return;
     free(o->dsn); free(o->release); free(o->environment); free(o->dist); free(o->server_name);
     free(o->platform); free(o->sdk_name); free(o->sdk_version);
     free(o->cache_dir); free(o->http_proxy); free(o->ca_certs);

@@ -8,6 +8,7 @@
 #include "dsn.h"
 
 struct csc_options_s {
+    atomic_int refs;  /* the client and events still being rendered by the transport hold one each */
     char *dsn, *release, *environment, *dist, *server_name, *platform, *sdk_name, *sdk_version;
     size_t max_breadcrumbs;
     double sample_rate;
@@ -38,6 +39,9 @@ typedef struct csc__client_s {
     csc__dsn_t dsn;         /* parsed; dsn.valid false when no DSN */
     void *http;             /* the HTTP transport when no custom transport is set (may be NULL) */
 } csc__client_t;
+
+/* Another reference to options (released with csc_options_free). */
+csc_options_t *csc__options_retain(csc_options_t *opts);
 
 /* Returns the live client retained, or NULL when disabled. Release with csc__client_release. */
 csc__client_t *csc__client_get(void);

@@ -42,6 +42,13 @@ static csc_envelope_t *report_envelope(csc__http_transport_t *t) {
 /* Drops the items of limited categories (counted as ratelimit_backoff). Returns the
  * envelope to send (maybe a new one), or NULL when nothing is left. TAKES env. */
 static csc_envelope_t *apply_rate_limits(csc__http_transport_t *t, csc_envelope_t *env, int64_t now) {
+    /* an event captured on the fast path is rendered here, off the capturing thread (capture.c);
+     * its attachments exist from then on, so they are limited like any others */
+    if (env->pending && csc__envelope_finalize(env) != CSC_OK) {
+        csc__reports_record(&t->reports, "internal_sdk_error", "error", 1);
+        csc_envelope_free(env);
+        return NULL;
+    }
     size_t keep = 0;
     for (size_t i = 0; i < env->count; i++)
         keep += !csc__rl_limited(&t->rl, csc__item_category(env->items[i].type), now);
