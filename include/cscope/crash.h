@@ -4,7 +4,8 @@
  * writes a fatal event, with the crashing thread's stack and the scopes as they
  * were at that moment, into the cache directory (csc_options_set_cache_dir);
  * the next csc_init hands it to the disk cache and the HTTP transport sends it
- * like any cached envelope.
+ * like any cached envelope (with a custom transport, csc_options_set_transport,
+ * the report is handed to that transport once the client is live).
  *
  *   csc_options_t *o = csc_options_new();
  *   csc_options_set_dsn(o, dsn);
@@ -20,7 +21,8 @@
  * server-side from uploaded debug files (and the next start adds dladdr
  * function names for frames of images loaded again, e.g. the same binary); tags, extra, contexts, user and
  * breadcrumbs of the global scope and of the crashing thread's isolation and
- * current scopes; release, environment, dist, server_name of the options.
+ * current scopes; the default os/device/runtime contexts (unless a scope sets
+ * one of those); release, environment, dist, server_name of the options.
  *
  * Chaining: csc_init installs the handlers on top of whatever is installed
  * (the Swift runtime's backtracer, a host's handler); after writing its report
@@ -54,7 +56,7 @@ CSC_API int csc_options_set_crash_handler(csc_options_t *opts, bool enabled);
  * True when csc_init found the marker that the crash handler of a previous run
  * left in the cache directory (the marker is removed: the next run reads false
  * unless it crashes too). The crash report itself is an ordinary cached
- * envelope that the HTTP transport sends.
+ * envelope that the HTTP transport sends (or that a custom transport receives).
  */
 CSC_API bool csc_crashed_last_run(void);
 

@@ -96,6 +96,7 @@ static void setup_scopes(const char *mode) {
     csc_scope_set_tag(iso, "quote", "say \"hi\" \u00e9\u2713"); /* escaping and UTF-8 (tags may not hold newlines) */
     csc_scope_set_extra(iso, "escapes", json_string("line\nbreak\ttab\x01" "ctl \\ \"q\""));
     csc_scope_set_user(iso, json_pack("{s:s,s:s,s:i,s:s}", "id", "42", "email", "crash@example.com", "num", 7, "ip_address", "10.1.2.3"));
+    csc_scope_set_context(iso, "runtime", json_pack("{s:s}", "name", "crash-runtime")); /* shadows the default */
     csc_scope_set_context(iso, "app_state", json_pack("{s:s,s:f,s:b,s:[i,i]}", "phase", "crashing", "ratio", 0.25, "ok", 0, "list", 1, 2));
     for (int i = 1; i <= 120; i++) {
         char msg[32];

@@ -83,6 +83,7 @@ def check_event(ev, header, res, child, mode):
     check_frames(ev, res, child, mode)
     if mode in ("handler_fault", "corrupt_scope"):
         check(ev["contexts"]["cscope_crash"] == {"scope_fault": True}, "%s: scope fault reported" % mode, ev.get("contexts"))
+        check(ev["contexts"]["os"]["name"] == os.uname().sysname, "%s: default os context" % mode, ev.get("contexts"))
         check("tags" not in ev and "breadcrumbs" not in ev, "%s: no (possibly torn) scope data" % mode, ev.get("tags"))
         return
     if mode == "two_threads":  # a worker thread's report: the global scope only (no thread scopes there)
@@ -107,6 +108,9 @@ def check_event(ev, header, res, child, mode):
     check(ev["contexts"]["app_state"] == {"phase": "crashing", "ratio": 0.25, "ok": False, "list": [1, 2]},
           "%s: contexts" % mode, ev["contexts"])
     check(len(ev["contexts"]["trace"]["trace_id"]) == 32, "%s: trace context" % mode, ev["contexts"])
+    check(ev["contexts"]["os"]["kernel_version"] == os.uname().release and ev["contexts"]["device"]["arch"] == os.uname().machine,
+          "%s: default os and device contexts" % mode, ev["contexts"])
+    check(ev["contexts"]["runtime"] == {"name": "crash-runtime"}, "%s: a scope's context beats the default" % mode, ev["contexts"])
     crumbs = ev["breadcrumbs"]["values"]
     check(len(crumbs) == 101, "%s: 100 (max) isolation breadcrumbs + 1 current" % mode, len(crumbs))
     check(crumbs[-1]["message"] == "last before crash" and crumbs[-1]["level"] == "warning", "%s: last breadcrumb" % mode, crumbs[-1])

@@ -40,6 +40,7 @@ static size_t g_max_crumbs = CSC_DEFAULT_MAX_BREADCRUMBS;
 static bool g_scrub = true;
 static char *g_cache_dir; /* of the installed config, for refreshes */
 static json_t *g_static_fields; /* release, environment, ... (without debug_meta) */
+static json_t *g_default_contexts; /* os, device, runtime of the options (csc_init builds them) */
 
 /* ---------------------------------------------------------------- options */
 
@@ -70,6 +71,7 @@ void csc__crash_detect_last_run(const csc_options_t *opts) {
 
 static void config_free(csc__crash_config_t *c) {
     if (!c) return;
+    for (int i = 0; i < c->n_defaults; i++) free(c->defaults[i].json);
     free(c->cache_dir);
     free(c->static_json);
     free(c);
@@ -113,6 +115,24 @@ static csc__crash_config_t *build_config(void) {
     c->static_json = s;
     c->static_len = n == 2 ? 0 : n - 1;
     csc_uuid4_hex(c->event_id);
+    const char *key; json_t *value;
+    json_object_foreach(g_default_contexts, key, value) {
+        size_t kl = strlen(key);
+        if (c->n_defaults == CSC__CRASH_MAX_DEFAULT_CTX || kl >= sizeof c->defaults[0].key) break;
+        json_t *one = json_pack("{s:O}", key, value);
+        char *text = one ? json_dumps(one, JSON_COMPACT) : NULL;
+        json_decref(one);
+        size_t tl = text ? strlen(text) : 0;
+        if (tl < 2) { free(text); continue; }
+        memmove(text, text + 1, tl - 2); /* {"os":{..}} -> "os":{..} */
+        text[tl - 2] = 0;
+        memcpy(c->defaults[c->n_defaults].key, key, kl + 1);
+        c->defaults[c->n_defaults].klen = (uint32_t)kl;
+        c->defaults[c->n_defaults].hash = csc__hash(key, kl);
+        c->defaults[c->n_defaults].json = text;
+        c->defaults[c->n_defaults].len = tl - 2;
+        c->n_defaults++;
+    }
     c->max_breadcrumbs = g_max_crumbs;
     c->scrub = g_scrub;
     c->probe_fd[0] = g_probe[0];
@@ -239,6 +259,8 @@ void csc__crash_install(const csc_options_t *o) {
     g_cache_dir = strdup(o->cache_dir);
     json_decref(g_static_fields);
     g_static_fields = static_fields(o);
+    json_decref(g_default_contexts);
+    g_default_contexts = o->default_contexts ? json_deep_copy(o->default_contexts) : NULL;
     g_max_crumbs = o->max_breadcrumbs;
     g_scrub = !o->send_default_pii;
     csc__scrub_key("warm", 4); /* completes the scrubber's pthread_once now, not in the handler */

@@ -192,7 +192,7 @@ static bool write_file(const csc__crash_config_t *cfg, int sig, const siginfo_t 
             g_in_scope_phase = 1;
             csc__crash_scopes_lock(&g_locked, csc__tiers_peek_global(), iso, cur);
             if (csc__crash_test_fault_in_handler == 1) { csc__crash_test_fault_in_handler = 0; *g_test_bad_ptr = 1; }
-            csc__crash_write_scope_fields(&w, &g_locked, cfg->max_breadcrumbs, cfg->scrub);
+            csc__crash_write_scope_fields(&w, &g_locked, cfg);
             g_in_scope_phase = 0;
             csc__crash_scopes_unlock(&g_locked);
         } else {
@@ -203,8 +203,14 @@ static bool write_file(const csc__crash_config_t *cfg, int sig, const siginfo_t 
         }
     }
     if (csc__crash_test_fault_in_handler == 2) *g_test_bad_ptr = 1;
-    if (scope_fault) /* say why the scope data is missing */
-        CSC__SW_LIT(&w, ",\"contexts\":{\"cscope_crash\":{\"scope_fault\":true}}");
+    if (scope_fault) { /* say why the scope data is missing */
+        CSC__SW_LIT(&w, ",\"contexts\":{\"cscope_crash\":{\"scope_fault\":true}");
+        for (int d = 0; d < cfg->n_defaults; d++) {
+            csc__sw_putc(&w, ',');
+            csc__sw_put(&w, cfg->defaults[d].json, cfg->defaults[d].len);
+        }
+        csc__sw_putc(&w, '}');
+    }
     csc__sw_put(&w, cfg->static_json, cfg->static_len);
     CSC__SW_LIT(&w, "}\n");
     bool ok = csc__sw_flush(&w);

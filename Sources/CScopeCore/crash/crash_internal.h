@@ -32,6 +32,7 @@
 #define CSC__CRASH_PENDING_SUFFIX "-crash.pending" /* written by the handler; ignored by the disk cache */
 #define CSC__CRASH_FINAL_SUFFIX "-crash.envelope"  /* what the next start renames it to */
 #define CSC__CRASH_NSIG 6
+#define CSC__CRASH_MAX_DEFAULT_CTX 4
 
 /* ---- hooks for the core (not signal-safe; called on ordinary threads) */
 /* csc_init: looks for the marker left by a crash of the previous run (and removes it). */
@@ -67,6 +68,10 @@ typedef struct csc__crash_config_s {
     size_t max_breadcrumbs;
     bool scrub;         /* !send_default_pii */
     int probe_fd[2];    /* a pipe: write(2) from an address tells whether it is readable */
+    /* the default contexts (os, device, runtime), each pre-rendered as "key":{...}; written
+     * into the event's contexts unless a scope has a context of that name */
+    struct { char key[16]; uint32_t klen, hash; char *json; size_t len; } defaults[CSC__CRASH_MAX_DEFAULT_CTX];
+    int n_defaults;
 } csc__crash_config_t;
 
 extern _Atomic(csc__crash_config_t *) csc__crash_cfg;

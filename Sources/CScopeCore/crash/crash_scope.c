@@ -117,7 +117,9 @@ static void write_user(csc__sw_t *w, json_t *user, bool scrub) {
     csc__sw_putc(w, '}');
 }
 
-void csc__crash_write_scope_fields(csc__sw_t *w, const csc__crash_scopes_t *cs, size_t max_crumbs, bool scrub) {
+void csc__crash_write_scope_fields(csc__sw_t *w, const csc__crash_scopes_t *cs, const csc__crash_config_t *cfg) {
+    size_t max_crumbs = cfg->max_breadcrumbs;
+    bool scrub = cfg->scrub;
     if (any_entries(cs, 0)) {
         CSC__SW_LIT(w, ",\"tags\":{");
         write_map_entries(w, cs, 0, true, false);
@@ -146,6 +148,15 @@ void csc__crash_write_scope_fields(csc__sw_t *w, const csc__crash_scopes_t *cs, 
         csc__sw_cstr(w, prop->span_id);
         if (prop->parent_span_id[0]) { CSC__SW_LIT(w, ",\"parent_span_id\":"); csc__sw_cstr(w, prop->parent_span_id); }
         csc__sw_putc(w, '}');
+        n++;
+    }
+    for (int d = 0; d < cfg->n_defaults; d++) {
+        bool shadowed = false;
+        for (int i = 0; i < cs->n && !shadowed; i++)
+            shadowed = map_has(cs->s[i]->contexts, cfg->defaults[d].key, cfg->defaults[d].klen, cfg->defaults[d].hash);
+        if (shadowed) continue;
+        if (n) csc__sw_putc(w, ',');
+        csc__sw_put(w, cfg->defaults[d].json, cfg->defaults[d].len);
         n++;
     }
     if (cs->skipped) { /* say why some scope data may be missing */

@@ -17,7 +17,8 @@ int csc__crash_scopes_lock(csc__crash_scopes_t *cs, csc_scope_t *global, csc_sco
 void csc__crash_scopes_unlock(csc__crash_scopes_t *cs);
 /* Writes ,"tags":..,"extra":..,"contexts":..,"user":..,"breadcrumbs":.. (each only when present). */
 /* `scrub` (send_default_pii off): extra and user keys on the default denylist are "[Filtered]", user.ip_address dropped. */
-void csc__crash_write_scope_fields(csc__sw_t *w, const csc__crash_scopes_t *cs, size_t max_crumbs, bool scrub);
+/* `cfg`'s default contexts go into "contexts" unless a scope has one of the same name. */
+void csc__crash_write_scope_fields(csc__sw_t *w, const csc__crash_scopes_t *cs, const csc__crash_config_t *cfg);
 void csc__crash_write_breadcrumbs(csc__sw_t *w, const csc__crash_scopes_t *cs, size_t max_crumbs);
 
 #endif
