@@ -52,15 +52,22 @@ def main():
         i = n[0] = (n[0] + 1) & 31
         sentry_sdk.set_tag(keys[i], vals[i])
 
+    def populate():
+        """The isolation scope of the representative event: 10 tags, 100 breadcrumbs."""
+        scope = sentry_sdk.get_isolation_scope()
+        scope.clear()
+        for i in range(10):
+            sentry_sdk.set_tag(f"tag_{i}", f"representative-tag-value-{i}")
+        for _ in range(100):
+            add_bc()
+        return scope
+
     bench("set_tag_same_key", lambda: sentry_sdk.set_tag("key_00", "value-00"), 500000 // scale)
+    iso0 = sentry_sdk.get_isolation_scope()
+    bench("scope_set_tag_same_key", lambda: iso0.set_tag("key_00", "value-00"), 500000 // scale)
     bench("set_tag_cycle_32_keys", cycle, 500000 // scale)
     bench("add_breadcrumb", add_bc, 200000 // scale)
-    iso = sentry_sdk.get_isolation_scope()
-    iso.clear()
-    for i in range(10):
-        sentry_sdk.set_tag(f"tag_{i}", f"representative-tag-value-{i}")
-    for _ in range(100):
-        add_bc()
+    iso = populate()
     sentry_sdk.set_user({"id": "12345", "username": "jane.doe", "email": "jane.doe@example.com", "ip_address": "203.0.113.7"})
     sentry_sdk.set_context("checkout", {"cart_id": "cart-8842", "items": 3, "total": 99.5})
     sentry_sdk.set_context("feature_flags", {"new_ui": True, "beta": False})
@@ -76,8 +83,24 @@ def main():
 
     bench("push_pop_current", new_scope, 100000 // scale)
     bench("push_pop_isolation", isolation_scope, 100000 // scale)
-    bench("capture_e2e", lambda: sentry_sdk.capture_message("Something went wrong while processing order 12345", "error"),
-          3000 // scale)
+    msg = "Something went wrong while processing order 12345"
+    bench("capture_e2e", lambda: sentry_sdk.capture_message(msg, "error"), 3000 // scale)
+
+    # The default HTTP transport to a port nobody listens on: capture_message returns once the
+    # envelope is queued for the background worker (the caller-side cost, as the Swift figure).
+    sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", release="bench@1.0.0", environment="production",
+                    max_breadcrumbs=100, default_integrations=False, auto_session_tracking=False,
+                    transport_queue_size=100000)
+    iso = populate()
+    bench("capture_message_http", lambda: sentry_sdk.capture_message(msg, "error"), 1000 // scale)
+    sentry_sdk.get_client().close(timeout=0)
+
+    # Disabled: init without a DSN (the scope data set above stays, as in the Swift run).
+    sentry_sdk.init(dsn=None, default_integrations=False, auto_session_tracking=False)
+    bench("disabled_set_tag", lambda: sentry_sdk.set_tag("k", "v"), 500000 // scale)
+    bench("disabled_add_breadcrumb", add_bc, 500000 // scale)
+    bench("disabled_capture_message", lambda: sentry_sdk.capture_message(msg, "error"), 1000 // scale)
+    bench("disabled_with_scope", new_scope, 200000 // scale)
 
 
 if __name__ == "__main__":

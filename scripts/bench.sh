@@ -1,38 +1,130 @@
 #!/usr/bin/env bash
-# Runs the C core benchmark and the Python SDK's equivalents in the same run and
-# prints one table: op, ours ns/op, Python SDK ns/op, ratio (medians of 5 repeats).
+# Runs the C core benchmark (bench/csc_bench.c), the Swift SDK benchmark (sentry-bench,
+# release build), the Python SDK's equivalents (bench/python_bench.py, sentry-sdk 2.75.0) and
+# the transport benchmark (bench/transport_bench.c) in one run, and prints one table:
+# op | C core ns | Swift ns | Python SDK ns | ratio Python/Swift | target.
+# Every figure is the median of 5 rounds (after a warm-up) of one process run.
+#
 # Usage: scripts/bench.sh [--quick]
+# Environment: BENCH_BUILD_DIR (CMake build, default build/bench),
+#              SWIFT_SCRATCH_PATH (SwiftPM build, default build/swift-bench),
+#              SWIFT (the swift driver, default: `swift` on PATH, else /opt/swift/usr/bin/swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
 ensure_apt_deps
 ensure_venv .venv/bench sentry-sdk==2.75.0
 
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DCSC_BUILD_TESTS=OFF -DCSC_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build/bench -j2 --target csc_bench >/dev/null
-ours=$(mktemp) py=$(mktemp)
-trap 'rm -f "$ours" "$py"' EXIT
-./build/bench/bench/csc_bench --json >"$ours"
-.venv/bench/bin/python bench/python_bench.py "$@" >"$py"
-python3 - "$ours" "$py" <<'PY'
+quick=""
+for a in "$@"; do [ "$a" = "--quick" ] && quick="--quick"; done
+build_dir=${BENCH_BUILD_DIR:-build/bench}
+scratch=${SWIFT_SCRATCH_PATH:-build/swift-bench}
+
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCSC_BUILD_TESTS=OFF -DCSC_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build "$build_dir" -j2 --target csc_bench transport_bench >/dev/null
+
+ours=$(mktemp) py=$(mktemp) sw=$(mktemp) tr=$(mktemp)
+trap 'rm -f "$ours" "$py" "$sw" "$tr"' EXIT
+
+swift_bin=$(find_swift || true)
+if [ -n "$swift_bin" ]; then
+    echo "== building sentry-bench (release, $scratch)" >&2
+    "$swift_bin" build -c release --scratch-path "$scratch" --product sentry-bench >/dev/null
+else
+    echo "== no Swift toolchain found (set SWIFT=...): the Swift column stays empty" >&2
+fi
+
+echo "== C core" >&2
+"$build_dir/bench/csc_bench" --json >"$ours"
+if [ -n "$swift_bin" ]; then
+    echo "== Swift SDK" >&2
+    "$scratch/release/sentry-bench" --json $quick >"$sw"
+fi
+echo "== Python SDK" >&2
+.venv/bench/bin/python bench/python_bench.py $quick >"$py"
+echo "== transport" >&2
+"$build_dir/bench/transport_bench" --json $quick >"$tr"
+
+python3 - "$ours" "$sw" "$py" "$tr" <<'PY'
 import json, sys
-ours = {}
-for line in open(sys.argv[1]):
-    d = json.loads(line); ours[d["op"]] = d
-py = {}
-for line in open(sys.argv[2]):
-    d = json.loads(line); py[d["op"]] = d
-print(f"{'op':<40} {'ours ns/op':>12} {'Python ns/op':>14} {'ratio':>8}")
-for op, d in ours.items():
-    if "median" not in d or op == "event_bytes":
-        continue
-    p = py.get(op, {}).get("median")
-    ratio = f"{p / d['median']:.0f}x" if p else "-"
-    print(f"{op:<40} {d['median']:>12,.1f} {p if p is not None else '-':>14} {ratio:>8}")
-rss = ours.get("rss_100k_captures_kb")
+
+def load(path):
+    out = {}
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("{"):
+            d = json.loads(line); out[d["op"]] = d
+    return out
+
+c, sw, py, tr = (load(p) for p in sys.argv[1:5])
+
+# label, C key, Swift key, Python key, target ns (None: no target)
+rows = [
+    ("scope.setTag (same key)", "set_tag_same_key", "scope_set_tag_same_key", "scope_set_tag_same_key", 50),
+    ("SentrySDK.setTag (same key)", None, "sdk_set_tag_same_key", "set_tag_same_key", 70),
+    ("addBreadcrumb, 2 data fields", "add_breadcrumb", "add_breadcrumb", "add_breadcrumb", 200),
+    ("withScope {} (Py new_scope)", "push_pop_current", "with_scope", "push_pop_current", 300),
+    ("withScope {} async", None, "with_scope_async", None, None),
+    ("withIsolationScope {} (Py isolation_scope)", "push_pop_isolation", "with_isolation_scope", "push_pop_isolation", 500),
+    ("withIsolationScope {} async", None, "with_isolation_scope_async", None, None),
+    ("capture(message:) returns, HTTP transport", None, "capture_message_http", "capture_message_http", 10_000),
+    ("capture(message:), no-op/serializing transport", "capture_e2e", "capture_message_noop_transport", "capture_e2e", 10_000),
+    ("capture(message:), attachStacktrace off", None, "capture_message_no_stacktrace", None, None),
+    ("capture(message:), 30-frame stack", None, "capture_message_30_frames", None, None),
+    ("capture(error:), 30 frames, first call", None, "capture_error_first", None, None),
+    ("capture(error:), 30 frames, repeated", None, "capture_error_repeated", None, None),
+    ("disabled: setTag", "disabled_set_tag", "disabled_set_tag", "disabled_set_tag", 20),
+    ("disabled: addBreadcrumb", None, "disabled_add_breadcrumb", "disabled_add_breadcrumb", 20),
+    ("disabled: capture(message:)", None, "disabled_capture_message", "disabled_capture_message", 20),
+    ("disabled: withScope {}", None, "disabled_with_scope", "disabled_with_scope", 20),
+    ("disabled: withIsolationScope {}", None, "disabled_with_isolation_scope", None, 20),
+]
+
+def med(table, key):
+    return table.get(key, {}).get("median") if key else None
+
+def num(v):
+    if v is None:
+        return "-"
+    return f"{v:,.0f}" if v >= 100 else f"{v:,.1f}"
+
+print(f"{'op':<48} {'C core ns':>11} {'Swift ns':>11} {'Python SDK ns':>14} {'Py/Swift':>9} {'target ns':>10}")
+for label, ck, sk, pk, target in rows:
+    cv, sv, pv = med(c, ck), med(sw, sk), med(py, pk)
+    ratio = f"{pv / sv:,.0f}x" if pv and sv else "-"
+    tgt = "-"
+    if target is not None:
+        tgt = f"<= {target:,}"
+        if sv is not None:
+            tgt += " ok" if sv <= target else " MISS"
+    print(f"{label:<48} {num(cv):>11} {num(sv):>11} {num(pv):>14} {ratio:>9} {tgt:>10}")
+
+print()
+print("C core only:")
+for key in ("set_tag_cycle_32_keys", "fork_populated", "fork_then_write", "merge_json_cached_crumbs",
+            "merge_json_new_crumbs_incl_100_adds"):
+    if key in c:
+        print(f"  {key:<46} {num(c[key]['median']):>11} ns")
+rss = c.get("rss_100k_captures_kb")
 if rss:
-    print(f"peak RSS over 100,000 captures (C core): {rss['before']} KB -> {rss['after']} KB")
-eb = ours.get("event_bytes")
+    print(f"  peak RSS over 100,000 captures (C core): {rss['before']} KB -> {rss['after']} KB")
+eb = c.get("event_bytes")
 if eb:
-    print(f"representative event JSON: {eb['median']} bytes")
+    print(f"  representative event JSON: {eb['median']} bytes")
+
+if tr:
+    print()
+    print("transport (HTTP worker -> local C sink, keep-alive; issue #4 targets: >= 10,000 ev/s, p99 <= 20 us):")
+    for key, d in tr.items():
+        if key.startswith("throughput"):
+            print(f"  {d.get('label', key):<60} {d['events_per_s']:>10,.0f} ev/s  "
+                  f"({d['delivered']:,}/{d['captured']:,} delivered, {d['seconds']:.2f} s; "
+                  f"worker alone after the last capture {d.get('drain_rate', 0):,.0f} ev/s)")
+    rt = tr.get("round_trip")
+    if rt:
+        print(f"  {rt['label']:<60} {rt['per_s']:>10,.0f} req/s  ({rt['us']:.1f} us each: one connection's ceiling)")
+    for key, d in tr.items():
+        if key.startswith("latency"):
+            print(f"  {d.get('label', key):<60} p50 {d['p50']:,.1f} us  p99 {d['p99']:,.1f} us  "
+                  f"max {d['max']:,.1f} us  (n={d['n']:,})")
 PY

@@ -41,11 +41,16 @@ static void render_data(csc__buf_t *b, const csc_kv_t *kv, size_t n, json_t *ext
             total++;
             if (written == CSC_MAX_DATABAG_BREADTH) continue;
             const char *ck; size_t ckl;
-            int st = csc__utf8_clean(key, kl, CSC_MAX_TAG_KEY_LEN, &ck, &ckl);
-            if (st < 0) { b->oom = true; return; }
-            *status |= st;
             if (written++) csc__buf_putc(b, ',');
-            csc__buf_put_json_string(b, ck, ckl);
+            if (CSC_LIKELY(kl <= CSC_MAX_TAG_KEY_LEN && csc__plain_ascii(key, kl))) {
+                ck = key; ckl = kl; /* the common case: one pass, no escaping */
+                csc__buf_put_plain_string(b, ck, ckl);
+            } else {
+                int st = csc__utf8_clean(key, kl, CSC_MAX_TAG_KEY_LEN, &ck, &ckl);
+                if (st < 0) { b->oom = true; return; }
+                *status |= st;
+                csc__buf_put_json_string(b, ck, ckl);
+            }
             csc__buf_putc(b, ':');
             if (scrub && csc__scrub_key(ck, ckl)) {
                 csc__buf_put(b, "\"[Filtered]\"", 12);
@@ -63,6 +68,10 @@ static void render_data(csc__buf_t *b, const csc_kv_t *kv, size_t n, json_t *ext
             case CSC_KV_STRING: {
                 const char *s = e->v.s ? e->v.s : "";
                 size_t sl = e->s_len ? e->s_len : strlen(s);
+                if (CSC_LIKELY(sl <= CSC_MAX_STRING_LEN && csc__plain_ascii(s, sl))) {
+                    csc__buf_put_plain_string(b, s, sl);
+                    break;
+                }
                 const char *cs; size_t csl;
                 int st2 = csc__utf8_clean(s, sl, CSC_MAX_STRING_LEN, &cs, &csl);
                 if (st2 < 0) { b->oom = true; return; }
@@ -107,7 +116,9 @@ static csc__crumb_t *build(const char *type, size_t tl, const char *cat, size_t 
 /* Cleans an optional string field; returns the cleaned pointer (maybe malloc'd) in *out. */
 static int clean_field(const char *s, const char **out, size_t *len, size_t max) {
     if (!s) { *out = NULL; *len = 0; return 0; }
-    return csc__utf8_clean(s, strlen(s), max, out, len);
+    size_t n = strlen(s);
+    if (CSC_LIKELY(n <= max && csc__is_ascii(s, n))) { *out = s; *len = n; return 0; } /* as csc__utf8_clean */
+    return csc__utf8_clean(s, n, max, out, len);
 }
 
 csc__crumb_t *csc__crumb_new(const csc_breadcrumb_t *d, bool scrub, int *status) {
@@ -120,7 +131,7 @@ csc__crumb_t *csc__crumb_new(const csc_breadcrumb_t *d, bool scrub, int *status)
     csc__crumb_t *crumb = NULL;
     json_t *meta = NULL;
     char stackbuf[512];
-    csc__buf_t b = { stackbuf, 0, sizeof stackbuf, false };
+    csc__buf_t b = { stackbuf, 0, sizeof stackbuf, false, true };
     bool have_data = (d->data && d->data_count) || (d->data_json && json_is_object(d->data_json));
     if (s1 < 0 || s2 < 0 || s3 < 0) goto out;
     st = s1 | s2 | s3;
@@ -137,7 +148,7 @@ out:
     if (t && t != tsrc) free((void *)t);
     if (c && c != d->category) free((void *)c);
     if (m && m != d->message) free((void *)m);
-    if (b.p != stackbuf) free(b.p);
+    if (!b.borrowed) free(b.p);
     json_decref(meta);
     if (status) *status |= st;
     return crumb;

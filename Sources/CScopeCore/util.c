@@ -237,9 +237,15 @@ void csc__buf_reserve(csc__buf_t *b, size_t extra) {
     if (b->len + extra <= b->cap) return;
     size_t nc = b->cap ? b->cap * 2 : 256;
     while (nc < b->len + extra) nc *= 2;
-    char *np = realloc(b->p, nc);
+    char *np;
+    if (b->borrowed) { /* caller storage: copy out, never realloc it */
+        np = malloc(nc);
+        if (np && b->len) memcpy(np, b->p, b->len);
+    } else {
+        np = realloc(b->p, nc);
+    }
     if (!np) { b->oom = true; return; }
-    b->p = np; b->cap = nc;
+    b->p = np; b->cap = nc; b->borrowed = false;
 }
 
 void csc__buf_put(csc__buf_t *b, const char *s, size_t n) {

@@ -58,7 +58,9 @@ bool csc__parse_timestamp(const char *s, int64_t *us);
 
 /* ---- JSON helpers */
 /* Appends a JSON string literal for s[0..n) (already valid UTF-8) to buf. */
-typedef struct { char *p; size_t len, cap; bool oom; } csc__buf_t;
+/* `borrowed`: p is caller storage (e.g. a stack array) that must not be realloc'd or freed;
+ * growing copies it to the heap and clears the flag (the caller frees p when !borrowed). */
+typedef struct { char *p; size_t len, cap; bool oom, borrowed; } csc__buf_t;
 void csc__buf_reserve(csc__buf_t *b, size_t extra);
 void csc__buf_put(csc__buf_t *b, const char *s, size_t n);
 static inline void csc__buf_putc(csc__buf_t *b, char c) {
@@ -66,6 +68,44 @@ static inline void csc__buf_putc(csc__buf_t *b, char c) {
     b->p[b->len++] = c;
 }
 void csc__buf_put_json_string(csc__buf_t *b, const char *s, size_t n);
+
+/* True when s[0..n) is ASCII with nothing JSON escapes (no control character, '"' or '\\'):
+ * valid UTF-8 of n characters that goes into a JSON string literal as is. */
+static inline bool csc__plain_ascii(const char *s, size_t n) {
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+        if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high) return false;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80 || c < 0x20 || c == '"' || c == '\\') return false;
+    }
+    return true;
+}
+/* True when s[0..n) is all ASCII (so valid UTF-8 of n characters). */
+static inline bool csc__is_ascii(const char *s, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) return false;
+    }
+    for (; i < n; i++) if ((unsigned char)s[i] >= 0x80) return false;
+    return true;
+}
+/* Appends "s" (s[0..n) plain per csc__plain_ascii). */
+static inline void csc__buf_put_plain_string(csc__buf_t *b, const char *s, size_t n) {
+    if (CSC_UNLIKELY(b->len + n + 2 > b->cap)) { csc__buf_reserve(b, n + 2); if (b->oom) return; }
+    char *d = b->p + b->len;
+    d[0] = '"';
+    memcpy(d + 1, s, n);
+    d[n + 1] = '"';
+    b->len += n + 2;
+}
 void csc__buf_put_i64(csc__buf_t *b, int64_t v);
 /* Dumps a jansson value compactly into the buffer. */
 void csc__buf_put_json(csc__buf_t *b, const json_t *v);

@@ -28,6 +28,10 @@ public struct Breadcrumb: Sendable, Hashable {
     public var data: JSONObject
 
     /// Creates a breadcrumb.
+    ///
+    /// Inlinable so that `SentrySDK.addBreadcrumb(Breadcrumb(...))` builds the value in place
+    /// (no copy and destroy of its strings in the caller).
+    @inlinable
     public init(message: String? = nil, category: String? = nil, level: SentryLevel? = nil, type: String? = nil,
                 data: JSONObject = [:], timestamp: Date? = nil) {
         self.message = message

@@ -37,71 +37,106 @@ extension Scope {
 }
 
 /// Fills the core's `csc_breadcrumb_t`/`csc_kv_t` structures on the stack.
+///
+/// Every string (type, category, message, data keys and string values) is copied, NUL-terminated,
+/// into one stack buffer and passed with its length: no closure per string, no `strlen` in the
+/// core. Non-scalar data values go as jansson values.
 enum BreadcrumbBridge {
-    static func add(_ crumb: Breadcrumb, to scope: OpaquePointer) -> Int32 {
+    static func add(_ crumb: borrowing Breadcrumb, to scope: OpaquePointer) -> Int32 {
         var c = csc_breadcrumb_t()
         c.level = crumb.level.cLevel
         c.timestamp_us = crumb.timestamp.map(Timestamp.micros) ?? 0
-        return withOptionalCString(crumb.type) { type in
-            withOptionalCString(crumb.category) { category in
-                withOptionalCString(crumb.message) { message in
-                    c.type = type
-                    c.category = category
-                    c.message = message
-                    let n = crumb.data.count
-                    if n == 0 { return csc_scope_add_breadcrumb(scope, &c) }
-                    return withUnsafeTemporaryAllocation(of: csc_kv_t.self, capacity: n) { kvs in
-                        fill(0, crumb.data.entries, kvs, &c, scope)
+        let entries = crumb.data.entries
+        var bytes = 0
+        if let t = crumb.type { bytes += t.utf8.count + 1 }
+        if let t = crumb.category { bytes += t.utf8.count + 1 }
+        if let t = crumb.message { bytes += t.utf8.count + 1 }
+        for i in entries.indices {
+            bytes += entries[i].0.utf8.count + 1
+            if case .string(let v) = entries[i].1 { bytes += v.utf8.count + 1 }
+        }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: max(bytes, 1)) { buf in
+            var at = 0
+            c.type = crumb.type.map { put($0, buf, &at).0 }
+            c.category = crumb.category.map { put($0, buf, &at).0 }
+            c.message = crumb.message.map { put($0, buf, &at).0 }
+            let n = entries.count
+            if n == 0 { return csc_scope_add_breadcrumb(scope, &c) }
+            return withUnsafeTemporaryAllocation(of: csc_kv_t.self, capacity: n) { kvs in
+                var hasJansson = false
+                for i in 0..<n {
+                    var kv = csc_kv_t()
+                    (kv.key, kv.key_len) = put(entries[i].0, buf, &at)
+                    switch entries[i].1 {
+                    case .string(let v):
+                        kv.type = CSC_KV_STRING
+                        (kv.v.s, kv.s_len) = put(v, buf, &at)
+                    case .int(let v):
+                        kv.type = CSC_KV_INT
+                        kv.v.i = v
+                    case .double(let d) where d.isFinite:
+                        kv.type = CSC_KV_DOUBLE
+                        kv.v.d = d
+                    case .bool(let b):
+                        kv.type = CSC_KV_BOOL
+                        kv.v.b = b
+                    case .null:
+                        kv.type = CSC_KV_NULL
+                    default:
+                        kv.type = CSC_KV_JSON
+                        kv.v.json = entries[i].1.makeJansson()
+                        hasJansson = true
                     }
+                    (kvs.baseAddress! + i).initialize(to: kv)
                 }
+                c.data = UnsafePointer(kvs.baseAddress)
+                c.data_count = n
+                let rc = csc_scope_add_breadcrumb(scope, &c)
+                if hasJansson {
+                    for k in 0..<n where kvs[k].type == CSC_KV_JSON { json_decref(kvs[k].v.json) }
+                }
+                return rc
             }
         }
     }
 
-    /// Pins entry `i`'s strings, fills `kvs[i]`, recurses; calls the core after the last one.
-    private static func fill(_ i: Int, _ entries: [(String, JSON)],
-                             _ kvs: UnsafeMutableBufferPointer<csc_kv_t>,
-                             _ crumb: UnsafeMutablePointer<csc_breadcrumb_t>, _ scope: OpaquePointer) -> Int32 {
-        if i == entries.count {
-            crumb.pointee.data = UnsafePointer(kvs.baseAddress)
-            crumb.pointee.data_count = entries.count
-            let rc = csc_scope_add_breadcrumb(scope, crumb)
-            for k in 0..<entries.count where kvs[k].type == CSC_KV_JSON {
-                json_decref(kvs[k].v.json)
+    /// Copies `s` (NUL-terminated) to `buf[at...]`; returns its address and UTF-8 length.
+    @inline(__always)
+    private static func put(_ s: String, _ buf: UnsafeMutableBufferPointer<CChar>,
+                            _ at: inout Int) -> (UnsafePointer<CChar>, Int) {
+        let start = buf.baseAddress! + at
+        // Native strings are contiguous UTF-8 (no copy of the String itself, no retain); bridged
+        // ones are copied byte by byte.
+        let n = s.utf8.withContiguousStorageIfAvailable { u in
+            if let base = u.baseAddress { copyBytes(UnsafeMutableRawPointer(start), UnsafeRawPointer(base), u.count) }
+            return u.count
+        } ?? {
+            var k = 0
+            for b in s.utf8 { start[k] = CChar(bitPattern: b); k += 1 }
+            return k
+        }()
+        start[n] = 0
+        at += n + 1
+        return (UnsafePointer(start), n)
+    }
+
+    /// memcpy for the short strings breadcrumbs are made of, without a call for each.
+    @inline(__always)
+    private static func copyBytes(_ dst: UnsafeMutableRawPointer, _ src: UnsafeRawPointer, _ n: Int) {
+        if n >= 8 && n <= 32 {
+            var i = 0
+            while i + 8 <= n {
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+                i += 8
             }
-            return rc
-        }
-        let (key, value) = entries[i]
-        return key.withCString { kp in
-            var kv = csc_kv_t()
-            kv.key = kp
-            kv.key_len = key.utf8.count
-            switch value {
-            case .string(let s):
-                return s.withCString { sp in
-                    kv.type = CSC_KV_STRING
-                    kv.v.s = sp
-                    kv.s_len = s.utf8.count
-                    (kvs.baseAddress! + i).initialize(to: kv)
-                    return fill(i + 1, entries, kvs, crumb, scope)
-                }
-            case .int(let v):
-                kv.type = CSC_KV_INT
-                kv.v.i = v
-            case .double(let d) where d.isFinite:
-                kv.type = CSC_KV_DOUBLE
-                kv.v.d = d
-            case .bool(let b):
-                kv.type = CSC_KV_BOOL
-                kv.v.b = b
-            case .null:
-                kv.type = CSC_KV_NULL
-            default:
-                kv.type = CSC_KV_JSON
-                kv.v.json = value.makeJansson()
+            if i < n { // the last 8 bytes, overlapping what is already copied
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8,
+                               as: UInt64.self)
             }
-            (kvs.baseAddress! + i).initialize(to: kv)
-            return fill(i + 1, entries, kvs, crumb, scope)
+        } else if n < 8 {
+            for i in 0..<n { dst.storeBytes(of: src.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+        } else {
+            dst.copyMemory(from: src, byteCount: n)
         }
     }
 }

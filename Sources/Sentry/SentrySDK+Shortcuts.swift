@@ -54,7 +54,10 @@ extension SentrySDK {
     /// Adds a breadcrumb to the isolation scope.
     public static func addBreadcrumb(_ crumb: @autoclosure () -> Breadcrumb, hint: @autoclosure () -> JSONObject = [:]) {
         guard fastEnabled else { return }
-        ScopeStorage.active.isolationScope.addBreadcrumb(crumb(), hint: hint())
+        // `hint` is reserved (not forwarded yet, as in Scope.addBreadcrumb): not evaluated.
+        let scope = ScopeStorage.active.isolationScope
+        _ = BreadcrumbBridge.add(crumb(), to: scope.handle)
+        withExtendedLifetime(scope) {}
     }
 
     /// Adds an attachment to the isolation scope.

@@ -28,3 +28,11 @@ ensure_venv() {
     touch "$stamp"
   fi
 }
+
+# find_swift: prints the swift driver to use ($SWIFT, `swift` on PATH, /opt/swift); fails if none.
+find_swift() {
+  if [ -n "${SWIFT:-}" ]; then echo "$SWIFT"; return 0; fi
+  if command -v swift >/dev/null 2>&1; then command -v swift; return 0; fi
+  if [ -x /opt/swift/usr/bin/swift ]; then echo /opt/swift/usr/bin/swift; return 0; fi
+  return 1
+}

@@ -336,6 +336,25 @@ static void test_long_message_cut(void) {
     csc_scope_release(s);
 }
 
+/* Data larger than the renderer's stack buffer (regression: it was realloc'd, which aborted). */
+static void test_large_data_rendered(void) {
+    csc_scope_t *s = csc_scope_new();
+    static char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    csc_kv_t kv[3] = { CSC_KV_STR("a", big), CSC_KV_STR("b\u00e9", "\xc3\xa9\"q\""), CSC_KV_STR("c", big) };
+    csc_breadcrumb_t c = msg_crumb("big");
+    c.data = kv;
+    c.data_count = 3;
+    CHECK_EQ_INT(csc_scope_add_breadcrumb(s, &c), CSC_OK);
+    json_t *ev = capture_with(s);
+    json_t *d = json_object_get(crumb_at(ev, 0), "data");
+    CHECK(json_string_length(json_object_get(d, "a")) > 500);
+    CHECK(json_string_length(json_object_get(d, "c")) > 500);
+    CHECK_STR(tl_str(d, "b\u00e9"), "\xc3\xa9\"q\"");
+    json_decref(ev);
+    csc_scope_release(s);
+}
+
 int main(void) {
     RUN(test_dropped_before_init); /* must be first: before csc_init */
     if (!csc_is_enabled() && tl_start_default(100) != CSC_OK) tl_cases_failed++;
@@ -353,6 +372,7 @@ int main(void) {
     RUN(test_timestamps);
     RUN(test_json_crumb_fields);
     RUN(test_long_message_cut);
+    RUN(test_large_data_rendered);
     (void)csc_close();
     tl_sink_reset();
     return TL_DONE();

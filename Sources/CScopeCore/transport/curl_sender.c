@@ -23,6 +23,7 @@ struct csc__sender_s {
     char *url;
     long connect_timeout_ms, request_timeout_ms;
     csc__send_result_t *cur; /* result being filled by the header callback */
+    csc__gzipper_t gz;       /* reused for every body */
 };
 
 static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
@@ -120,6 +121,7 @@ void csc__sender_free(csc__sender_t *s) {
     if (s->easy) curl_easy_cleanup(s->easy);
     if (s->multi) curl_multi_cleanup(s->multi);
     curl_slist_free_all(s->headers);
+    csc__gzipper_free(&s->gz);
     free(s->url);
     free(s);
 }
@@ -135,7 +137,7 @@ void csc__sender_post(csc__sender_t *s, const char *body, size_t len, int64_t de
     memset(out, 0, sizeof *out);
     out->outcome = CSC__SEND_FAILED;
     size_t zlen = 0;
-    char *z = csc__gzip(body, len, &zlen);
+    const char *z = csc__gzipper_run(&s->gz, body, len, &zlen);
     if (!z) { snprintf(out->error, sizeof out->error, "gzip failed"); return; }
 
     int64_t now = csc__mono_ms();
@@ -178,7 +180,6 @@ void csc__sender_post(csc__sender_t *s, const char *body, size_t len, int64_t de
     curl_multi_remove_handle(s->multi, e);
     s->cur = NULL;
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
-    free(z);
 
     if (aborted) { out->outcome = CSC__SEND_ABORTED; return; }
     if (rc != CURLE_OK) {
