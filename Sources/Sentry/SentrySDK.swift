@@ -33,6 +33,7 @@ public enum SentrySDK {
         guard let o = OptionsBridge.make(options) else { return }
         _ = csc_init(o)
         enabled.store(csc_is_enabled(), ordering: .relaxed)
+        StacktraceEvents.warmUpIfEnabled()
     }
 
     /// Starts the SDK with options set up by `configure`.

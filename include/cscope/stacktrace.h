@@ -45,6 +45,43 @@ extern "C" {
 CSC_API int csc_stacktrace_capture(uintptr_t *addrs, size_t max, size_t skip);
 
 /**
+ * Walks the calling thread's frame-pointer chain exactly as Swift's Runtime
+ * FramePointerUnwinder does on Linux (same reads, same stops: a null or
+ * misaligned frame pointer, a saved frame pointer that does not grow, a null
+ * return address), without its per-frame symbol lookups. Writes return
+ * addresses into `pcs` (innermost first: pcs[0] returns into the caller of this
+ * function, unless skipped) and into `fps[i]` the frame pointer of the frame
+ * pcs[i] returns into (what csc_stacktrace_walk_async needs). `skip` drops that
+ * many innermost frames. Returns the count (== max: there may be more), or
+ * CSC_ERR_NULL. Frames of code built without frame pointers end the walk.
+ * Used by the Swift overlay for stacks whose addresses it has symbolicated
+ * before (it knows which of them are Swift async frames).
+ */
+CSC_API int csc_stacktrace_walk_fp(uintptr_t *pcs, uintptr_t *fps, size_t max, size_t skip);
+
+/**
+ * The resume points of a Swift async frame's callers: reads the async context
+ * stored just below the frame record at `fp` (a frame pointer from
+ * csc_stacktrace_walk_fp whose function is an async resume function) and
+ * follows the context chain ({parent, resume function} at the start of each
+ * context), as Runtime's unwinder does. Writes at most `max` resume addresses
+ * (reported as they are, not return addresses). Returns the count, or
+ * CSC_ERR_NULL. Only valid while the task that owns `fp` is blocked in the
+ * caller (the contexts are the task's live frames).
+ */
+CSC_API int csc_stacktrace_walk_async(uintptr_t fp, uintptr_t *pcs, size_t max);
+
+/**
+ * Sentry's frames array built from per-frame templates: element i is a fresh
+ * copy of the flat object `templates[i]` (string, number, boolean and null
+ * members; NULL gives `{}`) followed by `"in_app": in_app[i]` when in_app[i] is
+ * 0 or 1 (left out when -1, or when `in_app` is NULL). The templates are only
+ * read, so several threads may build from the same ones at once. CALLER OWNS.
+ * NULL on OOM, or when `templates` is NULL and `n` > 0.
+ */
+CSC_API json_t *csc_stacktrace_frames_json(const json_t *const *templates, const signed char *in_app, size_t n);
+
+/**
  * Symbolicates `n` addresses as captured by csc_stacktrace_capture (innermost
  * first) into `frames_out[0..n)`, ORDERED OLDEST FIRST as Sentry wants
  * (frames_out[n-1] describes addrs[0]). Per frame: instruction_addr; function
@@ -104,7 +141,8 @@ CSC_API json_t *csc_debug_images_for(const uintptr_t *addrs, size_t n);
  * gettid(), the id `ps -L` and crash reports show), whether it is the
  * process's main thread (its id equals the process id), and its name
  * (pthread_getname_np) copied into `name` (`name_cap` bytes, "" if unknown;
- * `name` may be NULL). Cheap: one system call, one for the name if wanted.
+ * `name` may be NULL). Cheap: the id is read once per thread (again in a
+ * forked child), the name with one system call if wanted.
  */
 CSC_API uint64_t csc_current_thread(int *is_main, char *name, size_t name_cap);
 

@@ -25,7 +25,7 @@ enum ErrorChain {
         if let encoding = error as? EncodingError, case .invalidValue(_, let context) = encoding {
             return (contextCause(context).map { [$0] } ?? [], false)
         }
-        if String(reflecting: type(of: error)).hasPrefix("Foundation") {  // Foundation, FoundationEssentials
+        if ErrorTypeInfo.of(type(of: error)).isFoundation {  // Foundation, FoundationEssentials
             return foundationCauses(of: error)
         }
         return ([], false)

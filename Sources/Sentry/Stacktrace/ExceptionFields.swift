@@ -27,10 +27,9 @@ struct ExceptionFields: Equatable {
             module = custom.sentryExceptionModule
             return
         }
-        let name = SwiftSymbolName.stableTypeName(String(reflecting: Swift.type(of: error)))
-        let prefix = name.firstIndex(of: ".").map { String(name[..<$0]) }
-        type = name
-        module = prefix?.hasPrefix("(") == true ? nil : prefix
+        let info = ErrorTypeInfo.of(Swift.type(of: error))
+        type = info.name
+        module = info.module
         value = Self.value(of: error)
     }
 
@@ -71,5 +70,36 @@ struct ExceptionFields: Equatable {
             text += " (at \(rendered))"
         }
         return text
+    }
+}
+
+/// What the exception fields need from an error's type, worked out once per type: a type name
+/// from `String(reflecting:)` and the clean-up of private types cost microseconds per capture.
+struct ErrorTypeInfo: Sendable {
+    /// The stable, fully qualified type name (``SwiftSymbolName/stableTypeName(_:)``).
+    var name: String
+    /// The type's module (`nil` when the name does not start with one).
+    var module: String?
+    /// A Foundation type (`Foundation.*`, `FoundationEssentials.*`): causes are in its `userInfo`.
+    var isFoundation: Bool
+
+    /// Types seen at most before the cache starts over (types are few; this bounds the odd
+    /// program that makes generic error types without end).
+    private static let capacity = 1024
+    private static let cache = Locked<[ObjectIdentifier: ErrorTypeInfo]>([:])
+
+    static func of(_ type: any Error.Type) -> ErrorTypeInfo {
+        let key = ObjectIdentifier(type)
+        if let info = cache.withLock({ $0[key] }) { return info }
+        let reflected = String(reflecting: type)
+        let name = SwiftSymbolName.stableTypeName(reflected)
+        let prefix = name.firstIndex(of: ".").map { String(name[..<$0]) }
+        let info = ErrorTypeInfo(name: name, module: prefix?.hasPrefix("(") == true ? nil : prefix,
+                                 isFoundation: reflected.hasPrefix("Foundation"))
+        cache.withLock { c in
+            if c.count >= capacity { c.removeAll(keepingCapacity: true) }
+            c[key] = info
+        }
+        return info
     }
 }

@@ -17,7 +17,7 @@
 ///
 /// The event reports the wrapped error (type, value, chained causes) as if it had been captured
 /// directly; `catch let e as SentryTracedError` and ``error`` give it back. Creating one costs a
-/// stack capture: tens of microseconds once the addresses are in the SDK's symbol cache, about a
+/// stack capture: a few microseconds once the addresses are in the SDK's symbol cache, about a
 /// millisecond per new application frame the first time.
 public struct SentryTracedError: Error, CustomStringConvertible {
     /// The wrapped error.

@@ -37,9 +37,20 @@ enum StacktraceEvents {
     static func errorEvent(_ error: any Error, skip: Int = 0) -> UnsafeMutablePointer<json_t>? {
         let captured = (error as? SentryTracedError)?.stacktrace
             ?? captureStacktrace(skip: skip, inApp: StacktraceSettings.inApp)
-        let values = exceptionValues(for: SentryTracedError.unwrap(error), frames: captured.frames)
+        let values = exceptionValues(for: SentryTracedError.unwrap(error), frames: [])
         let event: JSONObject = ["level": "error", "exception": .object(["values": .array(values)])]
         guard let json = event.makeJansson() else { return nil }
+        // The captured error is the last value; its frames are copied from the cached templates.
+        if let frames = captured.makeJanssonFrames() {
+            let list = json_object_get(json_object_get(json, "exception"), "values")
+            let count = json_array_size(list)
+            if count > 0, let last = json_array_get(list, count - 1), let stacktrace = json_object() {
+                json_object_set_new(stacktrace, "frames", frames)
+                json_object_set_new(last, "stacktrace", stacktrace)
+            } else {
+                json_decref(frames)
+            }
+        }
         addDebugMeta(to: json, addresses: captured.addresses)
         return json
     }
@@ -55,21 +66,43 @@ enum StacktraceEvents {
         if let type = json_string_value(json_object_get(event, "type")),
            strcmp(type, "transaction") == 0 || strcmp(type, "check_in") == 0 { return }
         let captured = captureStacktrace(skip: skip, inApp: StacktraceSettings.inApp)
-        guard !captured.frames.isEmpty else { return }
-        var thread: JSONObject = [:]
+        guard let frames = captured.makeJanssonFrames() else { return }
+        guard let thread = json_object(), let stacktrace = json_object(), let values = json_array(),
+              let threads = json_object() else {
+            json_decref(frames)
+            return
+        }
         var isMain: Int32 = 0
-        var name = [CChar](repeating: 0, count: 64)
-        let id = csc_current_thread(&isMain, &name, name.count)
-        thread["id"] = .int(Int64(bitPattern: id))
-        let threadName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        if !threadName.isEmpty { thread["name"] = .string(threadName) }
-        thread["current"] = true
-        thread["crashed"] = false
-        thread["main"] = .bool(isMain != 0)
-        thread["stacktrace"] = .object(["frames": .array(captured.frames)])
-        let threads: JSONObject = ["values": [.object(thread)]]
-        if let j = threads.makeJansson() { json_object_set_new(event, "threads", j) }
+        var name = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf -> String in
+            buf.initialize(repeating: 0)
+            let id = csc_current_thread(&isMain, buf.baseAddress, buf.count)
+            json_object_set_new(thread, "id", json_integer(json_int_t(Int64(bitPattern: id))))
+            return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        if !name.isEmpty {
+            _ = name.withUTF8 { u in
+                json_object_set_new(thread, "name", json_stringn_nocheck(
+                    UnsafeRawPointer(u.baseAddress!).assumingMemoryBound(to: CChar.self), u.count))
+            }
+        }
+        json_object_set_new(thread, "current", json_true())
+        json_object_set_new(thread, "crashed", json_false())
+        json_object_set_new(thread, "main", isMain != 0 ? json_true() : json_false())
+        json_object_set_new(stacktrace, "frames", frames)
+        json_object_set_new(thread, "stacktrace", stacktrace)
+        json_array_append_new(values, thread)
+        json_object_set_new(threads, "values", values)
+        json_object_set_new(event, "threads", threads)
         addDebugMeta(to: event, addresses: captured.addresses)
+    }
+
+    /// Called by ``SentrySDK/start(options:)``: when a client is enabled, loads the debug info
+    /// of the first capture in the background (``Symbolicator/warmUp()``: once per process, on
+    /// the SDK's symbolication thread; `start` itself only wakes that thread, creating it the
+    /// first time).
+    static func warmUpIfEnabled() {
+        guard SentrySDK.fastEnabled else { return }
+        Symbolicator.shared.warmUp()
     }
 
     /// Sets `debug_meta.images` of `event` to the loaded images that contain one of

@@ -1,10 +1,15 @@
-import Runtime
+import CScopeCore
+// `Backtrace(architecture:frames:images:)` and `RichFrame`'s cases: a backtrace of just the
+// addresses that need source locations.
+@_spi(Internal) import Runtime
 
 /// What ``SymbolCache/plan(_:images:generation:wantsSource:)`` found for one backtrace: the
 /// frames of every captured address, and which addresses still need file and line.
 struct SymbolizationPlan {
     /// Per captured address, innermost first: the cache key (the adjusted PC) and the frames.
     var keys: [UInt64] = []
+    /// The captured frame of each key (its kind: return address, async resume point, ...).
+    var frames: [Backtrace.Frame] = []
     var groups: [[SymbolizedFrame]] = []
     /// Indices into `keys` (which are also positions in the captured backtrace) whose frames
     /// lack source locations but should have them, ascending.
@@ -12,6 +17,67 @@ struct SymbolizationPlan {
     var hits = 0
     var misses = 0
     let generation: UInt64
+}
+
+/// How Runtime's frame-pointer unwinder went on from a captured address (see
+/// ``SymbolCache/cachedFrames(pcs:fps:count:maxFrames:)``).
+enum FrameWalk: UInt8, Sendable {
+    /// Not seen as the frame of a complete capture.
+    case unknown
+    /// An ordinary frame: the caller's frame record comes next (or the stack ends).
+    case plain
+    /// A Swift async resume function: its awaiting callers come next, from the async context chain.
+    case async
+}
+
+/// What the cache keeps per address.
+struct CachedAddress: Sendable {
+    /// The frames of the address, inlined ones first.
+    var frames: [SymbolizedFrame]
+    /// Looked up with file and line (and inlined frames).
+    var hasSource: Bool
+    var walk: FrameWalk = .unknown
+}
+
+/// A finished stack trace and the walk it came from: a capture whose frame walk gives the same
+/// addresses (and async resume points) gets `result` as it is. Immutable.
+final class CachedStack: Sendable {
+    /// The addresses ``csc_stacktrace_walk_fp`` found, innermost first.
+    let pcs: [UInt]
+    let skip: Int
+    let inApp: InAppRules
+    /// The walked frame whose callers came from the async context chain (-1: none), and their
+    /// resume points (``csc_stacktrace_walk_async``).
+    let asyncFrame: Int
+    let resumePoints: [UInt]
+    let result: CapturedStacktrace
+
+    init(pcs: [UInt], skip: Int, inApp: InAppRules, asyncFrame: Int, resumePoints: [UInt], result: CapturedStacktrace) {
+        self.pcs = pcs
+        self.skip = skip
+        self.inApp = inApp
+        self.asyncFrame = asyncFrame
+        self.resumePoints = resumePoints
+        self.result = result
+    }
+
+    static func key(_ pcs: UnsafeBufferPointer<UInt>, skip: Int) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(pcs))
+        hasher.combine(skip)
+        return hasher.finalize()
+    }
+
+    /// The async frame's callers are the same as when this stack was built (always true without
+    /// one). `fps` from the same walk; call while the walked frames are live.
+    func matchesAsyncChain(fps: UnsafeMutablePointer<UInt>) -> Bool {
+        guard asyncFrame >= 0 else { return true }
+        let room = resumePoints.count + 1
+        let resume = UnsafeMutablePointer<UInt>.allocate(capacity: room)
+        defer { resume.deallocate() }
+        let n = Int(csc_stacktrace_walk_async(fps[asyncFrame], resume, room))
+        return n == resumePoints.count && resumePoints.elementsEqual(UnsafeBufferPointer(start: resume, count: n))
+    }
 }
 
 /// The process-wide symbol cache behind ``sentryStacktrace(skip:inApp:)``.
@@ -24,28 +90,34 @@ struct SymbolizationPlan {
 ///   full, and when the images change, since an address may then belong to another image);
 /// - a new address is first named cheaply; file and line are looked up only for the frames
 ///   the caller wants them for (in-app or unknown ones), by re-capturing just those frames
-///   (see ``captureStacktrace(skip:inApp:limit:)``) and symbolicating that window.
+///   (see ``captureStacktrace(skip:inApp:limit:)``) and symbolicating that window, on the
+///   ``Symbolicator`` thread;
+/// - with each address, how Runtime's unwinder went on from it (``FrameWalk``: the next frame
+///   record, or the async context chain of a Swift async frame), so that a stack of known
+///   addresses can be walked without Runtime (``cachedFrames(pcs:fps:count:maxFrames:)``);
+/// - finished stacks by their walked addresses (``CachedStack``, at most ``stackCapacity``).
 ///
-/// A stack captured again from the same place then costs a capture with the cached image map
-/// plus one dictionary lookup per frame.
+/// A stack captured again from the same place then costs a frame-pointer walk
+/// (``csc_stacktrace_walk_fp``), one hash and one dictionary lookup; a known stack through a
+/// new combination of known addresses, one dictionary lookup per frame.
 ///
 /// Thread safety: all state is behind one lock; symbolication runs outside it. Values handed
-/// out are copies.
+/// out are copies or immutable.
 final class SymbolCache: @unchecked Sendable {
     static let shared = SymbolCache()
     /// Addresses kept at most.
     static let capacity = 8192
+    /// Finished stacks kept at most.
+    static let stackCapacity = 1024
 
-    private struct Entry {
-        var frames: [SymbolizedFrame]
-        /// Looked up with file and line (and inlined frames).
-        var hasSource: Bool
-    }
+    typealias Entry = CachedAddress
 
     private struct State {
         var generation: UInt64 = .max
         var images: ImageMap?
         var byAddress: [UInt64: Entry] = [:]
+        /// Finished stacks by ``CachedStack/key(_:skip:)``.
+        var stacks: [Int: CachedStack] = [:]
         var imageMapLoads = 0
         var sourceLookups = 0
     }
@@ -80,6 +152,7 @@ final class SymbolCache: @unchecked Sendable {
         state.withLock { s in
             guard s.generation != generation else { return }
             s.byAddress.removeAll(keepingCapacity: true)
+            s.stacks.removeAll(keepingCapacity: true)
             s.generation = generation
             s.images = fresh
             s.imageMapLoads += 1
@@ -90,18 +163,39 @@ final class SymbolCache: @unchecked Sendable {
     /// Names every address of `backtrace` (from the cache, else with a cheap symbolication
     /// without source locations) and lists the addresses that `wantsSource` wants file and line
     /// for but that have none yet.
-    func plan(_ backtrace: Backtrace, images: ImageMap, generation: UInt64,
+    /// `limit` is the one the backtrace was captured with.
+    func plan(_ backtrace: Backtrace, images: ImageMap, generation: UInt64, limit: Int,
               wantsSource: (SymbolizedFrame) -> Bool) -> SymbolizationPlan {
         var plan = SymbolizationPlan(generation: generation)
         var pcs: [UInt64] = []
-        for frame in backtrace.frames {
+        var walks: [FrameWalk] = []
+        var all = Array(backtrace.frames)
+        // Runtime ends a stack whose frame walk stopped (a null or non-growing frame pointer, a
+        // null return address) with `.truncated` too; below the limit that is not a cut.
+        if all.count < limit - 1, case .truncated = all.last { all.removeLast() }
+        for (index, frame) in all.enumerated() {
             switch frame {
             case .omittedFrames, .truncated: continue
             default:
                 guard let key = UInt64(frame.adjustedProgramCounter), key != 0,
                       let pc = UInt64(frame.originalProgramCounter) else { continue }
                 plan.keys.append(key)
+                plan.frames.append(frame)
                 pcs.append(pc)
+                // What the unwinder did after this frame: that is what the fast path must repeat.
+                var walk = FrameWalk.unknown
+                if case .asyncResumePoint = frame {
+                    walk = .unknown  // found through an async context, not a frame record
+                } else if index + 1 == all.count {
+                    walk = .plain    // the stack ended here
+                } else {
+                    switch all[index + 1] {
+                    case .asyncResumePoint: walk = .async
+                    case .returnAddress, .programCounter: walk = .plain
+                    default: walk = .unknown
+                    }
+                }
+                walks.append(walk)
             }
         }
         var found: [Entry?] = state.withLock { s in
@@ -109,13 +203,25 @@ final class SymbolCache: @unchecked Sendable {
         }
         plan.misses = found.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
         plan.hits = plan.keys.count - plan.misses
+        var updates: [(UInt64, Entry)] = []
         if plan.misses > 0 {
             let named = Self.resolve(backtrace, images: images, withSource: false)
             for i in found.indices where found[i] == nil {
-                found[i] = Entry(frames: named[plan.keys[i]] ?? [SymbolizedFrame(unresolvedPC: pcs[i], images: images)], hasSource: false)
+                found[i] = Entry(frames: named[plan.keys[i]] ?? [SymbolizedFrame(unresolvedPC: pcs[i], images: images)],
+                                 hasSource: false, walk: walks[i])
+                updates.append((plan.keys[i], found[i]!))
             }
-            store(plan.keys.indices.compactMap { i in found[i].map { (plan.keys[i], $0) } }, generation: generation)
         }
+        // Hits that learn how the walk goes on (first seen through an async context, or last
+        // before a truncation).
+        for i in found.indices where walks[i] != .unknown {
+            if var entry = found[i], entry.walk == .unknown {
+                entry.walk = walks[i]
+                found[i] = entry
+                updates.append((plan.keys[i], entry))
+            }
+        }
+        store(updates, generation: generation)
         plan.groups = found.map { $0?.frames ?? [] }
         for (i, entry) in found.enumerated() {
             if let entry, !entry.hasSource, let first = entry.frames.last, wantsSource(first) { plan.needsSource.append(i) }
@@ -123,49 +229,122 @@ final class SymbolCache: @unchecked Sendable {
         return plan
     }
 
-    /// Adds file and line to `plan` from `window`: the same stack captured again with
-    /// `offset: start`. Returns false (changing nothing) when the window's addresses do not
-    /// line up with the plan's.
-    func addSource(to plan: inout SymbolizationPlan, window: Backtrace, start: Int, images: ImageMap) -> Bool {
-        var keys: [UInt64] = []
-        for frame in window.frames {
-            if case .omittedFrames = frame { continue }
-            if case .truncated = frame { continue }
-            keys.append(UInt64(frame.adjustedProgramCounter) ?? 0)
+    /// Adds file and line to the frames of `plan` that need them: one symbolication, with
+    /// source locations, of those frames' distinct addresses (a backtrace made of just them;
+    /// a recursive stack's repeated addresses are looked up once). Returns false, changing
+    /// nothing, when no frame needs them.
+    func addSource(to plan: inout SymbolizationPlan, architecture: String, images: ImageMap) -> Bool {
+        var seen = Set<UInt64>()
+        var wanted: [RichFrame<UInt64>] = []
+        for i in plan.needsSource where seen.insert(plan.keys[i]).inserted {
+            switch plan.frames[i] {
+            case .programCounter(let a): UInt64(a).map { wanted.append(.programCounter($0)) }
+            case .returnAddress(let a): UInt64(a).map { wanted.append(.returnAddress($0)) }
+            case .asyncResumePoint(let a): UInt64(a).map { wanted.append(.asyncResumePoint($0)) }
+            default: continue
+            }
         }
-        guard !keys.isEmpty, start + keys.count <= plan.keys.count,
-              Array(plan.keys[start..<(start + keys.count)]) == keys else { return false }
-        let resolved = Self.resolve(window, images: images, withSource: true)
+        guard !wanted.isEmpty else { return false }
+        let backtrace = Backtrace(architecture: architecture, frames: wanted, images: images)
+        let resolved = Self.resolve(backtrace, images: images, withSource: true)
         var entries: [(UInt64, Entry)] = []
-        for (j, key) in keys.enumerated() {
-            guard var frames = resolved[key] else { continue }
+        var stored = Set<UInt64>()
+        for i in plan.needsSource {
+            let key = plan.keys[i]
+            // Not found with source locations: keep the names, and do not look it up again.
+            var frames = resolved[key] ?? plan.groups[i]
             // A lookup with source locations that lost the name (seen once for frames of a
             // library without debug info, not reproduced since) keeps the name found before.
-            if !frames.contains(where: \.hasSymbol), plan.groups[start + j].contains(where: \.hasSymbol) {
-                frames = plan.groups[start + j]
+            if !frames.contains(where: \.hasSymbol), plan.groups[i].contains(where: \.hasSymbol) {
+                frames = plan.groups[i]
             }
-            plan.groups[start + j] = frames
-            entries.append((key, Entry(frames: frames, hasSource: true)))
+            plan.groups[i] = frames
+            if stored.insert(key).inserted { entries.append((key, Entry(frames: frames, hasSource: true))) }
         }
-        plan.needsSource.removeAll { $0 >= start && $0 < start + keys.count }
+        plan.needsSource.removeAll()
         store(entries, generation: plan.generation)
         state.withLock { $0.sourceLookups += 1 }
         return true
-    }
-
-    /// Adds file and line for every address of `backtrace` (the fallback when a window does not
-    /// line up).
-    func addSource(to plan: inout SymbolizationPlan, wholeBacktrace backtrace: Backtrace, images: ImageMap) {
-        _ = addSource(to: &plan, window: backtrace, start: 0, images: images)
-        plan.needsSource.removeAll()
     }
 
     private func store(_ entries: [(UInt64, Entry)], generation: UInt64) {
         guard !entries.isEmpty else { return }
         state.withLock { s in
             guard s.generation == generation else { return }
-            if s.byAddress.count + entries.count > Self.capacity { s.byAddress.removeAll(keepingCapacity: true) }
-            for (key, entry) in entries { s.byAddress[key] = entry }
+            if s.byAddress.count + entries.count > Self.capacity {
+                s.byAddress.removeAll(keepingCapacity: true)
+                s.stacks.removeAll(keepingCapacity: true)
+            }
+            for (key, var entry) in entries {
+                // A lookup with source locations does not know how the walk went on: keep that.
+                if entry.walk == .unknown, let walk = s.byAddress[key]?.walk { entry.walk = walk }
+                s.byAddress[key] = entry
+            }
+        }
+    }
+
+    /// The cached frames of a stack walked by ``csc_stacktrace_walk_fp`` (`pcs` and `fps`,
+    /// innermost first, `count` of them), or `nil` unless every address is cached (for the
+    /// images loaded now) together with how Runtime's unwinder went on from it. At the first
+    /// Swift async frame the walk continues, as Runtime's does, through the async context chain
+    /// (``csc_stacktrace_walk_async``; call this while the walked frames are live). `nil` also
+    /// when the stack has more than `maxFrames` frames. One lock, a dictionary lookup per address.
+    func cachedFrames(pcs: UnsafeMutablePointer<UInt>, fps: UnsafeMutablePointer<UInt>, count: Int,
+                      maxFrames: Int) -> (entries: [CachedAddress], asyncFrame: Int, resumePoints: [UInt])? {
+        let generation = LoadedImages.generation()
+        var out: [CachedAddress] = []
+        out.reserveCapacity(count)
+        var asyncFrame = -1
+        let complete = state.withLock { s -> Bool in
+            guard s.generation == generation else { return false }
+            for i in 0..<count {
+                // Return addresses: the key is the adjusted PC, as Runtime's.
+                guard let entry = s.byAddress[UInt64(pcs[i]) &- 1], entry.walk != .unknown else { return false }
+                out.append(entry)
+                if entry.walk == .async {
+                    asyncFrame = i
+                    break
+                }
+            }
+            return true
+        }
+        guard complete else { return nil }
+        guard asyncFrame >= 0 else { return (out, -1, []) }
+        let room = maxFrames - out.count
+        guard room > 0 else { return nil }
+        let resume = UnsafeMutablePointer<UInt>.allocate(capacity: room)
+        defer { resume.deallocate() }
+        let n = Int(csc_stacktrace_walk_async(fps[asyncFrame], resume, room))
+        guard n >= 0, n < room else { return nil }
+        let found = state.withLock { s -> Bool in
+            guard s.generation == generation else { return false }
+            for i in 0..<n where resume[i] != 0 {
+                // Resume points are not return addresses: the key is the address itself.
+                guard let entry = s.byAddress[UInt64(resume[i])] else { return false }
+                out.append(entry)
+            }
+            return true
+        }
+        return found ? (out, asyncFrame, Array(UnsafeBufferPointer(start: resume, count: n))) : nil
+    }
+
+    /// The stack built before from exactly these walked addresses (and `skip` and `inApp`), for
+    /// the images loaded now; the caller checks ``CachedStack/matchesAsyncChain(fps:)``.
+    func cachedStack(_ pcs: UnsafeBufferPointer<UInt>, skip: Int, inApp: InAppRules) -> CachedStack? {
+        let key = CachedStack.key(pcs, skip: skip)
+        let generation = LoadedImages.generation()
+        guard let stack = state.withLock({ s in s.generation == generation ? s.stacks[key] : nil }),
+              stack.skip == skip, stack.pcs.elementsEqual(pcs), stack.inApp == inApp else { return nil }
+        return stack
+    }
+
+    /// Keeps a stack built from cached addresses (at most ``stackCapacity``; emptied with the
+    /// address cache).
+    func keepStack(_ stack: CachedStack) {
+        let key = stack.pcs.withUnsafeBufferPointer { CachedStack.key($0, skip: stack.skip) }
+        state.withLock { s in
+            if s.stacks.count >= Self.stackCapacity { s.stacks.removeAll(keepingCapacity: true) }
+            s.stacks[key] = stack
         }
     }
 
@@ -174,19 +353,37 @@ final class SymbolCache: @unchecked Sendable {
     var sourceLookups: Int { state.withLock { $0.sourceLookups } }
 
     /// Empties the address cache (not the image map). For tests and benchmarks.
-    func removeAllSymbols() { state.withLock { $0.byAddress.removeAll() } }
+    func removeAllSymbols() {
+        state.withLock { s in
+            s.byAddress.removeAll()
+            s.stacks.removeAll()
+        }
+    }
 
     // MARK: - symbolication
+
+    /// Loads the image map and the symbols and line tables of the images on the calling
+    /// thread's stack (the SDK's image: the main executable of a SwiftPM build), so that the first
+    /// capture does not pay for them. Run by ``Symbolicator/warmUp()`` on its thread.
+    func warmUp() {
+        let (images, _) = imageMap()
+        guard let backtrace = try? Backtrace.capture(algorithm: .auto, limit: 16, images: images) else { return }
+        _ = Self.resolve(backtrace, images: images, withSource: true)
+    }
+
 
     /// The frames of each address of `backtrace`. With `withSource`, file, line and inlined
     /// frames too (about 1 ms a frame).
     private static func resolve(_ backtrace: Backtrace, images: ImageMap, withSource: Bool) -> [UInt64: [SymbolizedFrame]] {
         let options: Backtrace.SymbolicationOptions = withSource ? [.showInlineFrames, .showSourceLocations] : []
         // Runtime does not document `symbolicated()` as thread-safe (it opens and caches ELF
-        // images); it is the cold path, so calls take turns.
-        let result = symbolications.withLock { count -> SymbolicatedBacktrace? in
-            count += 1
-            return backtrace.symbolicated(with: images, options: options)
+        // images, per thread): calls take turns on the one thread of ``Symbolicator``, so the
+        // debug info is loaded once per process, not once per capturing thread.
+        let result = Symbolicator.shared.run {
+            symbolications.withLock { count -> SymbolicatedBacktrace? in
+                count += 1
+                return backtrace.symbolicated(with: images, options: options)
+            }
         }
         guard let symbolicated = result else { return [:] }
         var out: [UInt64: [SymbolizedFrame]] = [:]

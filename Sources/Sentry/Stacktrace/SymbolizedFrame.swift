@@ -1,9 +1,22 @@
+import CScopeCore
 import Runtime
 
+/// A frame's jansson object without `in_app` (`function`, `symbol`, `filename`, ...), built once
+/// per address and only read afterwards: events get copies (``csc_stacktrace_frames_json``), so
+/// no `json_t` is ever shared between events or threads. Freed with the last frame that uses it.
+final class FrameTemplate: @unchecked Sendable {
+    let object: UnsafeMutablePointer<json_t>?
+
+    init(_ object: JSONObject) { self.object = object.makeJansson() }
+
+    deinit { json_decref(object) }
+}
+
 /// One source-level stack frame, ready to send. An address yields several when calls were
-/// inlined into it. Immutable; the three JSON variants are built once so that emitting a cached
-/// frame allocates nothing.
-struct SymbolizedFrame: Sendable {
+/// inlined into it. Immutable; the three JSON variants and the jansson template are built once,
+/// so emitting a cached frame does no Swift JSON work. A class: stacks pass frames around by the
+/// dozen, and a reference costs one retain where the struct's fields cost ten.
+final class SymbolizedFrame: Sendable {
     /// The Swift module of the symbol (see ``SwiftSymbolName/module(ofMangled:)``), if any.
     let module: String?
     /// The image the code was loaded from, and its file name.
@@ -19,6 +32,10 @@ struct SymbolizedFrame: Sendable {
     private let unknown: JSON
     private let inApp: JSON
     private let notInApp: JSON
+    /// The frame without `in_app`, as jansson (what events are built from).
+    let template: FrameTemplate
+    /// `in_app` under the built-in rules (no ``InAppRules/include`` or ``InAppRules/exclude``).
+    private let builtinInApp: Bool?
 
     init(pairs: [(String, JSON)], module: String?, imagePath: String?, isMainExecutable: Bool, pc: UInt64,
          hasSymbol: Bool) {
@@ -28,9 +45,13 @@ struct SymbolizedFrame: Sendable {
         self.imagePath = imagePath
         self.imageFileName = imagePath.map(InAppRules.fileName)
         self.isMainExecutable = isMainExecutable
-        unknown = .object(JSONObject(adopting: pairs))
+        let object = JSONObject(adopting: pairs)
+        unknown = .object(object)
         inApp = .object(JSONObject(adopting: pairs + [("in_app", .bool(true))]))
         notInApp = .object(JSONObject(adopting: pairs + [("in_app", .bool(false))]))
+        template = FrameTemplate(object)
+        builtinInApp = InAppRules().classify(module: module, imagePath: imagePath, imageFileName: imageFileName,
+                                             isMainExecutable: isMainExecutable)
     }
 
     /// The frame with `in_app` set (`nil`: left out).
@@ -44,13 +65,14 @@ struct SymbolizedFrame: Sendable {
 
     /// `in_app` of this frame under `rules`.
     func classify(_ rules: InAppRules) -> Bool? {
-        rules.classify(module: module, imagePath: imagePath, imageFileName: imageFileName, isMainExecutable: isMainExecutable)
+        if rules.include.isEmpty && rules.exclude.isEmpty { return builtinInApp }
+        return rules.classify(module: module, imagePath: imagePath, imageFileName: imageFileName, isMainExecutable: isMainExecutable)
     }
 }
 
 extension SymbolizedFrame {
     /// The frame Runtime symbolicated for address `pc`.
-    init(_ frame: SymbolicatedBacktrace.Frame, pc: UInt64, images: ImageMap, mainPath: String?) {
+    convenience init(_ frame: SymbolicatedBacktrace.Frame, pc: UInt64, images: ImageMap, mainPath: String?) {
         guard let symbol = frame.symbol else {
             self.init(unresolvedPC: pc, images: images)
             return
@@ -78,7 +100,7 @@ extension SymbolizedFrame {
     /// that `dl_iterate_phdr` reports (after a `dlopen`, in swift-testing processes). No name is
     /// guessed from the dynamic symbol table, which only knows exported symbols and would name
     /// a local function after its exported neighbour.
-    init(unresolvedPC pc: UInt64, images: ImageMap) {
+    convenience init(unresolvedPC pc: UInt64, images: ImageMap) {
         var pairs: [(String, JSON)] = [("instruction_addr", .string(Self.hex(pc)))]
         let image = images.first { image in
             guard let base = UInt64(image.baseAddress), let end = UInt64(image.endOfText) else { return false }
