@@ -11,6 +11,8 @@
  *     the worker is busy sending a backlog.
  *
  * Usage: transport_bench [--json] [--quick]
+ *        transport_bench --sink     only the sink: prints its port, serves until killed
+ *                                   (scripts/bench.sh points the Swift benchmark at it)
  */
 #define _GNU_SOURCE
 #include <cscope.h>
@@ -268,6 +270,12 @@ int main(int argc, char **argv) {
     }
     long scale = quick ? 4 : 1;
     int port = start_sink();
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--sink")) {
+            printf("%d\n", port);
+            fflush(stdout);
+            for (;;) pause();
+        }
     char dsn[128];
     snprintf(dsn, sizeof dsn, "http://public@127.0.0.1:%d/42", port);
     csc_options_t *o = csc_options_new();

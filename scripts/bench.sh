@@ -7,7 +7,8 @@
 #
 # Usage: scripts/bench.sh [--quick]
 # Environment: BENCH_BUILD_DIR (CMake build, default build/bench),
-#              SWIFT_SCRATCH_PATH (SwiftPM build, default build/swift-bench),
+#              SWIFT_SCRATCH_PATH (SwiftPM build, default .build: a path inside the
+#              repository other than .build confuses SwiftPM on rebuilds),
 #              SWIFT (the swift driver, default: `swift` on PATH, else /opt/swift/usr/bin/swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ ensure_venv .venv/bench sentry-sdk==2.75.0
 quick=""
 for a in "$@"; do [ "$a" = "--quick" ] && quick="--quick"; done
 build_dir=${BENCH_BUILD_DIR:-build/bench}
-scratch=${SWIFT_SCRATCH_PATH:-build/swift-bench}
+scratch=${SWIFT_SCRATCH_PATH:-.build}
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCSC_BUILD_TESTS=OFF -DCSC_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build_dir" -j2 --target csc_bench transport_bench >/dev/null
@@ -38,7 +39,14 @@ echo "== C core" >&2
 "$build_dir/bench/csc_bench" --json >"$ours"
 if [ -n "$swift_bin" ]; then
     echo "== Swift SDK" >&2
-    "$scratch/release/sentry-bench" --json $quick >"$sw"
+    # a local sink answering 200, so the HTTP cases measure a transport that drains
+    sinkport=$(mktemp)
+    "$build_dir/bench/transport_bench" --sink >"$sinkport" &
+    sinkpid=$!
+    for _ in $(seq 50); do [ -s "$sinkport" ] && break; sleep 0.1; done
+    SENTRY_BENCH_DSN="http://public@127.0.0.1:$(head -n1 "$sinkport")/1" "$scratch/release/sentry-bench" --json $quick >"$sw"
+    kill "$sinkpid" 2>/dev/null; wait "$sinkpid" 2>/dev/null || true
+    rm -f "$sinkport"
 fi
 echo "== Python SDK" >&2
 .venv/bench/bin/python bench/python_bench.py $quick >"$py"

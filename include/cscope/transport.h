@@ -2,7 +2,9 @@
  * cscope/transport.h: settings of the built-in HTTP transport and csc_flush.
  *
  * Without a custom transport (csc_options_set_transport), envelopes go to the DSN's
- * envelope endpoint through a background worker: captures only enqueue (never block);
+ * envelope endpoint through a background worker: captures only enqueue (never block,
+ * and make no system call: an idle worker looks at its queue every 50 ms, csc_flush
+ * and csc_close wake it at once);
  * the worker POSTs gzip'd envelopes with libcurl (TLS always verified), honours
  * Sentry's rate limits, retries network errors and 5xx with exponential backoff,
  * and reports what it had to drop in client reports.

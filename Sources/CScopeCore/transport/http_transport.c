@@ -78,7 +78,10 @@ void csc__http_transport_send(csc__http_transport_t *t, csc_envelope_t *env) {
     bool queued = csc__queue_push(&t->q, env);
     if (queued) {
         t->idle = false;
-        pthread_cond_signal(&t->wake);
+        /* the worker finds the envelope without being woken: when busy or backing off at once or
+         * after its backoff, when idle within IDLE_POLL_MS (a wake-up per capture cost the caller
+         * a futex call, ~8 µs here, and the worker a context switch); spilling to disk is urgent */
+        if (t->awaiting_work) pthread_cond_signal(&t->wake);
     }
     pthread_mutex_unlock(&t->mu);
     if (!queued) {

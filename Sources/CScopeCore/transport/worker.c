@@ -264,7 +264,9 @@ void *csc__worker_main(void *arg) {
             if (t->cache && t->unreachable && t->q.count) { spill_queue(t); continue; }
             t->idle = false;
             struct timespec ts = csc__mono_ts(t->backoff_until);
+            t->awaiting_work = t->cache && t->unreachable; /* then new envelopes go to disk at once */
             pthread_cond_timedwait(&t->wake, &t->mu, &ts);
+            t->awaiting_work = false;
             continue;
         }
         if (!job.env) {
@@ -284,7 +286,10 @@ void *csc__worker_main(void *arg) {
                 if (t->stopping) break;
                 t->idle = true;
                 pthread_cond_broadcast(&t->idle_cv);
-                pthread_cond_wait(&t->wake, &t->mu);
+                /* captures do not wake an idle worker (that futex call was most of a capture's
+                 * cost); it looks again within IDLE_POLL_MS, and flush/shutdown wake it at once */
+                struct timespec ts = csc__mono_ts(csc__mono_ms() + IDLE_POLL_MS);
+                pthread_cond_timedwait(&t->wake, &t->mu, &ts);
                 continue;
             }
         }
