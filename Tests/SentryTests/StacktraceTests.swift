@@ -298,10 +298,14 @@ private func expectSameStack(_ cached: CapturedStacktrace, _ uncached: CapturedS
     #expect(cached.frames == uncached.frames, sourceLocation: sourceLocation)
     #expect(cached.inApp == uncached.inApp, sourceLocation: sourceLocation)
     #expect(cached.addresses == uncached.addresses, sourceLocation: sourceLocation)
-    let a = cached.makeJanssonFrames(), b = uncached.makeJanssonFrames()
-    defer { json_decref(a); json_decref(b) }
+    // `{"frames": [...]}` and `{"images": [...]}` (shared when the stack was kept by the cache).
+    let a = cached.makeJanssonStacktrace(), b = uncached.makeJanssonStacktrace()
+    let metaA = cached.makeDebugMeta(), metaB = uncached.makeDebugMeta()
+    defer { json_decref(a); json_decref(b); json_decref(metaA); json_decref(metaB) }
     #expect(a.map { janssonDump($0) } == b.map { janssonDump($0) }, sourceLocation: sourceLocation)
-    let fromJansson = a.map { JSON(jansson: UnsafePointer($0)) }?.arrayValue ?? []
+    #expect(metaA.map { janssonDump($0) } == metaB.map { janssonDump($0) }, sourceLocation: sourceLocation)
+    #expect(metaA != nil, sourceLocation: sourceLocation)
+    let fromJansson = a.map { JSON(jansson: UnsafePointer($0)) }?["frames"]?.arrayValue ?? []
     #expect(fromJansson.count == uncached.frames.count, sourceLocation: sourceLocation)
     if let i = fromJansson.indices.first(where: { $0 < uncached.frames.count && fromJansson[$0] != uncached.frames[$0] }) {
         Issue.record("frame \(i): \(fromJansson[i].serialized()) != \(uncached.frames[i].serialized())", sourceLocation: sourceLocation)
@@ -647,6 +651,86 @@ private func hexValue(_ json: JSON?) -> UInt64? {
             #expect(frames.contains { ($0["function"]?.stringValue ?? "").contains("tracedErrorsReportTheThrowSite") })
             #expect(events.last?.exceptions.first?["type"] == "SentryTests.PaymentFailure")
             #expect(events.last?.exceptions.first?["mechanism"]?["source"] == "underlyingErrors[0]")
+        }
+    }
+
+    /// Repeated captures from one call site share the cached stack's frames and debug_meta
+    /// images (jansson references): every event still has the same frames, images and
+    /// exception, and a `beforeSend` that rewrites them (it gets a private copy) changes
+    /// neither the cache nor the next events.
+    @Test func repeatedCapturesShareFramesThatHooksCannotChange() async throws {
+        try await withStartedSDK({ options in
+            options.beforeSend = { event in
+                var event = event
+                guard event.message == nil, var exception = event.raw["exception"]?.objectValue,
+                      var values = exception["values"]?.arrayValue, var last = values.last?.objectValue else { return event }
+                last["stacktrace"] = .object(["frames": .array([.object(["function": "rewritten"])])])
+                last["type"] = "Rewritten"
+                values[values.count - 1] = .object(last)
+                exception["values"] = .array(values)
+                event.raw["exception"] = .object(exception)
+                event.raw["debug_meta"] = .object(["images": .array([])])
+                return event
+            }
+        }) { transport in
+            var direct: [JSON] = []
+            for _ in 0..<4 {
+                SentrySDK.capture(error: StorageFault.readOnly)
+                SentrySDK.capture(message: "shared")
+                // The event as built, before the pipeline (the same call site each time).
+                let json = try #require(StacktraceEvents.errorEvent(StorageFault.readOnly))
+                direct.append(JSON(jansson: json))
+                json_decref(json)
+            }
+            #expect(Set(direct.map { $0.serialized(sortedKeys: true) }).count == 1)
+            let frames = try #require(direct.last?["exception"]?["values"]?.arrayValue?.last?["stacktrace"]?["frames"]?.arrayValue)
+            #expect(frames.count > 3)
+            #expect(!frames.contains { $0["function"] == "rewritten" })
+            #expect(direct.last?["debug_meta"]?["images"]?.arrayValue?.isEmpty == false)
+            #expect(direct.last?["exception"]?["values"]?.arrayValue?.last?["type"] == "SentryTests.StorageFault")
+            let events = transport.events
+            #expect(events.count == 8)
+            let errors = events.filter { $0.message == nil }
+            let messages = events.filter { $0.message != nil }
+            #expect(errors.count == 4 && messages.count == 4)
+            for event in errors {
+                #expect(exceptionFrames(event).map { $0["function"] } == [.string("rewritten")])
+                #expect(event.exceptions.last?["type"] == "Rewritten")
+            }
+            let threads = Set(messages.map { JSON.array(threadFrames($0).map(JSON.object)).serialized() })
+            #expect(threads.count == 1)
+            #expect(messages.allSatisfy { threadFrames($0).count > 3 && $0.raw["debug_meta"]?["images"]?.arrayValue?.isEmpty == false })
+        }
+    }
+
+    /// The `threads` value a thread reuses for a cached stack follows the thread's name, also a
+    /// name that is not valid UTF-8 (Linux cuts names at 15 bytes, inside a character).
+    @Test func sharedThreadsFollowTheThreadName() async throws {
+        await withStartedSDK { transport in
+            // pthread_setname_np is not imported (a _GNU_SOURCE function): the thread's comm file.
+            func setName(_ name: [UInt8]) -> Bool {
+                let fd = open("/proc/thread-self/comm", O_WRONLY)
+                guard fd >= 0 else { return false }
+                defer { close(fd) }
+                return name.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == name.count
+            }
+            var saved = [CChar](repeating: 0, count: 64)
+            _ = csc_current_thread(nil, &saved, saved.count)
+            defer { _ = setName(saved.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }) }
+            // 14 ASCII bytes and the first byte of "é": cut inside the character.
+            let names: [[UInt8]] = [Array("sentry-a".utf8), Array("sentry-a".utf8), Array("sentry-b".utf8),
+                                    Array("sentry-cut-xyz".utf8) + [0xC3], Array("sentry-b".utf8)]
+            for name in names {
+                #expect(setName(name))
+                SentrySDK.capture(message: "named")
+            }
+            let events = transport.events
+            #expect(events.count == names.count)
+            let seen = events.map { $0.raw["threads"]?["values"]?.arrayValue?.first?["name"]?.stringValue }
+            #expect(seen == ["sentry-a", "sentry-a", "sentry-b", "sentry-cut-xyz\u{FFFD}", "sentry-b"])
+            let frames = Set(events.map { JSON.array(threadFrames($0).map(JSON.object)).serialized() })
+            #expect(frames.count == 1)
+            #expect(threadFrames(events.last).count > 3)
         }
     }
 

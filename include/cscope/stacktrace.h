@@ -82,6 +82,17 @@ CSC_API int csc_stacktrace_walk_async(uintptr_t fp, uintptr_t *pcs, size_t max);
 CSC_API json_t *csc_stacktrace_frames_json(const json_t *const *templates, const signed char *in_app, size_t n);
 
 /**
+ * A reference to `value` for one more event: `value` itself with its reference
+ * count raised (jansson 2.11+: atomic counts, and serialization and deep copies
+ * that only read), else a deep copy. Only for values that nobody changes after
+ * they are built (the Swift overlay's cached frames arrays and debug_meta
+ * images): an event's processors and before_send get a deep copy of the event
+ * (csc_capture_event), so they never change a shared value. CALLER OWNS the
+ * result. NULL when `value` is NULL (or on OOM).
+ */
+CSC_API json_t *csc_stacktrace_share(json_t *value);
+
+/**
  * Symbolicates `n` addresses as captured by csc_stacktrace_capture (innermost
  * first) into `frames_out[0..n)`, ORDERED OLDEST FIRST as Sentry wants
  * (frames_out[n-1] describes addrs[0]). Per frame: instruction_addr; function
@@ -145,6 +156,20 @@ CSC_API json_t *csc_debug_images_for(const uintptr_t *addrs, size_t n);
  * forked child), the name with one system call if wanted.
  */
 CSC_API uint64_t csc_current_thread(int *is_main, char *name, size_t name_cap);
+
+/**
+ * Sentry's `threads` for the calling thread: `{"values": [{"id", "name" (left
+ * out when empty), "current": true, "crashed": false, "main", "stacktrace":
+ * stacktrace}]}` with csc_current_thread's id, main-ness and name (read on
+ * every call). Consumes `stacktrace` (`{"frames": [...]}`). With `shared`
+ * (`stacktrace` is a value nobody changes, see csc_stacktrace_share), the
+ * result is shared too: a thread's next call with the same `stacktrace` and
+ * an unchanged name returns the same value (one reference per call; the
+ * thread keeps one until its next call with another stack, or its exit).
+ * CALLER OWNS. NULL when the thread's name is not valid UTF-8, or on OOM:
+ * then `stacktrace` is NOT consumed (the caller builds the value itself).
+ */
+CSC_API json_t *csc_stacktrace_threads_json(json_t *stacktrace, int shared);
 
 /**
  * Captures an exception with the calling thread's stack trace: unwinds here,

@@ -40,3 +40,12 @@ json_t *csc_stacktrace_frames_json(const json_t *const *templates, const signed 
     }
     return frames;
 }
+
+json_t *csc_stacktrace_share(json_t *value) {
+    if (!value) return NULL;
+#if CSC_CAN_SHARE_JSON
+    return json_incref(value);
+#else
+    return json_deep_copy(value);
+#endif
+}

@@ -22,4 +22,13 @@ const char *csc__main_executable_path(void);
  * (the main executable is decided by the caller, which knows the image base). */
 int csc__in_app_for_path(const char *path);
 
+/* jansson values can be shared between events and threads: atomic reference counts, and a
+ * serializer and deep copy that only read the values (loop detection in a separate table):
+ * jansson 2.11 and later. See csc_stacktrace_share. */
+#if defined(JANSSON_THREAD_SAFE_REFCOUNT) && JANSSON_VERSION_HEX >= 0x020b00
+#define CSC_CAN_SHARE_JSON 1
+#else
+#define CSC_CAN_SHARE_JSON 0
+#endif
+
 #endif /* CSC_STACKTRACE_INTERNAL_H */

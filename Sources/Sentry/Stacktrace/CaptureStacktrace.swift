@@ -7,7 +7,7 @@ struct CapturedStacktrace: Sendable {
     /// The frames, oldest first (the capture site last), and their `in_app` (-1: unknown).
     var symbolized: [SymbolizedFrame] = []
     var inApp: [Int8] = []
-    /// The distinct `instruction_addr` of the frames (for ``StacktraceEvents/addDebugMeta(to:addresses:)``).
+    /// The distinct `instruction_addr` of the frames (for ``StacktraceEvents/addDebugMeta(to:_:)``).
     var addresses: [UInt64] = []
     /// Captured addresses found in / missing from the symbol cache.
     var cacheHits: Int
@@ -19,15 +19,26 @@ struct CapturedStacktrace: Sendable {
     /// Every address was cached: the stack was walked by ``csc_stacktrace_walk_fp`` and no
     /// `Backtrace` was captured.
     var fromCache: Bool = false
+    /// The frames array and debug_meta images as jansson, shared by every event of a cached
+    /// stack (``StackJSON``); `nil` for a stack that was not kept.
+    var json: StackJSON? = nil
 
     /// Sentry frames, oldest first, as ``JSON``.
     var frames: [JSON] {
         zip(symbolized, inApp).map { frame, inApp in frame.json(inApp: inApp < 0 ? nil : inApp != 0) }
     }
 
+    /// `{"frames": [...]}` for the event (the caller owns it): shared from ``json`` when the
+    /// stack was kept, else a new object of fresh copies of the frames' templates. `nil` when
+    /// there are no frames (or on OOM).
+    func makeJanssonStacktrace() -> UnsafeMutablePointer<json_t>? {
+        if let json { return csc_stacktrace_share(json.stacktrace) }
+        return Self.wrap(copyJanssonFrames(), in: "frames")
+    }
+
     /// Sentry frames, oldest first, as a new jansson array (the caller owns it): copies of the
     /// frames' templates, no Swift JSON. `nil` when there are no frames (or on OOM).
-    func makeJanssonFrames() -> UnsafeMutablePointer<json_t>? {
+    func copyJanssonFrames() -> UnsafeMutablePointer<json_t>? {
         let n = symbolized.count
         guard n > 0 else { return nil }
         let templates = UnsafeMutablePointer<UnsafePointer<json_t>?>.allocate(capacity: n)
@@ -36,6 +47,49 @@ struct CapturedStacktrace: Sendable {
         let frames = inApp.withUnsafeBufferPointer { csc_stacktrace_frames_json(templates, $0.baseAddress, n) }
         withExtendedLifetime(symbolized) {}
         return frames
+    }
+
+    /// `{"images": [...]}` for the event (the caller owns it), the loaded images that hold one of
+    /// the frames: shared from ``json`` when the stack was kept, else looked up
+    /// (``csc_debug_images_for``). `nil` when no image matches.
+    func makeDebugMeta() -> UnsafeMutablePointer<json_t>? {
+        if let json, json.imagesKnown { return csc_stacktrace_share(json.debugMeta) }
+        return Self.lookUpDebugMeta(addresses)
+    }
+
+    private static func lookUpDebugMeta(_ addresses: [UInt64]) -> UnsafeMutablePointer<json_t>? {
+        guard !addresses.isEmpty else { return nil }
+        let images = addresses.withUnsafeBufferPointer { buf in
+            buf.withMemoryRebound(to: UInt.self) { csc_debug_images_for($0.baseAddress, $0.count) }
+        }
+        guard let images else { return nil }
+        guard json_array_size(images) > 0 else {
+            json_decref(images)
+            return nil
+        }
+        return wrap(images, in: "images")
+    }
+
+    /// `{key: value}` (consumes `value`); `nil` when `value` is.
+    private static func wrap(_ value: UnsafeMutablePointer<json_t>?, in key: String) -> UnsafeMutablePointer<json_t>? {
+        guard let value else { return nil }
+        guard let object = json_object() else {
+            json_decref(value)
+            return nil
+        }
+        json_object_set_new(object, key, value)
+        return object
+    }
+
+    /// The ``StackJSON`` of this stack, built once when it is kept by the cache. Images are
+    /// left to each capture if the loaded images changed meanwhile.
+    func makeStackJSON() -> StackJSON? {
+        guard let stacktrace = Self.wrap(copyJanssonFrames(), in: "frames") else { return nil }
+        let generation = LoadedImages.generation()
+        let meta = Self.lookUpDebugMeta(addresses)
+        let known = LoadedImages.generation() == generation
+        if !known, let meta { json_decref(meta) }
+        return StackJSON(stacktrace: stacktrace, debugMeta: known ? meta : nil, imagesKnown: known)
     }
 }
 
@@ -121,6 +175,7 @@ private func cachedStacktrace(skip: Int, inApp: InAppRules, limit: Int) -> Captu
     var captured = sentryFrames(count: found.entries.count, group: { found.entries[$0].frames }, skip: skip, inApp: inApp)
     captured.cacheHits = found.entries.count
     captured.fromCache = true
+    captured.json = captured.makeStackJSON()
     cache.keepStack(CachedStack(pcs: Array(walked), skip: skip, inApp: inApp, asyncFrame: found.asyncFrame,
                                 resumePoints: found.resumePoints, result: captured))
     return captured

@@ -14,7 +14,8 @@ enum ErrorChain {
     /// The direct causes of `error`, and whether `error` is a group (more than one cause).
     static func causes(of error: any Error) -> (links: [Link], isGroup: Bool) {
         let error = SentryTracedError.unwrap(error)
-        if let wrapper = error as? any SentryUnderlyingError {
+        let info = ErrorTypeInfo.of(type(of: error))
+        if info.isUnderlying, let wrapper = error as? any SentryUnderlyingError {
             let errors = wrapper.underlyingErrors
             let links = errors.enumerated().map { Link(source: "underlyingErrors[\($0.offset)]", error: $0.element) }
             return (links, errors.count > 1)
@@ -25,7 +26,7 @@ enum ErrorChain {
         if let encoding = error as? EncodingError, case .invalidValue(_, let context) = encoding {
             return (contextCause(context).map { [$0] } ?? [], false)
         }
-        if ErrorTypeInfo.of(type(of: error)).isFoundation {  // Foundation, FoundationEssentials
+        if info.isFoundation {  // Foundation, FoundationEssentials
             return foundationCauses(of: error)
         }
         return ([], false)

@@ -1,3 +1,4 @@
+import CScopeCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -21,20 +22,22 @@ struct ExceptionFields: Equatable {
 
     init(_ error: any Error) {
         let error = SentryTracedError.unwrap(error)
-        if let custom = error as? any CustomSentryException {
+        let info = ErrorTypeInfo.of(Swift.type(of: error))
+        if info.isCustom, let custom = error as? any CustomSentryException {
             type = custom.sentryExceptionType
             value = custom.sentryExceptionValue
             module = custom.sentryExceptionModule
             return
         }
-        let info = ErrorTypeInfo.of(Swift.type(of: error))
         type = info.name
         module = info.module
-        value = Self.value(of: error)
+        value = Self.value(of: error, info: info)
     }
 
-    static func value(of error: any Error) -> String {
-        if let localized = error as? any LocalizedError, let description = localized.errorDescription {
+    /// The exception value of `error` (whose type is `info`'s: the casts it cannot pass are skipped).
+    static func value(of error: any Error, info: ErrorTypeInfo? = nil) -> String {
+        if info?.isLocalized ?? true, let localized = error as? any LocalizedError,
+           let description = localized.errorDescription {
             return description
         }
         if let decoding = error as? DecodingError {
@@ -82,6 +85,15 @@ struct ErrorTypeInfo: Sendable {
     var module: String?
     /// A Foundation type (`Foundation.*`, `FoundationEssentials.*`): causes are in its `userInfo`.
     var isFoundation: Bool
+    /// The type conforms to ``CustomSentryException``, `LocalizedError`, ``SentryUnderlyingError``
+    /// (a type's conformances do not change: the dynamic casts, a good part of a capture's cost,
+    /// are only made for types that can pass them).
+    var isCustom: Bool
+    var isLocalized: Bool
+    var isUnderlying: Bool
+    /// `name` and `module` as jansson strings, shared by the events (``SharedJansson``).
+    var nameJSON: SharedJansson
+    var moduleJSON: SharedJansson?
 
     /// Types seen at most before the cache starts over (types are few; this bounds the odd
     /// program that makes generic error types without end).
@@ -94,8 +106,13 @@ struct ErrorTypeInfo: Sendable {
         let reflected = String(reflecting: type)
         let name = SwiftSymbolName.stableTypeName(reflected)
         let prefix = name.firstIndex(of: ".").map { String(name[..<$0]) }
-        let info = ErrorTypeInfo(name: name, module: prefix?.hasPrefix("(") == true ? nil : prefix,
-                                 isFoundation: reflected.hasPrefix("Foundation"))
+        let module = prefix?.hasPrefix("(") == true ? nil : prefix
+        let info = ErrorTypeInfo(name: name, module: module, isFoundation: reflected.hasPrefix("Foundation"),
+                                 isCustom: type is any CustomSentryException.Type,
+                                 isLocalized: type is any LocalizedError.Type,
+                                 isUnderlying: type is any SentryUnderlyingError.Type,
+                                 nameJSON: SharedJansson(janssonString(name)),
+                                 moduleJSON: module.map { SharedJansson(janssonString($0)) })
         cache.withLock { c in
             if c.count >= capacity { c.removeAll(keepingCapacity: true) }
             c[key] = info

@@ -28,6 +28,9 @@ enum StacktraceSettings {
 /// stack trace code trims it with the rest of the SDK's innermost frames: the last frame sent is
 /// the code that called the SDK.
 enum StacktraceEvents {
+    /// `"error"`, shared by the error events.
+    private static let errorLevel = SharedJansson(json_string("error"))
+
     /// `{"level": "error", "exception": {"values": [...]}, "debug_meta": {"images": [...]}}` for
     /// `error` with the calling thread's stack trace (always attached, as sentry-cocoa does: a
     /// Swift error carries no trace of its own). `skip` drops that many more innermost frames
@@ -37,21 +40,15 @@ enum StacktraceEvents {
     static func errorEvent(_ error: any Error, skip: Int = 0) -> UnsafeMutablePointer<json_t>? {
         let captured = (error as? SentryTracedError)?.stacktrace
             ?? captureStacktrace(skip: skip, inApp: StacktraceSettings.inApp)
-        let values = exceptionValues(for: SentryTracedError.unwrap(error), frames: [])
-        let event: JSONObject = ["level": "error", "exception": .object(["values": .array(values)])]
-        guard let json = event.makeJansson() else { return nil }
-        // The captured error is the last value; its frames are copied from the cached templates.
-        if let frames = captured.makeJanssonFrames() {
-            let list = json_object_get(json_object_get(json, "exception"), "values")
-            let count = json_array_size(list)
-            if count > 0, let last = json_array_get(list, count - 1), let stacktrace = json_object() {
-                json_object_set_new(stacktrace, "frames", frames)
-                json_object_set_new(last, "stacktrace", stacktrace)
-            } else {
-                json_decref(frames)
-            }
+        // Built directly in jansson; the frames and images of a cached stack are shared, not copied.
+        guard let json = json_object() else { return nil }
+        json_object_set_new_nocheck(json, "level", errorLevel.share())
+        if let exception = json_object() {
+            json_object_set_new_nocheck(exception, "values",
+                                        exceptionValuesJansson(for: SentryTracedError.unwrap(error), stacktrace: captured.makeJanssonStacktrace()))
+            json_object_set_new_nocheck(json, "exception", exception)
         }
-        addDebugMeta(to: json, addresses: captured.addresses)
+        addDebugMeta(to: json, captured)
         return json
     }
 
@@ -66,34 +63,41 @@ enum StacktraceEvents {
         if let type = json_string_value(json_object_get(event, "type")),
            strcmp(type, "transaction") == 0 || strcmp(type, "check_in") == 0 { return }
         let captured = captureStacktrace(skip: skip, inApp: StacktraceSettings.inApp)
-        guard let frames = captured.makeJanssonFrames() else { return }
-        guard let thread = json_object(), let stacktrace = json_object(), let values = json_array(),
-              let threads = json_object() else {
-            json_decref(frames)
-            return
+        guard let stacktrace = captured.makeJanssonStacktrace() else { return }
+        // A cached stack's stacktrace is shared, and so is the `threads` value a thread builds
+        // from it (while its name stays the same).
+        if let threads = csc_stacktrace_threads_json(stacktrace, captured.json != nil ? 1 : 0) {
+            json_object_set_new(event, "threads", threads)
+        } else {
+            // A name that is not valid UTF-8 (cut in the middle of a character): Swift repairs it.
+            guard let threads = threadsJSON(stacktrace) else { return }
+            json_object_set_new(event, "threads", threads)
+        }
+        addDebugMeta(to: event, captured)
+    }
+
+    /// ``csc_stacktrace_threads_json`` for a thread name that is not valid UTF-8 (the invalid
+    /// bytes replaced as Swift's `String(decoding:as:)` does). Consumes `stacktrace`.
+    private static func threadsJSON(_ stacktrace: UnsafeMutablePointer<json_t>) -> UnsafeMutablePointer<json_t>? {
+        guard let thread = json_object(), let values = json_array(), let threads = json_object() else {
+            json_decref(stacktrace)
+            return nil
         }
         var isMain: Int32 = 0
-        var name = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf -> String in
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf in
             buf.initialize(repeating: 0)
             let id = csc_current_thread(&isMain, buf.baseAddress, buf.count)
             json_object_set_new(thread, "id", json_integer(json_int_t(Int64(bitPattern: id))))
-            return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        if !name.isEmpty {
-            _ = name.withUTF8 { u in
-                json_object_set_new(thread, "name", json_stringn_nocheck(
-                    UnsafeRawPointer(u.baseAddress!).assumingMemoryBound(to: CChar.self), u.count))
-            }
+            let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !name.isEmpty { json_object_set_new(thread, "name", janssonString(name)) }
         }
         json_object_set_new(thread, "current", json_true())
         json_object_set_new(thread, "crashed", json_false())
         json_object_set_new(thread, "main", isMain != 0 ? json_true() : json_false())
-        json_object_set_new(stacktrace, "frames", frames)
         json_object_set_new(thread, "stacktrace", stacktrace)
         json_array_append_new(values, thread)
         json_object_set_new(threads, "values", values)
-        json_object_set_new(event, "threads", threads)
-        addDebugMeta(to: event, addresses: captured.addresses)
+        return threads
     }
 
     /// Called by ``SentrySDK/start(options:)``: when a client is enabled, loads the debug info
@@ -105,19 +109,10 @@ enum StacktraceEvents {
         Symbolicator.shared.warmUp()
     }
 
-    /// Sets `debug_meta.images` of `event` to the loaded images that contain one of
-    /// `addresses` (none: nothing is set).
-    static func addDebugMeta(to event: UnsafeMutablePointer<json_t>, addresses: [UInt64]) {
-        guard !addresses.isEmpty else { return }
-        let images = addresses.withUnsafeBufferPointer { buf in
-            buf.withMemoryRebound(to: UInt.self) { csc_debug_images_for($0.baseAddress, $0.count) }
-        }
-        guard let images else { return }
-        guard json_array_size(images) > 0, let meta = json_object() else {
-            json_decref(images)
-            return
-        }
-        json_object_set_new(meta, "images", images)
+    /// Sets `debug_meta.images` of `event` to the loaded images that contain one of the
+    /// frames of `captured` (none: nothing is set).
+    static func addDebugMeta(to event: UnsafeMutablePointer<json_t>, _ captured: CapturedStacktrace) {
+        guard let meta = captured.makeDebugMeta() else { return }
         json_object_set_new(event, "debug_meta", meta)
     }
 }
