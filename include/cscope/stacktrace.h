@@ -91,6 +91,12 @@ CSC_API json_t *csc_stacktrace_frames_json(const json_t *const *templates, const
  * result. NULL when `value` is NULL (or on OOM).
  */
 CSC_API json_t *csc_stacktrace_share(json_t *value);
+/**
+ * Drops a reference to a shared value (the owner's, or one csc_stacktrace_share
+ * gave): json_decref with an atomic read of the count, for values other threads
+ * reference at the same time. NULL is ignored.
+ */
+CSC_API void csc_stacktrace_unshare(json_t *value);
 
 /**
  * Symbolicates `n` addresses as captured by csc_stacktrace_capture (innermost

@@ -41,10 +41,23 @@ json_t *csc_stacktrace_frames_json(const json_t *const *templates, const signed 
     return frames;
 }
 
+void csc_stacktrace_unshare(json_t *value) {
+    if (!value) return;
+#if CSC_CAN_SHARE_JSON
+    /* json_decref's inline check reads the count plainly: the same race as in csc_stacktrace_share */
+    if (__atomic_sub_fetch(&value->refcount, 1, __ATOMIC_ACQ_REL) == 0) json_delete(value);
+#else
+    json_decref(value);
+#endif
+}
+
 json_t *csc_stacktrace_share(json_t *value) {
     if (!value) return NULL;
 #if CSC_CAN_SHARE_JSON
-    return json_incref(value);
+    /* json_incref's inline check for immortal values (-1) reads the count without an atomic
+     * load, a race on values shared between threads; shared stacks are never immortal */
+    __atomic_add_fetch(&value->refcount, 1, __ATOMIC_ACQUIRE);
+    return value;
 #else
     return json_deep_copy(value);
 #endif

@@ -29,11 +29,11 @@ static void release_threads(void *value) {
         tl_threads = NULL;
         tl_stacktrace = NULL;
     }
-    json_decref((json_t *)value);
+    csc_stacktrace_unshare((json_t *)value);
 }
 
 static void drop_cached_threads(void) {
-    if (tl_threads) json_decref(tl_threads);
+    if (tl_threads) csc_stacktrace_unshare(tl_threads);
     tl_threads = NULL;
     tl_stacktrace = NULL;
     if (tl_key_ok) pthread_setspecific(tl_key, NULL);
@@ -113,14 +113,14 @@ json_t *csc_stacktrace_threads_json(json_t *stacktrace, int shared) {
 #if CSC_CAN_SHARE_JSON
     if (shared) {
         if (tl_threads && tl_stacktrace == stacktrace && strcmp(tl_name, name) == 0) {
-            json_decref(stacktrace); /* tl_threads holds a reference of its own */
-            return json_incref(tl_threads);
+            csc_stacktrace_unshare(stacktrace); /* tl_threads holds a reference of its own */
+            return csc_stacktrace_share(tl_threads);
         }
         json_t *threads = build_threads(stacktrace, name);
         if (!threads) return NULL;
         drop_cached_threads();
         if (tl_key_ok) {
-            tl_threads = json_incref(threads);
+            tl_threads = csc_stacktrace_share(threads);
             tl_stacktrace = stacktrace;
             memcpy(tl_name, name, sizeof tl_name);
             pthread_setspecific(tl_key, tl_threads);

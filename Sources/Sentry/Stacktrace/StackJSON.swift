@@ -22,8 +22,8 @@ final class StackJSON: @unchecked Sendable {
     }
 
     deinit {
-        json_decref(stacktrace)
-        if let debugMeta { json_decref(debugMeta) }
+        csc_stacktrace_unshare(stacktrace)
+        csc_stacktrace_unshare(debugMeta)
     }
 }
 
@@ -33,7 +33,7 @@ final class SharedJansson: @unchecked Sendable {
 
     init(_ value: UnsafeMutablePointer<json_t>?) { self.value = value }
 
-    deinit { json_decref(value) }
+    deinit { csc_stacktrace_unshare(value) }
 
     /// A reference for one event (the caller owns it).
     func share() -> UnsafeMutablePointer<json_t>? { csc_stacktrace_share(value) }
