@@ -31,3 +31,22 @@ swift test "$@"
 # Swift processes that crash (force-unwrap, index out of range, fatalError, precondition,
 # a NULL write, abort): the report written by the signal handler, then sent at the next start.
 python3 tests/crash/test_swift_crashes.py "$(swift build --show-bin-path)"
+
+# The whole suite again under ThreadSanitizer: captures share immutable JSON between threads
+# (stack traces), scopes are written from many tasks. Built outside the repository (SwiftPM
+# mistakes a second build folder inside it for sources).
+tsan_scratch="${TMPDIR:-/tmp}/sentry-swift-tsan-$(id -u)-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
+tsan_log="$(mktemp)"
+set +e
+swift test --sanitize=thread --scratch-path "$tsan_scratch" >"$tsan_log" 2>&1
+tsan_status=$?
+set -e
+tail -n 3 "$tsan_log"
+if [ "$tsan_status" -ne 0 ] || grep -q "WARNING: ThreadSanitizer" "$tsan_log"; then
+    grep -A 30 "WARNING: ThreadSanitizer" "$tsan_log" | head -n 120 >&2 || true
+    rm -f "$tsan_log"
+    echo "test-swift.sh: the ThreadSanitizer run failed" >&2
+    exit 1
+fi
+rm -f "$tsan_log"
+
