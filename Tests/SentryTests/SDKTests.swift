@@ -1,4 +1,7 @@
 @_spi(Testing) import Sentry
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 
@@ -82,6 +85,23 @@ private final class LogLines: Sendable {
     @Test func flushWithACustomTransportHasNothingToWaitFor() async throws {
         await withStartedSDK { _ in
             #expect(SentrySDK.flush(timeout: .seconds(1)))
+        }
+    }
+
+    @Test func sampleRateComesFromTheEnvironmentUnlessSetInCode() async throws {
+        // inside the exclusive section: no other test starts the SDK while the variable is set
+        await SentryTestSupport.withExclusiveSDK {
+            setenv("SENTRY_SAMPLE_RATE", "0", 1)
+            defer { unsetenv("SENTRY_SAMPLE_RATE") }
+            let transport = InMemoryTransport()
+            var options = Options(dsn: testDSN)
+            options.transport = transport
+            SentrySDK.start(options: options)
+            #expect(SentrySDK.capture(message: "sampled out by the environment") == nil)
+            options.sampleRate = 1
+            SentrySDK.start(options: options)
+            #expect(SentrySDK.capture(message: "the code's rate wins") != nil)
+            #expect(transport.envelopes.count == 1)
         }
     }
 }

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 
 CHILD_TIMEOUT = 20  # seconds: a hanging handler fails the test instead of the whole ctest run
 
@@ -91,14 +92,15 @@ def event_of(data):
     return header, events[0]
 
 
-def symbol_ranges(binary):
-    """{name: (address, size)} of the binary's defined functions (link-time addresses)."""
+def symbol_ranges(binary, keep_suffix=False):
+    """{name: (address, size)} of the binary's defined functions (link-time addresses, nm -S, the
+    static table). Names lose a ".suffix" (gcc's clones) unless keep_suffix."""
     out = subprocess.run(["nm", "-S", "--defined-only", binary], capture_output=True, text=True).stdout
     res = {}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 4 and parts[2] in "tT":
-            res[parts[3].split(".")[0]] = (int(parts[0], 16), int(parts[1], 16))
+            res[parts[3] if keep_suffix else parts[3].split(".")[0]] = (int(parts[0], 16), int(parts[1], 16))
     return res
 
 
@@ -155,3 +157,18 @@ FUNCS = {"segv": "crash_segv", "abort": "crash_abort", "ill": "crash_ill", "fpe"
          "locked_scope": "crash_segv"}
 VALUES = {signal.SIGSEGV: "Segmentation fault", signal.SIGABRT: "Aborted", signal.SIGILL: "Illegal instruction",
           signal.SIGFPE: "Integer divide by zero", signal.SIGBUS: "Bus error", signal.SIGTRAP: "Trace/breakpoint trap"}
+
+
+def run_cases(names, run_one, label=""):
+    """Calls run_one(name) for each name; an exception (a failed check) fails that name only.
+    Prints a PASS or FAIL line per name (after `label`) and returns the names that failed."""
+    failed = []
+    for name in names:
+        t0 = time.time()
+        try:
+            run_one(name)
+            print("PASS %s%-20s %.1fs" % (label, name, time.time() - t0), flush=True)
+        except Exception as e:  # noqa: BLE001  (AssertionError, or a check's own exception type)
+            failed.append(name)
+            print("FAIL %s%-20s %s" % (label, name, e), flush=True)
+    return failed

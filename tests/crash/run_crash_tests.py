@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from crash_lib import (FUNCS, SIGNALS, VALUES, FakeSentry, crash_files, event_of, queued_crash_files,  # noqa: E402
-                       run_child, symbol_ranges)
+                       run_cases, run_child, symbol_ranges)
 
 FULL = ["segv", "abort", "ill", "fpe", "bus", "trap", "overflow", "thread", "chain", "two_threads", "locked_scope"]
 FAILURES = ["handler_fault", "corrupt_scope", "handler_fault_fatal", "unwritable"]
@@ -191,15 +191,7 @@ def main(argv):
     child = os.path.abspath(argv[0])
     modes = argv[1:] or FULL + FAILURES
     work = tempfile.mkdtemp(prefix="csc-crash-")
-    failed = []
-    for mode in modes:
-        t0 = time.time()
-        try:
-            run_mode(child, mode, work)
-            print("ok   %-20s %.1fs" % (mode, time.time() - t0), flush=True)
-        except Failure as e:
-            failed.append(mode)
-            print("FAIL %-20s %s" % (mode, e), flush=True)
+    failed = run_cases(modes, lambda mode: run_mode(child, mode, work))
     for root, dirs, _ in os.walk(work):  # "unwritable" leaves a 0500 directory behind
         for x in dirs:
             os.chmod(os.path.join(root, x), 0o700)

@@ -33,7 +33,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from crash_lib import crash_files, event_of, queued_crash_files  # noqa: E402
+from crash_lib import crash_files, event_of, queued_crash_files, run_cases, symbol_ranges  # noqa: E402
 
 TIMEOUT = 30
 TRAP = signal.SIGTRAP if platform.machine() in ("aarch64", "arm64") else signal.SIGILL
@@ -65,17 +65,6 @@ def run_demo(demo, args, env_extra=None):
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as ex:
         return None, str(ex.stdout), str(ex.stderr)
-
-
-def swift_symbols(binary):
-    """{mangled name: (link-time address, size)} of the binary's functions (nm -S, static table)."""
-    out = subprocess.run(["nm", "-S", "--defined-only", binary], capture_output=True, text=True).stdout
-    res = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 4 and parts[2] in "tT":
-            res[parts[3]] = (int(parts[0], 16), int(parts[1], 16))
-    return res
 
 
 def function_range(symbols, swift_name):
@@ -187,17 +176,10 @@ def main(argv):
     demo = os.path.join(os.path.abspath(argv[0]), "sentry-demo")
     check(os.access(demo, os.X_OK), "sentry-demo built in %s" % argv[0])
     kinds = argv[1:] or list(KINDS)
-    symbols = swift_symbols(demo)
+    symbols = symbol_ranges(demo, keep_suffix=True)
     work = tempfile.mkdtemp(prefix="csc-swift-crash-")
-    failed = []
     try:
-        for kind in kinds:
-            try:
-                run_kind(demo, symbols, kind, work)
-                print("PASS %s" % kind)
-            except AssertionError as e:
-                failed.append(kind)
-                print("FAIL %s: %s" % (kind, e))
+        failed = run_cases(kinds, lambda kind: run_kind(demo, symbols, kind, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("%d/%d passed%s" % (len(kinds) - len(failed), len(kinds), "" if relay_python() else

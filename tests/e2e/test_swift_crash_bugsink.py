@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "crash"))
 import relay_check  # noqa: E402
-from crash_lib import crash_files, event_of, queued_crash_files  # noqa: E402
+from crash_lib import crash_files, event_of, queued_crash_files, run_cases  # noqa: E402
 from e2e_lib import bugsink_events as stored, check  # noqa: E402  (clears proxy variables)
 
 TIMEOUT = 30
@@ -111,15 +111,8 @@ def main(argv):
     check(os.access(demo, os.X_OK), "sentry-demo built in %s" % bin_dir)
     kinds = argv[2:] or list(KINDS)
     work = tempfile.mkdtemp(prefix="csc-swift-crash-e2e-")
-    failed = []
     try:
-        for kind in kinds:
-            try:
-                run_kind(demo, dsn, kind, work)
-                print("PASS swift_crash_bugsink %s" % kind)
-            except AssertionError as e:
-                failed.append(kind)
-                print("FAIL swift_crash_bugsink %s: %s" % (kind, e))
+        failed = run_cases(kinds, lambda kind: run_kind(demo, dsn, kind, work), "swift_crash_bugsink ")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("swift_crash_bugsink: %d/%d passed" % (len(kinds) - len(failed), len(kinds)))

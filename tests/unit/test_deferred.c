@@ -29,11 +29,12 @@ static int start_http(void) {
     return csc_init(o);
 }
 
-/* The event of the cached envelope whose header names `id`; caller owns. NULL when absent. */
-static json_t *cached_event(const char *id) {
+/* The text of the cached envelope that mentions `id` (static buffer), or NULL. */
+static const char *cached_envelope(const char *id) {
+    static char buf[1 << 20];
     DIR *d = opendir(g_cache);
     if (!d) return NULL;
-    json_t *found = NULL;
+    const char *found = NULL;
     struct dirent *e;
     while (!found && (e = readdir(d))) {
         if (!strstr(e->d_name, ".envelope")) continue;
@@ -41,40 +42,29 @@ static json_t *cached_event(const char *id) {
         snprintf(path, sizeof path, "%s/%s", g_cache, e->d_name);
         FILE *f = fopen(path, "rb");
         if (!f) continue;
-        static char buf[1 << 20];
         size_t n = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
         buf[n] = 0;
-        if (!strstr(buf, id)) continue;
-        char *item = strchr(buf, '\n');           /* after the envelope header */
-        char *payload = item ? strchr(item + 1, '\n') : NULL;
-        if (!payload || !strstr(item, "\"type\":\"event\"")) continue;
-        char *end = strchr(payload + 1, '\n');
-        found = json_loadb(payload + 1, end ? (size_t)(end - payload - 1) : strlen(payload + 1), 0, NULL);
+        if (strstr(buf, id)) found = buf;
     }
     closedir(d);
     return found;
 }
 
+/* The event of the cached envelope of `id` (its first item); caller owns. NULL when absent. */
+static json_t *cached_event(const char *id) {
+    const char *text = cached_envelope(id);
+    const char *item = text ? strchr(text, '\n') : NULL;   /* after the envelope header */
+    const char *payload = item ? strchr(item + 1, '\n') : NULL;
+    if (!payload || !strstr(item, "\"type\":\"event\"")) return NULL;
+    const char *end = strchr(payload + 1, '\n');
+    return json_loadb(payload + 1, end ? (size_t)(end - payload - 1) : strlen(payload + 1), 0, NULL);
+}
+
 /* True when the cached envelope of `id` carries note.txt with "hello". */
 static bool cached_attachment_follows(const char *id) {
-    DIR *d = opendir(g_cache);
-    if (!d) return false;
-    bool ok = false;
-    struct dirent *e;
-    while (!ok && (e = readdir(d))) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", g_cache, e->d_name);
-        FILE *f = strstr(e->d_name, ".envelope") ? fopen(path, "rb") : NULL;
-        if (!f) continue;
-        static char buf[1 << 20];
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        ok = strstr(buf, id) && strstr(buf, "\"filename\":\"note.txt\"") && strstr(buf, "\nhello\n");
-    }
-    closedir(d);
-    return ok;
+    const char *text = cached_envelope(id);
+    return text && strstr(text, "\"filename\":\"note.txt\"") && strstr(text, "\nhello\n");
 }
 
 static int count_cached(void) {

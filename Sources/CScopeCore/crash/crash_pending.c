@@ -37,6 +37,7 @@
 #include "../transport/disk_cache.h"
 #include "crash_internal.h"
 #include "cscope/stacktrace.h"
+#include "../stacktrace/stacktrace_internal.h"
 
 #include <link.h> /* ElfW */
 
@@ -77,25 +78,6 @@ static uintptr_t current_base(json_t *now, json_t *old_img) {
 }
 
 /* ---- the static symbol table (.symtab) of an image file, for what dladdr cannot name */
-
-/* Present when the process links libstdc++ / the Swift runtime; NULL otherwise. */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status) __attribute__((weak));
-extern char *swift_demangle(const char *mangled, size_t len, char *buf, size_t *buf_len, uint32_t flags)
-    __attribute__((weak));
-
-static char *demangle(const char *sym) {
-    if (sym[0] == '_' && sym[1] == 'Z' && __cxa_demangle) {
-        int status = -1;
-        char *out = __cxa_demangle(sym, NULL, NULL, &status);
-        if (status == 0) return out;
-        free(out);
-        return NULL;
-    }
-    const char *s = sym[0] == '_' ? sym + 1 : sym;
-    if (swift_demangle && (strncmp(s, "$s", 2) == 0 || strncmp(s, "$S", 2) == 0 || strncmp(s, "_T0", 3) == 0))
-        return swift_demangle(sym, strlen(sym), NULL, NULL, 0);
-    return NULL;
-}
 
 typedef struct {
     char path[4096];
@@ -204,7 +186,7 @@ static bool symbolicate_event(json_t *ev, json_t *now) {
                                   hex_value(json_object_get(img, "image_vmaddr"));
                 const char *sym = symtab_lookup(&symtab, vaddr);
                 if (sym) {
-                    pretty = demangle(sym);
+                    pretty = csc__demangle(sym);
                     function = pretty ? pretty : sym;
                     if (!package) package = file;
                     if (in_app < 0 && cur == json_array_get(now, 0)) in_app = 1; /* the main executable */

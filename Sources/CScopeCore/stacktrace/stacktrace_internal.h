@@ -22,6 +22,10 @@ const char *csc__main_executable_path(void);
  * (the main executable is decided by the caller, which knows the image base). */
 int csc__in_app_for_path(const char *path);
 
+/* A C++ or Swift symbol demangled with the runtime's demangler when the process links it
+ * (weak references); NULL when it is not mangled or cannot be. Caller frees. */
+char *csc__demangle(const char *sym);
+
 /* jansson values can be shared between events and threads: atomic reference counts, and a
  * serializer and deep copy that only read the values (loop detection in a separate table):
  * jansson 2.11 and later. See csc_stacktrace_share. */

@@ -114,7 +114,7 @@ static void cache_insert_locked(const entry_t *e) {
 
 /* ------------------------------------------------------------ resolving */
 
-static char *demangle(const char *sym) {
+char *csc__demangle(const char *sym) {
     if (sym[0] == '_' && sym[1] == 'Z' && __cxa_demangle) {
         int status = -1;
         char *out = __cxa_demangle(sym, NULL, NULL, &status);
@@ -139,7 +139,7 @@ static void resolve(uintptr_t key, entry_t *e) {
     const char *path = info.dli_fname;
     int is_main = lm && lm->l_name && lm->l_name[0] == '\0';
     if (is_main) path = csc__main_executable_path();
-    char *pretty = info.dli_sname ? demangle(info.dli_sname) : NULL;
+    char *pretty = info.dli_sname ? csc__demangle(info.dli_sname) : NULL;
     const char *name = pretty ? pretty : info.dli_sname;
 
     pthread_mutex_lock(&mu);
