@@ -25,14 +25,14 @@ let package = Package(
         // The Swift overlay: SentrySDK, Scope, value types, task-local scope binding.
         .target(name: "Sentry", dependencies: ["CScopeCore"]),
         // Runs scope-semantics scenario files (Tests/Scenarios) through the Swift API.
-        .target(name: "SentryScenarios", dependencies: ["Sentry", "CScopeCore"]),
-        .executableTarget(name: "SentryScenarioRunner", dependencies: ["SentryScenarios"]),
+        .target(name: "SentryScenarios", dependencies: ["Sentry", "CScopeCore"], path: "Tests/Scenarios/SentryScenarios"),
+        .executableTarget(name: "SentryScenarioRunner", dependencies: ["SentryScenarios"], path: "Tests/Scenarios/SentryScenarioRunner"),
         // The demo (scripts/demo.sh): concurrent requests, each in its own isolation scope.
-        .executableTarget(name: "SentryDemo", dependencies: ["Sentry"]),
+        .executableTarget(name: "SentryDemo", dependencies: ["Sentry"], path: "Examples/SentryDemo"),
         // Swift benchmarks (scripts/bench.sh builds it in release mode).
-        .executableTarget(name: "SentryBench", dependencies: ["Sentry", "CScopeCore"]),
-        // Sends events through the Swift API for the end-to-end tests (tests/e2e).
-        .executableTarget(name: "SentryE2EDriver", dependencies: ["Sentry", "CScopeCore"]),
+        .executableTarget(name: "SentryBench", dependencies: ["Sentry", "CScopeCore"], path: "Benchmarks/SentryBench"),
+        // Sends events through the Swift API for the end-to-end tests (Tests/EndToEndTests).
+        .executableTarget(name: "SentryE2EDriver", dependencies: ["Sentry", "CScopeCore"], path: "Tests/EndToEndTests/SentryE2EDriver"),
         .testTarget(name: "SentryTests", dependencies: ["Sentry", "CScopeCore"]),
         .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry"]),
     ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the C core benchmark (bench/csc_bench.c), the Swift SDK benchmark (sentry-bench,
-# release build), the Python SDK's equivalents (bench/python_bench.py, sentry-sdk 2.75.0) and
-# the transport benchmark (bench/transport_bench.c) in one run, and prints one table:
+# Runs the C core benchmark (Benchmarks/csc_bench.c), the Swift SDK benchmark (sentry-bench,
+# release build), the Python SDK's equivalents (Benchmarks/python_bench.py, sentry-sdk 2.75.0) and
+# the transport benchmark (Benchmarks/transport_bench.c) in one run, and prints one table:
 # op | C core ns | Swift ns | Python SDK ns | ratio Python/Swift | target.
 # Every figure is the median of 5 rounds (after a warm-up) of one process run.
 #
@@ -36,12 +36,12 @@ else
 fi
 
 echo "== C core" >&2
-"$build_dir/bench/csc_bench" --json >"$ours"
+"$build_dir/Benchmarks/csc_bench" --json >"$ours"
 if [ -n "$swift_bin" ]; then
     echo "== Swift SDK" >&2
     # a local sink answering 200, so the HTTP cases measure a transport that drains
     sinkport=$(mktemp)
-    "$build_dir/bench/transport_bench" --sink >"$sinkport" &
+    "$build_dir/Benchmarks/transport_bench" --sink >"$sinkport" &
     sinkpid=$!
     for _ in $(seq 50); do [ -s "$sinkport" ] && break; sleep 0.1; done
     SENTRY_BENCH_DSN="http://public@127.0.0.1:$(head -n1 "$sinkport")/1" "$scratch/release/sentry-bench" --json $quick >"$sw"
@@ -49,9 +49,9 @@ if [ -n "$swift_bin" ]; then
     rm -f "$sinkport"
 fi
 echo "== Python SDK" >&2
-.venv/bench/bin/python bench/python_bench.py $quick >"$py"
+.venv/bench/bin/python Benchmarks/python_bench.py $quick >"$py"
 echo "== transport" >&2
-"$build_dir/bench/transport_bench" --json $quick >"$tr"
+"$build_dir/Benchmarks/transport_bench" --json $quick >"$tr"
 
 python3 - "$ours" "$sw" "$py" "$tr" <<'PY'
 import json, sys

@@ -30,7 +30,7 @@ fi
 
 # The benchmark is not a test; skip it if its directory is absent, else let it build.
 COMMON=(-DCSC_BUILD_TESTS=ON -DCSC_BUILD_EXAMPLES=ON)
-[ -f bench/CMakeLists.txt ] || COMMON+=(-DCSC_BUILD_BENCH=OFF)
+[ -f Benchmarks/CMakeLists.txt ] || COMMON+=(-DCSC_BUILD_BENCH=OFF)
 
 failed=()
 stage() {
@@ -66,11 +66,11 @@ stage_release() {
 # ---------------------------------------------------------------- (b) ASan + UBSan
 stage_asan() {
   mkdir -p build
-  # (bench/ does not apply the sanitizer flags to its link, and is not a test: left out here)
+  # (Benchmarks/ does not apply the sanitizer flags to its link, and is not a test: left out here)
   configure_build build/c-asan -DCMAKE_BUILD_TYPE=Debug -DCSC_SANITIZE=address -DCSC_BUILD_BENCH=OFF || return 1
   # LeakSanitizer needs ptrace-like access; it does not work under some debuggers/containers.
   local leaks=1
-  if ! ASAN_OPTIONS=detect_leaks=1 build/c-asan/tests/test_scope >/dev/null 2>build/c-asan/lsan-probe.log \
+  if ! ASAN_OPTIONS=detect_leaks=1 build/c-asan/Tests/CScopeCoreTests/test_scope >/dev/null 2>build/c-asan/lsan-probe.log \
      && grep -q "LeakSanitizer does not work" build/c-asan/lsan-probe.log; then
     echo "note: LeakSanitizer does not work here; running with detect_leaks=0"
     leaks=0
@@ -85,7 +85,7 @@ stage_asan() {
 # on kernels with a high vm.mmap_rnd_bits. Probe, then retry without ASLR (setarch -R).
 TSAN_PREFIX=()
 tsan_probe() {
-  local probe=build/c-tsan/tests/test_tiers out
+  local probe=build/c-tsan/Tests/CScopeCoreTests/test_tiers out
   out=$("$probe" 2>&1) && return 0
   if grep -qiE "unexpected memory mapping|FATAL: ThreadSanitizer|failed to allocate|mmap_rnd_bits" <<<"$out"; then
     if command -v setarch >/dev/null && setarch "$(uname -m)" -R true 2>/dev/null \
@@ -109,7 +109,7 @@ stage_tsan() {
   # test_memory is left out: its RSS bounds are not meant for TSan's shadow memory.
   for t in test_stress test_tiers test_scope test_breadcrumbs test_capture test_bad_input; do
     echo "-- $t (TSan)"
-    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" "${TSAN_PREFIX[@]}" build/c-tsan/tests/$t \
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" "${TSAN_PREFIX[@]}" build/c-tsan/Tests/CScopeCoreTests/$t \
       || { echo "$t failed under TSan"; rc=1; }
   done
   return $rc
@@ -129,7 +129,7 @@ stage_install() {
   libdir=$(cd "$libdir" && pwd)
 
   echo "-- examples via find_package(cscope) (CMAKE_PREFIX_PATH=$prefix)"
-  cmake -S examples -B build/c-install/examples -DCMAKE_PREFIX_PATH="$prefix" >build/c-install/examples.log 2>&1 \
+  cmake -S Examples -B build/c-install/examples -DCMAKE_PREFIX_PATH="$prefix" >build/c-install/examples.log 2>&1 \
     || { cat build/c-install/examples.log; echo "configuring the examples against the install failed"; return 1; }
   cmake --build build/c-install/examples -j"$JOBS" || return 1
   local rc=0
@@ -140,9 +140,9 @@ stage_install() {
   local flags
   flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs --static cscope) \
     || { echo "pkg-config cscope failed"; return 1; }
-  echo "cc examples/c/main.c $flags"
+  echo "cc Examples/c/main.c $flags"
   # shellcheck disable=SC2086
-  cc -std=c11 -Wall -o build/c-install/example_c_pkgconfig examples/c/main.c $flags -Wl,-rpath,"$libdir" \
+  cc -std=c11 -Wall -o build/c-install/example_c_pkgconfig Examples/c/main.c $flags -Wl,-rpath,"$libdir" \
     || { echo "pkg-config build failed"; return 1; }
   build/c-install/example_c_pkgconfig || { echo "pkg-config C example failed"; rc=1; }
   return $rc

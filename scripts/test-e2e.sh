@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# End-to-end tests of the C core's HTTP transport (tests/e2e/):
+# End-to-end tests of the C core's HTTP transport (Tests/EndToEndTests/):
 #   1. transport cases against a local fault server (down, 500, 429, rate limits, stall, flood, cache)
 #   2. a real Bugsink: rich events sent through the public API, read back from its store, field by field
 #   3. Relay's normalizer (sentry-relay) on every event produced: nothing repaired or dropped
-# Installs bugsink + sentry-relay into <repo>/.venv/e2e (pip), builds tests/e2e standalone into
-# <repo>/build-e2e, starts/stops Bugsink with tests/e2e/bugsink_{up,down}.sh.
+# Installs bugsink + sentry-relay into <repo>/.venv/e2e (pip), builds Tests/EndToEndTests standalone into
+# <repo>/build-e2e, starts/stops Bugsink with Tests/EndToEndTests/bugsink_{up,down}.sh.
 #
-# Usage: scripts/test-e2e.sh [CASE...]      CASE: a transport case name (see tests/e2e/test_transport.py),
+# Usage: scripts/test-e2e.sh [CASE...]      CASE: a transport case name (see Tests/EndToEndTests/test_transport.py),
 #                                           or "bugsink"; default all
 # Env:   CSC_SANITIZE=address|thread        build the core and driver with sanitizers
-#        E2E_VENV, CSC_BUGSINK_DIR           see tests/e2e/bugsink_up.sh
+#        E2E_VENV, CSC_BUGSINK_DIR           see Tests/EndToEndTests/bugsink_up.sh
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${E2E_VENV:-$REPO/.venv/e2e}"
@@ -22,8 +22,8 @@ if ! "$VENV/bin/python" -c 'import bugsink, sentry_relay' 2>/dev/null; then
   "$VENV/bin/pip" install -q bugsink sentry-relay
 fi
 
-echo "== building tests/e2e into $BUILD"
-cmake -S "$REPO/tests/e2e" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSC_SANITIZE="${CSC_SANITIZE:-}" >/dev/null
+echo "== building Tests/EndToEndTests into $BUILD"
+cmake -S "$REPO/Tests/EndToEndTests" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSC_SANITIZE="${CSC_SANITIZE:-}" >/dev/null
 cmake --build "$BUILD" --target e2e_driver transport_unit -j2 >/dev/null
 export E2E_DRIVER="$BUILD/e2e_driver"
 
@@ -37,29 +37,29 @@ echo "== transport unit checks"
 "$BUILD/transport_unit" || FAILED=1
 if [ $# -eq 0 ] || [ ${#CASES[@]} -gt 0 ]; then
   echo "== transport cases (fault server)"
-  "$VENV/bin/python" "$REPO/tests/e2e/test_transport.py" "${CASES[@]}" || FAILED=1
+  "$VENV/bin/python" "$REPO/Tests/EndToEndTests/test_transport.py" "${CASES[@]}" || FAILED=1
 fi
 if [ "$RUN_BUGSINK" = 1 ]; then
   echo "== Bugsink round trip"
-  trap '"$REPO/tests/e2e/bugsink_down.sh" >/dev/null' EXIT
-  DSN="$("$REPO/tests/e2e/bugsink_up.sh" | tail -n 1)"
-  "$VENV/bin/python" "$REPO/tests/e2e/test_bugsink.py" "$DSN" || FAILED=1
+  trap '"$REPO/Tests/EndToEndTests/bugsink_down.sh" >/dev/null' EXIT
+  DSN="$("$REPO/Tests/EndToEndTests/bugsink_up.sh" | tail -n 1)"
+  "$VENV/bin/python" "$REPO/Tests/EndToEndTests/test_bugsink.py" "$DSN" || FAILED=1
   echo "== crash report into Bugsink (sent at the next start)"
   CRASH_BUILD="$REPO/build-crash"
-  if cmake -S "$REPO/tests/crash" -B "$CRASH_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+  if cmake -S "$REPO/Tests/CrashTests" -B "$CRASH_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
      cmake --build "$CRASH_BUILD" --target crash_child -j2 >/dev/null; then
     child="$(find "$CRASH_BUILD" -type f -name crash_child -perm -u+x | head -n 1)"
-    "$VENV/bin/python" "$REPO/tests/e2e/test_crash_bugsink.py" "$DSN" "$child" || FAILED=1
+    "$VENV/bin/python" "$REPO/Tests/EndToEndTests/test_crash_bugsink.py" "$DSN" "$child" || FAILED=1
   else
-    echo "could not build tests/crash"; FAILED=1
+    echo "could not build Tests/CrashTests"; FAILED=1
   fi
   echo "== Swift API into Bugsink (events, errors with stack traces, crashes)"
   if (cd "$REPO" && swift build --product sentry-e2e-driver >/dev/null && swift build --product sentry-demo >/dev/null); then
     SWIFT_BIN="$(cd "$REPO" && swift build --show-bin-path)"
     for t in test_swift_bugsink.py test_swift_crash_bugsink.py; do
-      if [ -f "$REPO/tests/e2e/$t" ]; then
+      if [ -f "$REPO/Tests/EndToEndTests/$t" ]; then
         echo "-- $t"
-        "$VENV/bin/python" "$REPO/tests/e2e/$t" "$DSN" "$SWIFT_BIN" || FAILED=1
+        "$VENV/bin/python" "$REPO/Tests/EndToEndTests/$t" "$DSN" "$SWIFT_BIN" || FAILED=1
       fi
     done
   else

@@ -3,7 +3,7 @@
 #
 #   scripts/test-swift.sh [extra `swift test` arguments]
 #
-# Fails when the build log has a warning from our own Swift sources (Sources/, Tests/):
+# Fails when the build log has a warning from our own Swift sources (Sources/, Tests/, Examples/, Benchmarks/):
 # the package builds in Swift 6 language mode with zero warnings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ if [ "$status" -ne 0 ]; then
 fi
 
 root="$(pwd)"
-warnings="$(grep -E "^(${root}/)?(Sources|Tests)/[^:]*\.swift:[0-9]+:[0-9]+: warning:" "$log" | sort -u || true)"
+warnings="$(grep -E "^(${root}/)?(Sources|Tests|Examples|Benchmarks)/[^:]*\.swift:[0-9]+:[0-9]+: warning:" "$log" | sort -u || true)"
 if [ -n "$warnings" ]; then
     echo "test-swift.sh: warnings in our Swift sources:" >&2
     echo "$warnings" >&2
@@ -30,7 +30,7 @@ swift test "$@"
 
 # Swift processes that crash (force-unwrap, index out of range, fatalError, precondition,
 # a NULL write, abort): the report written by the signal handler, then sent at the next start.
-python3 tests/crash/test_swift_crashes.py "$(swift build --show-bin-path)"
+python3 Tests/CrashTests/test_swift_crashes.py "$(swift build --show-bin-path)"
 
 # The whole suite again under ThreadSanitizer: captures share immutable JSON between threads
 # (stack traces), scopes are written from many tasks. Built outside the repository (SwiftPM

@@ -4,7 +4,7 @@ import Testing
 
 /// Crash reporting from Swift: the default cache directory, crash reports of a previous run
 /// handed to a custom transport, and the crash handler's per-thread scope registration following
-/// the task-local binding. (The crashes themselves: tests/crash/test_swift_crashes.py runs the
+/// the task-local binding. (The crashes themselves: Tests/CrashTests/test_swift_crashes.py runs the
 /// demo as a crashing child.)
 @Suite(.serialized) struct CrashTests {
     // MARK: - Default cache directory

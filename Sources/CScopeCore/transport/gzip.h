@@ -8,7 +8,7 @@
 
 /* Level 3: zlib's fast matcher (levels 1-3 cost the same on envelope JSON, 3 finds the most
  * matches). Level 6 was 2.5x slower on a 20 KB event for 10% fewer bytes, and the worker's
- * CPU is what bounds events/s (bench/transport_bench.c). */
+ * CPU is what bounds events/s (Benchmarks/transport_bench.c). */
 #define CSC__GZIP_LEVEL 3
 
 /* Returns a malloc'd gzip stream of data[0..len) and its size in *out_len; NULL on failure. */

@@ -1,6 +1,6 @@
 /*
  * csc_bench: ns/op of CScopeCore's hot operations, with the fixture of the
- * project's Python benchmark (bench/python_bench.py): 10 tags, 100 breadcrumbs
+ * project's Python benchmark (Benchmarks/python_bench.py): 10 tags, 100 breadcrumbs
  * {message, category, level, data {url, status_code}}, a user, 2 contexts.
  *
  * Usage: csc_bench            -> table (5 repeats; min / median / max ns/op)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end through the Swift API into a real Bugsink: sentry-e2e-driver (Sources/SentryE2EDriver)
+"""End-to-end through the Swift API into a real Bugsink: sentry-e2e-driver (Tests/EndToEndTests/SentryE2EDriver)
 runs two concurrent requests, each in its own isolation scope, and captures a message, an error,
 an error with a cause, and a message in a nested scope; the events are read back from Bugsink's
 store and checked field by field: tags, user, contexts (ours and the default os/device/runtime),
@@ -9,7 +9,7 @@ and no data leaking from one request into the other. Each stored event must pass
 normalizer without repairs.
 
 Usage: test_swift_bugsink.py DSN SWIFT_BIN_DIR
-  (start Bugsink with tests/e2e/bugsink_up.sh; SWIFT_BIN_DIR = `swift build --show-bin-path`)
+  (start Bugsink with Tests/EndToEndTests/bugsink_up.sh; SWIFT_BIN_DIR = `swift build --show-bin-path`)
 """
 import json
 import os
@@ -24,7 +24,7 @@ sys.path.insert(0, HERE)
 import relay_check  # noqa: E402
 from e2e_lib import bugsink_events as stored, check, run_test  # noqa: E402  (clears proxy variables)
 
-DRIVER_SOURCE = os.path.join(REPO, "Sources", "SentryE2EDriver", "main.swift")
+DRIVER_SOURCE = os.path.join(REPO, "Tests", "EndToEndTests", "SentryE2EDriver", "main.swift")
 
 
 def build_id(path):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end crash report into a real Bugsink: tests/crash's crash_child sets up scopes and
+"""End-to-end crash report into a real Bugsink: Tests/CrashTests's crash_child sets up scopes and
 dies by SIGSEGV (the report is written into its cache directory by the signal handler); a
 second run with the same cache directory and the Bugsink DSN must report
 csc_crashed_last_run() and send the cached report; Bugsink must then hold the event with level
@@ -7,8 +7,8 @@ fatal, the signal as exception, the tags/user/breadcrumbs set before the crash, 
 environment; the stored event must pass Relay's normalizer untouched.
 
 Usage: test_crash_bugsink.py DSN CRASH_CHILD
-  (start Bugsink with tests/e2e/bugsink_up.sh; CRASH_CHILD is tests/crash's crash_child binary,
-   e.g. cmake -S tests/crash -B build-crash && cmake --build build-crash --target crash_child)
+  (start Bugsink with Tests/EndToEndTests/bugsink_up.sh; CRASH_CHILD is Tests/CrashTests's crash_child binary,
+   e.g. cmake -S Tests/CrashTests -B build-crash && cmake --build build-crash --target crash_child)
 """
 import json
 import os
@@ -20,7 +20,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "crash"))
+sys.path.insert(0, os.path.join(HERE, "..", "CrashTests"))
 import e2e_lib  # noqa: E402,F401  (clears proxy variables: everything here is 127.0.0.1)
 import relay_check  # noqa: E402
 from crash_lib import crash_files, event_of, queued_crash_files, run_child  # noqa: E402

@@ -1,6 +1,6 @@
 // sentry-bench: ns/op of the Swift SDK's hot calls, with csc_bench's methodology
-// (warm-up of iters/5+1 calls, 5 rounds, min/median/max ns/op) and fixture (bench/csc_bench.c,
-// bench/python_bench.py).
+// (warm-up of iters/5+1 calls, 5 rounds, min/median/max ns/op) and fixture (Benchmarks/csc_bench.c,
+// Benchmarks/python_bench.py).
 //
 // Usage: sentry-bench            -> table
 //        sentry-bench --json     -> one JSON line per op (for scripts/bench.sh)

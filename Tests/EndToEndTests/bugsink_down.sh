@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Stops the Bugsink started by tests/e2e/bugsink_up.sh: only the PID in its server.pid, after checking
+# Stops the Bugsink started by Tests/EndToEndTests/bugsink_up.sh: only the PID in its server.pid, after checking
 # that it still is a gunicorn. TERM, then KILL after 10 s. Exits 0 when nothing runs.
-# Usage: tests/e2e/bugsink_down.sh [--purge]   (--purge also deletes the state dir)
+# Usage: Tests/EndToEndTests/bugsink_down.sh [--purge]   (--purge also deletes the state dir)
 set -uo pipefail
 DIR="${CSC_BUGSINK_DIR:-${TMPDIR:-/tmp}/cscope-bugsink-$(id -u)}"
 F="$DIR/server.pid"

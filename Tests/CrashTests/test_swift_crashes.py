@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Crash reporting for Swift processes: runs the Swift demo (sentry-demo, Sources/SentryDemo) as a
+"""Crash reporting for Swift processes: runs the Swift demo (sentry-demo, Examples/SentryDemo) as a
 child that crashes inside a request, for each KIND of crash, and checks:
 
  1. the child dies by the expected signal (Swift runtime traps: SIGILL on x86_64, SIGTRAP on arm64;
@@ -108,7 +108,7 @@ def relay_check(path, kind):
     py = relay_python()
     if not py:
         return
-    p = subprocess.run([py, os.path.join(HERE, "..", "e2e", "relay_check.py"), path], capture_output=True, text=True)
+    p = subprocess.run([py, os.path.join(HERE, "..", "EndToEndTests", "relay_check.py"), path], capture_output=True, text=True)
     check(p.returncode == 0, "%s: Relay's normalizer finds nothing to repair" % kind, p.stdout[-1500:], p.stderr[-500:])
 
 

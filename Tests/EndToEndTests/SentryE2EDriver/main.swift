@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// sentry-e2e-driver: sends events through the Swift API to the server of `SENTRY_DSN`, for
-/// tests/e2e/test_swift_bugsink.py, and prints their ids as one JSON line.
+/// Tests/EndToEndTests/test_swift_bugsink.py, and prints their ids as one JSON line.
 ///
 ///   SENTRY_DSN=... sentry-e2e-driver RUN
 ///

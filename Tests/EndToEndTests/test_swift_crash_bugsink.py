@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End-to-end crash reports of a Swift process into a real Bugsink: the Swift demo (sentry-demo,
-Sources/SentryDemo) runs with SENTRY_DSN and a cache directory and crashes inside a request
+Examples/SentryDemo) runs with SENTRY_DSN and a cache directory and crashes inside a request
 (`--crash KIND`, every kind: Swift runtime traps, a NULL write, abort()); the signal handler writes
 the report into the cache directory; a second run with the same directory and DSN reports that
 the previous run crashed and sends the report (HTTP transport, flushed). The event read back
@@ -10,7 +10,7 @@ the demo's frames from its symbol table), the request's tags, user and last brea
 crashing task's isolation scope), release; and pass Relay's normalizer without repairs.
 
 Usage: test_swift_crash_bugsink.py DSN SWIFT_BIN_DIR [KIND...]
-  (start Bugsink with tests/e2e/bugsink_up.sh; SWIFT_BIN_DIR = `swift build --show-bin-path`, holding
+  (start Bugsink with Tests/EndToEndTests/bugsink_up.sh; SWIFT_BIN_DIR = `swift build --show-bin-path`, holding
    sentry-demo). The children run with SWIFT_BACKTRACE=enable=no (see docs/crash-reporting.md).
 """
 import glob
@@ -25,7 +25,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "crash"))
+sys.path.insert(0, os.path.join(HERE, "..", "CrashTests"))
 import relay_check  # noqa: E402
 from crash_lib import crash_files, event_of, queued_crash_files, run_cases  # noqa: E402
 from e2e_lib import bugsink_events as stored, check  # noqa: E402  (clears proxy variables)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints, as JSON, the events stored by the Bugsink of tests/e2e/bugsink_up.sh (read through its
+"""Prints, as JSON, the events stored by the Bugsink of Tests/EndToEndTests/bugsink_up.sh (read through its
 Django ORM; read-only). Run it with the e2e venv's python (it has bugsink).
 
 Usage: bugsink_read.py [--event-id HEX]...

@@ -1,4 +1,4 @@
-/* e2e_driver: drives CScopeCore's public API for the end-to-end tests (the Python tests in tests/e2e).
+/* e2e_driver: drives CScopeCore's public API for the end-to-end tests (the Python tests in Tests/EndToEndTests).
  *
  *   e2e_driver capture [--count N | --plan "N,sleep:MS,N,..."] [--run LABEL] [--attachment BYTES]
  *                      [--queue N] [--shutdown-ms MS] [--flush-ms MS] [--no-ids] [--no-reports] [--debug]
@@ -140,7 +140,7 @@ static int cmd_capture(const args_t *a) {
     return 0;
 }
 
-/* Three events whose every field tests/e2e/bugsink_check.py compares with what Bugsink stored. */
+/* Three events whose every field Tests/EndToEndTests/bugsink_check.py compares with what Bugsink stored. */
 static int cmd_rich(const args_t *a) {
     if (init_sdk(a) != CSC_OK) { fprintf(stderr, "csc_init failed\n"); return 1; }
     csc_scope_t *iso = csc_isolation_scope();

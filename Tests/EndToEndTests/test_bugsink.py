@@ -4,7 +4,7 @@ breadcrumbs, level, message, exception with frames) through the public API and t
 the events are read back from Bugsink's store and every field is compared; then each stored event
 goes through Relay's normalizer (relay_check.py), which must find nothing to repair.
 
-Usage: test_bugsink.py DSN     (start Bugsink with tests/e2e/bugsink_up.sh; needs E2E_DRIVER)
+Usage: test_bugsink.py DSN     (start Bugsink with Tests/EndToEndTests/bugsink_up.sh; needs E2E_DRIVER)
 """
 import json
 import os

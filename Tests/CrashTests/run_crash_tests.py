@@ -133,7 +133,7 @@ def relay_check(path, mode):
     py = relay_python()
     if not py:
         return
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e", "relay_check.py")
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "EndToEndTests", "relay_check.py")
     p = subprocess.run([py, script, path], capture_output=True, text=True)
     check(p.returncode == 0, "%s: Relay's normalizer finds nothing to repair" % mode, p.stdout[-1500:], p.stderr[-500:])
 
