@@ -24,6 +24,7 @@ stage() {
 
 stage "C core (ctest, ASan+UBSan, TSan, install, examples)" bash scripts/test-c.sh
 stage "Swift overlay and scenarios (swift test)" bash scripts/test-swift.sh
+stage "scenario oracle (sentry-python regenerates Tests/Scenarios)" bash scripts/test-scenario-oracle.sh
 stage "end to end (Bugsink, fault server, Relay)" bash scripts/test-e2e.sh
 
 echo

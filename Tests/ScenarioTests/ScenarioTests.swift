@@ -3,7 +3,7 @@ import SentryScenarios
 import Testing
 
 /// Runs the scenario files of Tests/Scenarios through the Swift API and compares the result with
-/// the Python SDK's output (made by the peers' oracle.py), ignoring `"__meta__"`.
+/// the Python SDK's output (made by Tests/Scenarios/oracle, scripts/regenerate-scenarios.sh), ignoring `"__meta__"`.
 @Suite(.serialized) struct ScenarioTests {
     /// Scenarios whose difference is deliberate, with the reason. Empty: none differs on purpose.
     static let knownDifferences: [String: String] = [:]

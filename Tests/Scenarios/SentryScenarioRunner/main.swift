@@ -1,6 +1,6 @@
 // sentry-scenario-runner FILE.json [--only NAME ...]
 // Runs a scope-semantics scenario file through the Swift API and prints the normalised result
-// (the format of the Python SDK peers' oracle.py) to stdout.
+// (the format of Tests/Scenarios/oracle's expected files) to stdout.
 import Sentry
 import SentryScenarios
 

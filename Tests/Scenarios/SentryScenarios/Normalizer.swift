@@ -1,6 +1,6 @@
 import Sentry
 
-/// Normalises events and envelopes exactly as the Python SDK peers' `oracle.py` does, so the
+/// Normalises events and envelopes exactly as the Python oracle (Tests/Scenarios/oracle) does, so the
 /// runner's output compares equal to its expected files.
 struct Normalizer {
     private static let platformContexts: Set<String> = ["runtime", "os", "device", "app", "culture", "cloud_resource"]

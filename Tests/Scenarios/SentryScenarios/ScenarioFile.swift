@@ -8,7 +8,7 @@ import Musl
 import Darwin
 #endif
 
-/// A scenario file (format 1 of the Python SDK peers' `SCENARIOS.md`).
+/// A scenario file (format 1, described in Tests/Scenarios/README.md).
 public struct ScenarioFile: Sendable {
     /// One scenario: a name, init options and a list of operations.
     public struct Scenario: Sendable {
