@@ -446,6 +446,12 @@ static void test_parser_edges(void) {
     CHECK_EQ_INT(csc__rl_retry_after_ms("-1", WALL_NOW), -1);
     CHECK_EQ_INT(csc__rl_retry_after_ms("Mon, 02 Jun 2014 00:00:01 GMT trailing", WALL_NOW), -1);
     CHECK_EQ_INT(csc__rl_retry_after_ms("1.", WALL_NOW), 1000);
+    const char *bad_dates[] = {"Mon, 32 Jun 2014 00:00:00 GMT", "Mon, 02 Foo 2014 00:00:00 GMT", "Mon, 02 Jun 2014 00:00:00 UTC",
+                               "Mon, 02 une 2014 00:00:00 GMT", "Mon, 02 Jun 1969 00:00:00 GMT", "Mon, 02 Jun 2014 24:00:00 GMT",
+                               "Mon, 02 Jun 2014 00:00 GMT", "Monday, 02-Jun-2014 00:00:30 GMT", "Mon Jun  2 00:00:45", "GMT"};
+    for (size_t i = 0; i < sizeof bad_dates / sizeof *bad_dates; i++)
+        if (csc__rl_retry_after_ms(bad_dates[i], WALL_NOW) != -1) TL_FAIL_("Retry-After '%s' accepted", bad_dates[i]);
+    CHECK_EQ_INT(csc__rl_retry_after_ms("Mon, 02 Jun 2014 00:01:00 GMT  ", WALL_NOW), 60000);
     CHECK(!csc__rl_limited(&rl, NULL, NOW_MS + 5000));
     CHECK(csc__category_name(-1) == NULL && csc__category_name(CSC__CATEGORY_COUNT) == NULL);
     CHECK(csc__category_index(NULL, 0) == -1);

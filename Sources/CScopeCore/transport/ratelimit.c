@@ -1,8 +1,9 @@
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* strptime, timegm */
+#define _GNU_SOURCE /* timegm */
 #endif
 #include "ratelimit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -92,6 +93,39 @@ int csc__rl_apply_header(csc__ratelimits_t *rl, const char *header, int64_t now_
     return used;
 }
 
+/* An HTTP-date (RFC 9110 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms) as
+ * seconds since the epoch, or -1. Locale-independent (strptime's %a/%b follow the host's locale). */
+static int64_t http_date(const char *v) {
+    static const char k_months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char mon[4] = "";
+    int day = 0, year = 0, hh = 0, mm = 0, ss = 0, n = -1;
+    int got = sscanf(v, "%*[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", &day, mon, &year, &hh, &mm, &ss, &n);
+    if (got != 6 || n < 0) {
+        n = -1;
+        got = sscanf(v, "%*[A-Za-z], %2d-%3[A-Za-z]-%2d %2d:%2d:%2d GMT%n", &day, mon, &year, &hh, &mm, &ss, &n);
+        if (got == 6 && n >= 0) year += year < 70 ? 2000 : 1900;
+    }
+    if (got != 6 || n < 0) {
+        n = -1;
+        got = sscanf(v, "%*[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", mon, &day, &hh, &mm, &ss, &year, &n);
+    }
+    if (got != 6 || n < 0) return -1;
+    while (is_space(v[n])) n++;
+    if (v[n]) return -1;
+    const char *m = strlen(mon) == 3 ? strstr(k_months, mon) : NULL;
+    if (!m || (m - k_months) % 3 || day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 || ss > 60 || hh < 0 || mm < 0 || ss < 0)
+        return -1;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = year - 1900;
+    tm.tm_mon = (int)((m - k_months) / 3);
+    tm.tm_mday = day;
+    tm.tm_hour = hh;
+    tm.tm_min = mm;
+    tm.tm_sec = ss;
+    return (int64_t)timegm(&tm);
+}
+
 int64_t csc__rl_retry_after_ms(const char *v, int64_t wall_now_s) {
     if (!v) return -1;
     while (is_space(*v)) v++;
@@ -100,21 +134,10 @@ int64_t csc__rl_retry_after_ms(const char *v, int64_t wall_now_s) {
         while (is_digit(v[i])) i++;
         return parse_seconds(v, i);
     }
-    /* HTTP-date: IMF-fixdate, and the obsolete RFC 850 and asctime forms (RFC 9110 5.6.7). */
-    static const char *const k_formats[] = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"};
-    for (size_t f = 0; f < sizeof k_formats / sizeof k_formats[0]; f++) {
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        const char *end = strptime(v, k_formats[f], &tm);
-        if (!end) continue;
-        while (is_space(*end)) end++;
-        if (*end) continue;
-        int64_t at = (int64_t)timegm(&tm);
-        if (at <= wall_now_s) return 0;
-        int64_t d = at - wall_now_s;
-        return d > CSC__RL_MAX_MS / 1000 ? CSC__RL_MAX_MS : d * 1000;
-    }
-    return -1;
+    int64_t at = http_date(v);
+    if (at < 0) return -1;
+    if (at <= wall_now_s) return 0;
+    return at - wall_now_s > CSC__RL_MAX_MS / 1000 ? CSC__RL_MAX_MS : (at - wall_now_s) * 1000;
 }
 
 void csc__rl_update_at(csc__ratelimits_t *rl, long http_status, const char *rate_limits, const char *retry_after,
