@@ -343,6 +343,8 @@ static const dsn_case_t k_dsn[] = {
     BAD("issue 16: a port that is not a number", "https://key@host:80a/1", "invalid port", NULL),
     BAD("issue 16: an unterminated IPv6 host", "https://key@[::1/1", "IPv6", NULL),
     BAD("issue 16: an empty IPv6 host", "https://key@[]/1", "missing host", NULL),
+    BAD("issue 16: text after an IPv6 host", "https://key@[::1]x/1", "invalid host", NULL),
+    BAD("issue 16: an empty port", "https://key@host:/1", "invalid port", NULL),
     BAD("issue 16: white space inside", "https://key@host/4 2", "white space", NULL),
     BAD("issue 16: a project id that would break the URL", "https://key@host/4\"2", "project id", NULL),
     BAD("issue 16: only a query after the host", "https://key@host?x=/1", "missing project id", NULL),
@@ -462,8 +464,11 @@ static void test_parser_edges(void) {
     char big[1200];
     snprintf(big, sizeof big, "https://k@h/%0600d", 1);
     CHECK(!csc__dsn_parse(big, &d, &err) && err && strstr(err, "too long"));
-    snprintf(big, sizeof big, "https://%0200d@h/1", 1);
-    CHECK(!csc__dsn_parse(big, &d, &err) && err && strstr(err, "too long"));
+    const char *too_long[] = {"https://%0200d@h/1", "https://k:%0200d@h/1", "https://k@h%0300d/1", "https://k@h/%0300d/1"};
+    for (size_t i = 0; i < sizeof too_long / sizeof *too_long; i++) {
+        snprintf(big, sizeof big, too_long[i], 1);
+        if (csc__dsn_parse(big, &d, &err) || !err || !strstr(err, "too long")) TL_FAIL_("'%.40s...' not refused as too long", big);
+    }
 }
 
 int main(void) {
