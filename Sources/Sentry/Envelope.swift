@@ -7,7 +7,7 @@ public struct Envelope: Sendable, Hashable {
         /// The item type (`"event"`, `"attachment"`, ...).
         public let type: String
         /// The item header (`type`, `length`, `content_type`, `filename`, ...).
-        public let headers: JSONObject
+        public let headers: SentryJSONObject
         /// The payload bytes.
         public let payload: [UInt8]
     }
@@ -17,7 +17,7 @@ public struct Envelope: Sendable, Hashable {
     /// The id of the envelope's event (32 hex characters), if it has one.
     public let eventId: String?
     /// The envelope header (`event_id`, `sent_at`, `trace`, ...).
-    public let headers: JSONObject
+    public let headers: SentryJSONObject
     /// The items, in order.
     public let items: [Item]
 
@@ -30,12 +30,12 @@ public struct Envelope: Sendable, Hashable {
             defer { pos = end + 1 }
             return data[pos..<end]
         }
-        guard let head = line(), let headers = JSON(parsing: Array(head))?.objectValue else { return nil }
+        guard let head = line(), let headers = SentryJSON(parsing: Array(head))?.objectValue else { return nil }
         var items: [Item] = []
         while pos < data.count {
             guard let h = line() else { break }
             if h.isEmpty { continue }
-            guard let ih = JSON(parsing: Array(h))?.objectValue else { return nil }
+            guard let ih = SentryJSON(parsing: Array(h))?.objectValue else { return nil }
             let payload: ArraySlice<UInt8>
             if let length = ih["length"]?.intValue {
                 let n = Int(length)
@@ -85,7 +85,7 @@ public struct Envelope: Sendable, Hashable {
     /// The event of the envelope (its `event` item), if any.
     public var event: Event? {
         guard let item = items.first(where: { $0.type == "event" }),
-              let obj = JSON(parsing: item.payload)?.objectValue else { return nil }
+              let obj = SentryJSON(parsing: item.payload)?.objectValue else { return nil }
         return Event(raw: obj)
     }
 }

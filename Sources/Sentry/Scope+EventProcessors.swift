@@ -42,7 +42,7 @@ final class EventCallbackBox: Sendable {
 
     /// Runs the callback on the core's event in place; false drops it.
     func run(_ event: UnsafeMutablePointer<json_t>) -> Bool {
-        let before = Event(raw: JSONObject(jansson: event))
+        let before = Event(raw: SentryJSONObject(jansson: event))
         guard let after = body(before) else { return false }
         if after != before { janssonReplaceObject(event, with: after.raw) }
         return true

@@ -32,12 +32,12 @@ private struct CheckoutFailed: SentryUnderlyingError {
 
 private struct Item: Decodable { var price: Int }
 
-@inline(never) private func stacktraceFromHelper() -> [JSON] {
+@inline(never) private func stacktraceFromHelper() -> [SentryJSON] {
     let frames = sentryStacktrace()
     return frames
 }
 
-@inline(never) private func outerHelper() -> [JSON] {
+@inline(never) private func outerHelper() -> [SentryJSON] {
     let frames = stacktraceFromHelper()
     return frames
 }
@@ -48,9 +48,9 @@ private struct Item: Decodable { var price: Int }
     return captured
 }
 
-private func function(_ frame: JSON?) -> String { frame?.objectValue?["function"]?.stringValue ?? "" }
+private func function(_ frame: SentryJSON?) -> String { frame?.objectValue?["function"]?.stringValue ?? "" }
 
-private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
+private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? {
     frames.lastIndex { function($0).contains(name) }
 }
 
@@ -305,7 +305,7 @@ private func expectSameStack(_ cached: CapturedStacktrace, _ uncached: CapturedS
     #expect(a.map { janssonDump($0) } == b.map { janssonDump($0) }, sourceLocation: sourceLocation)
     #expect(metaA.map { janssonDump($0) } == metaB.map { janssonDump($0) }, sourceLocation: sourceLocation)
     #expect(metaA != nil, sourceLocation: sourceLocation)
-    let fromJansson = a.map { JSON(jansson: UnsafePointer($0)) }?["frames"]?.arrayValue ?? []
+    let fromJansson = a.map { SentryJSON(jansson: UnsafePointer($0)) }?["frames"]?.arrayValue ?? []
     #expect(fromJansson.count == uncached.frames.count, sourceLocation: sourceLocation)
     if let i = fromJansson.indices.first(where: { $0 < uncached.frames.count && fromJansson[$0] != uncached.frames[$0] }) {
         Issue.record("frame \(i): \(fromJansson[i].serialized()) != \(uncached.frames[i].serialized())", sourceLocation: sourceLocation)
@@ -388,18 +388,18 @@ extension StacktraceCacheTests {
 private enum PaymentFailure: Error { case insufficientFunds(cents: Int) }
 
 /// Frames of an event's first exception (the captured error is the last one in the list).
-private func exceptionFrames(_ event: Event?) -> [JSONObject] {
+private func exceptionFrames(_ event: Event?) -> [SentryJSONObject] {
     let values = event?.exceptions ?? []
     return (values.last?["stacktrace"]?["frames"]?.arrayValue ?? []).compactMap(\.objectValue)
 }
 
 /// Frames of an event's current thread (`attachStacktrace`).
-private func threadFrames(_ event: Event?) -> [JSONObject] {
+private func threadFrames(_ event: Event?) -> [SentryJSONObject] {
     let thread = event?.raw["threads"]?["values"]?.arrayValue?.first
     return (thread?["stacktrace"]?["frames"]?.arrayValue ?? []).compactMap(\.objectValue)
 }
 
-private func module(of frame: JSONObject?) -> String? {
+private func module(of frame: SentryJSONObject?) -> String? {
     (frame?["symbol"]?.stringValue).flatMap(SwiftSymbolName.module(ofMangled:))
 }
 
@@ -448,7 +448,7 @@ private func buildIdOfThisExecutable() -> String? {
     #endif
 }
 
-private func hexValue(_ json: JSON?) -> UInt64? {
+private func hexValue(_ json: SentryJSON?) -> UInt64? {
     guard let s = json?.stringValue, s.hasPrefix("0x") else { return nil }
     return UInt64(s.dropFirst(2), radix: 16)
 }
@@ -526,7 +526,7 @@ private func hexValue(_ json: JSON?) -> UInt64? {
         // The concurrency runtime runs every task, so its image is always on the stack: include
         // it by image file name (a module name works the same way, see inAppRules()).
         let runtime = "libswift_Concurrency.so"
-        func isRuntime(_ frame: JSONObject) -> Bool { frame["package"]?.stringValue?.hasSuffix("/" + runtime) == true }
+        func isRuntime(_ frame: SentryJSONObject) -> Bool { frame["package"]?.stringValue?.hasSuffix("/" + runtime) == true }
         await withStartedSDK({ $0.inAppExclude = ["SentryTests"]; $0.inAppInclude = [runtime] }) { transport in
             SentrySDK.capture(error: StorageFault.readOnly)
             let frames = exceptionFrames(transport.events.first)
@@ -673,13 +673,13 @@ private func hexValue(_ json: JSON?) -> UInt64? {
                 return event
             }
         }) { transport in
-            var direct: [JSON] = []
+            var direct: [SentryJSON] = []
             for _ in 0..<4 {
                 SentrySDK.capture(error: StorageFault.readOnly)
                 SentrySDK.capture(message: "shared")
                 // The event as built, before the pipeline (the same call site each time).
                 let json = try #require(StacktraceEvents.errorEvent(StorageFault.readOnly))
-                direct.append(JSON(jansson: json))
+                direct.append(SentryJSON(jansson: json))
                 json_decref(json)
             }
             #expect(Set(direct.map { $0.serialized(sortedKeys: true) }).count == 1)
@@ -697,7 +697,7 @@ private func hexValue(_ json: JSON?) -> UInt64? {
                 #expect(exceptionFrames(event).map { $0["function"] } == [.string("rewritten")])
                 #expect(event.exceptions.last?["type"] == "Rewritten")
             }
-            let threads = Set(messages.map { JSON.array(threadFrames($0).map(JSON.object)).serialized() })
+            let threads = Set(messages.map { SentryJSON.array(threadFrames($0).map(SentryJSON.object)).serialized() })
             #expect(threads.count == 1)
             #expect(messages.allSatisfy { threadFrames($0).count > 3 && $0.raw["debug_meta"]?["images"]?.arrayValue?.isEmpty == false })
         }
@@ -728,7 +728,7 @@ private func hexValue(_ json: JSON?) -> UInt64? {
             #expect(events.count == names.count)
             let seen = events.map { $0.raw["threads"]?["values"]?.arrayValue?.first?["name"]?.stringValue }
             #expect(seen == ["sentry-a", "sentry-a", "sentry-b", "sentry-cut-xyz\u{FFFD}", "sentry-b"])
-            let frames = Set(events.map { JSON.array(threadFrames($0).map(JSON.object)).serialized() })
+            let frames = Set(events.map { SentryJSON.array(threadFrames($0).map(SentryJSON.object)).serialized() })
             #expect(frames.count == 1)
             #expect(threadFrames(events.last).count > 3)
         }

@@ -23,8 +23,8 @@ struct CapturedStacktrace: Sendable {
     /// stack (``StackJSON``); `nil` for a stack that was not kept.
     var json: StackJSON? = nil
 
-    /// Sentry frames, oldest first, as ``JSON``.
-    var frames: [JSON] {
+    /// Sentry frames, oldest first, as ``SentryJSON``.
+    var frames: [SentryJSON] {
         zip(symbolized, inApp).map { frame, inApp in frame.json(inApp: inApp < 0 ? nil : inApp != 0) }
     }
 
@@ -110,7 +110,7 @@ private let sdkModules: Set<String> = ["Sentry", "Runtime", "_Backtracing"]
 /// through the same addresses hit ``SymbolCache`` and cost a few microseconds (see
 /// `docs/stack-traces.md`). Thread-safe.
 @inline(never)
-func sentryStacktrace(skip: Int = 0, inApp: InAppRules = InAppRules()) -> [JSON] {
+func sentryStacktrace(skip: Int = 0, inApp: InAppRules = InAppRules()) -> [SentryJSON] {
     captureStacktrace(skip: skip, inApp: inApp).frames
 }
 

@@ -14,34 +14,34 @@ import CScopeCore
 /// Mechanism is `{type: generic, handled: true}`. Thread-safe.
 @inline(never)
 func sentryException(for error: any Error, inApp: InAppRules = InAppRules(), attachStacktrace: Bool = true,
-                     skip: Int = 0) -> [JSON] {
+                     skip: Int = 0) -> [SentryJSON] {
     let frames = attachStacktrace ? captureStacktrace(skip: skip, inApp: inApp).frames : []
     return exceptionValues(for: error, frames: frames)
 }
 
 /// ``sentryException(for:inApp:attachStacktrace:skip:)`` with frames supplied by the caller
 /// (oldest first; empty for none).
-func exceptionValues(for error: any Error, frames: [JSON]) -> [JSON] {
+func exceptionValues(for error: any Error, frames: [SentryJSON]) -> [SentryJSON] {
     let nodes = exceptionNodes(for: error)
     let chained = nodes.count > 1
-    var values: [JSON] = []
+    var values: [SentryJSON] = []
     values.reserveCapacity(nodes.count)
     for (id, node) in nodes.enumerated().reversed() {
         let fields = ExceptionFields(node.error)
-        var mechanism: [(String, JSON)] = [("type", .string(id == 0 ? "generic" : "chained")), ("handled", .bool(true))]
+        var mechanism: [(String, SentryJSON)] = [("type", .string(id == 0 ? "generic" : "chained")), ("handled", .bool(true))]
         if chained {
             mechanism.append(("exception_id", .int(Int64(id))))
             if let parent = node.parent { mechanism.append(("parent_id", .int(Int64(parent)))) }
             if let source = node.source { mechanism.append(("source", .string(source))) }
             if node.isGroup { mechanism.append(("is_exception_group", .bool(true))) }
         }
-        var exception: [(String, JSON)] = [("type", .string(fields.type)), ("value", .string(fields.value))]
+        var exception: [(String, SentryJSON)] = [("type", .string(fields.type)), ("value", .string(fields.value))]
         if let module = fields.module { exception.append(("module", .string(module))) }
-        exception.append(("mechanism", .object(JSONObject(adopting: mechanism))))
+        exception.append(("mechanism", .object(SentryJSONObject(adopting: mechanism))))
         if id == 0, !frames.isEmpty {
-            exception.append(("stacktrace", .object(JSONObject(adopting: [("frames", .array(frames))]))))
+            exception.append(("stacktrace", .object(SentryJSONObject(adopting: [("frames", .array(frames))]))))
         }
-        values.append(.object(JSONObject(adopting: exception)))
+        values.append(.object(SentryJSONObject(adopting: exception)))
     }
     return values
 }
@@ -56,7 +56,7 @@ private let genericMechanism = SharedJansson({
 
 /// ``exceptionValues(for:frames:)`` built directly as a jansson array (the caller owns it), with
 /// `stacktrace` (`{"frames": [...]}`, consumed; `nil`: no stack trace) on the captured error.
-/// The same JSON, without Swift `JSON` values.
+/// The same JSON, without Swift `SentryJSON` values.
 func exceptionValuesJansson(for error: any Error, stacktrace: UnsafeMutablePointer<json_t>?) -> UnsafeMutablePointer<json_t>? {
     let nodes = exceptionNodes(for: error)
     guard let values = json_array() else {

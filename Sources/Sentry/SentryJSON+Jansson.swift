@@ -8,8 +8,8 @@ import Musl
 import Darwin
 #endif
 
-/// Conversion between ``JSON`` and jansson's `json_t` (the core's value type).
-extension JSON {
+/// Conversion between ``SentryJSON`` and jansson's `json_t` (the core's value type).
+extension SentryJSON {
     /// A new jansson value (the caller owns the reference). Non-finite doubles become the
     /// strings `"nan"`, `"inf"` and `"-inf"`, as the Python SDK's serializer does.
     func makeJansson() -> UnsafeMutablePointer<json_t>? {
@@ -22,7 +22,7 @@ extension JSON {
             return json_integer(json_int_t(i))
         case .double(let d):
             if d.isFinite { return json_real(d) }
-            return JSON.string(d.isNaN ? "nan" : (d < 0 ? "-inf" : "inf")).makeJansson()
+            return SentryJSON.string(d.isNaN ? "nan" : (d < 0 ? "-inf" : "inf")).makeJansson()
         case .string(var s):
             return s.withUTF8 { buf in
                 json_stringn_nocheck(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? CString.empty, buf.count)
@@ -42,12 +42,12 @@ extension JSON {
         let p = UnsafeMutablePointer(mutating: value)
         switch value.pointee.type {
         case JSON_OBJECT:
-            self = .object(JSONObject(jansson: value))
+            self = .object(SentryJSONObject(jansson: value))
         case JSON_ARRAY:
             let n = json_array_size(p)
-            var out: [JSON] = []
+            var out: [SentryJSON] = []
             out.reserveCapacity(n)
-            for i in 0..<n { out.append(JSON(jansson: json_array_get(p, i))) }
+            for i in 0..<n { out.append(SentryJSON(jansson: json_array_get(p, i))) }
             self = .array(out)
         case JSON_STRING:
             self = .string(janssonString(p))
@@ -96,7 +96,7 @@ extension JSON {
     }
 }
 
-extension JSONObject {
+extension SentryJSONObject {
     /// A new jansson object (the caller owns the reference).
     func makeJansson() -> UnsafeMutablePointer<json_t>? {
         guard let obj = json_object() else { return nil }
@@ -124,7 +124,7 @@ extension JSONObject {
             let key = keyPtr.withMemoryRebound(to: UInt8.self, capacity: keyLen) {
                 String(decoding: UnsafeBufferPointer(start: $0, count: keyLen), as: UTF8.self)
             }
-            entries.append((key, JSON(jansson: json_object_iter_value(iter))))
+            entries.append((key, SentryJSON(jansson: json_object_iter_value(iter))))
             it = json_object_iter_next(p, iter)
         }
     }
@@ -150,7 +150,7 @@ func janssonDump(_ j: UnsafeMutablePointer<json_t>, sortedKeys: Bool = false, in
 }
 
 /// Replaces the contents of the jansson object `target` with `object` (in place, keeping identity).
-func janssonReplaceObject(_ target: UnsafeMutablePointer<json_t>, with object: JSONObject) {
+func janssonReplaceObject(_ target: UnsafeMutablePointer<json_t>, with object: SentryJSONObject) {
     json_object_clear(target)
     if let new = object.makeJansson() {
         json_object_update(target, new)
