@@ -21,7 +21,7 @@ import CScopeCore
 /// ```
 public final class Scope: Sendable {
     /// The core scope; this object owns one reference.
-    nonisolated(unsafe) let handle: OpaquePointer
+    nonisolated(unsafe) package let handle: OpaquePointer
 
     /// Wraps `handle`, taking over the reference the caller owns.
     init(owning handle: OpaquePointer) {

@@ -119,8 +119,7 @@ extension SentryOptions {
     public static var defaultCacheDirectory: String? { DefaultCacheDirectory.path }
 
     /// ``defaultCacheDirectory`` for an environment, user id and executable name (tests).
-    @_spi(Testing)
-    public static func defaultCacheDirectory(environment: [String: String], userID: UInt32, executable: String) -> String? {
+    package static func defaultCacheDirectory(environment: [String: String], userID: UInt32, executable: String) -> String? {
         DefaultCacheDirectory.compute(environment: { environment[$0] }, userID: userID, executable: executable)
     }
 }

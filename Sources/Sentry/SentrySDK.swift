@@ -67,19 +67,5 @@ public enum SentrySDK {
     public static var isEnabled: Bool {
         fastEnabled && csc_is_enabled()
     }
-
-    /// Test support: closes the SDK, clears the global scope and the process default scopes
-    /// (with a new trace on the global and default isolation scope), and disables every event
-    /// processor added so far, so the next test starts from a fresh SDK.
-    @_spi(Testing)
-    public static func resetForTesting() {
-        close()
-        ProcessorGeneration.reset()
-        for scope in [ScopeStorage.global, ScopeStorage.processDefault.isolationScope] {
-            scope.clear()
-            _ = csc_scope_new_trace(scope.handle)
-        }
-        ScopeStorage.processDefault.currentScope.clear()
-        ScopeStorage.disabledSink.clear()
-    }
 }
+

@@ -1,4 +1,5 @@
 import Sentry
+import SentryTestKit
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,6 +61,18 @@ private final class LogLines: Sendable {
             #expect(event["contexts"]?["runtime"]?["name"] == "swift")
             #expect(event["contexts"]?["os"]?["name"] == "Linux")
             #expect(event["contexts"]?["device"]?["processor_count"] != nil)
+        }
+    }
+
+    @Test func resetForTestingRemovesTheGlobalEventProcessors() async {
+        await withStartedSDK { transport in
+            SentrySDK.globalScope.addEventProcessor { _ in nil }
+            #expect(SentrySDK.capture(message: "dropped") == .empty)
+            SentrySDK.resetForTesting()
+            let options = SentryOptions(dsn: testDSN)
+            SentrySDK.start { $0 = options; $0.transport = transport }
+            #expect(SentrySDK.capture(message: "kept") != .empty)
+            #expect(transport.events.last?.message == "kept")
         }
     }
 

@@ -1,4 +1,5 @@
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 import Foundation
 
 /// A DSN that is never contacted (the in-memory transport replaces HTTP).

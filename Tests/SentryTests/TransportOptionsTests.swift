@@ -1,5 +1,6 @@
 import Foundation
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 import Testing
 
 /// The transport options of ``SentryOptions`` reach the core's HTTP transport.
