@@ -23,10 +23,8 @@ extension SentryJSON {
         case .double(let d):
             if d.isFinite { return json_real(d) }
             return SentryJSON.string(d.isNaN ? "nan" : (d < 0 ? "-inf" : "inf")).makeJansson()
-        case .string(var s):
-            return s.withUTF8 { buf in
-                json_stringn_nocheck(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? CString.empty, buf.count)
-            }
+        case .string(let s):
+            return makeJanssonString(s)
         case .array(let a):
             guard let arr = json_array() else { return nil }
             for v in a { json_array_append_new(arr, v.makeJansson()) }
@@ -50,7 +48,7 @@ extension SentryJSON {
             for i in 0..<n { out.append(SentryJSON(jansson: json_array_get(p, i))) }
             self = .array(out)
         case JSON_STRING:
-            self = .string(janssonString(p))
+            self = .string(janssonStringValue(p))
         case JSON_INTEGER:
             self = .int(Int64(json_integer_value(p)))
         case JSON_REAL:
@@ -130,8 +128,15 @@ extension SentryJSONObject {
     }
 }
 
-/// A jansson string's value (may contain NUL bytes).
-func janssonString(_ p: UnsafeMutablePointer<json_t>) -> String {
+/// A new jansson string from a Swift string (the caller owns it; no UTF-8 check needed: Swift
+/// strings are valid UTF-8). May contain NUL characters.
+func makeJanssonString(_ string: String) -> UnsafeMutablePointer<json_t>? {
+    var string = string
+    return string.withUTF8 { json_stringn_nocheck(CString.pointer($0), $0.count) }
+}
+
+/// A jansson string's value as a Swift string (may contain NUL characters).
+func janssonStringValue(_ p: UnsafeMutablePointer<json_t>) -> String {
     guard let s = json_string_value(p) else { return "" }
     let n = json_string_length(p)
     return s.withMemoryRebound(to: UInt8.self, capacity: n) {

@@ -23,9 +23,12 @@ struct CapturedStacktrace: Sendable {
     /// stack (``StackJSON``); `nil` for a stack that was not kept.
     var json: StackJSON? = nil
 
-    /// Sentry frames, oldest first, as ``SentryJSON``.
+    /// Sentry frames, oldest first, read back from the jansson frames events get
+    /// (``copyJanssonFrames()``), for tests and diagnostics.
     var frames: [SentryJSON] {
-        zip(symbolized, inApp).map { frame, inApp in frame.json(inApp: inApp < 0 ? nil : inApp != 0) }
+        guard let frames = copyJanssonFrames() else { return [] }
+        defer { json_decref(frames) }
+        return SentryJSON(jansson: frames).arrayValue ?? []
     }
 
     /// `{"frames": [...]}` for the event (the caller owns it): shared from ``json`` when the
@@ -96,8 +99,8 @@ struct CapturedStacktrace: Sendable {
 /// Frames of this SDK (and of the unwinder) at the innermost end of a capture are left out.
 private let sdkModules: Set<String> = ["Sentry", "Runtime", "_Backtracing"]
 
-/// The calling thread's stack trace as Sentry frames, oldest first, for `attachStacktrace` and
-/// ``sentryException(for:inApp:attachStacktrace:skip:)``.
+/// The calling thread's stack trace as Sentry frames, oldest first, as events get them with
+/// `attachStacktrace` and ``SentrySDK/capture(error:scope:block:)`` (read back as Swift values).
 ///
 /// The SDK's own innermost frames are trimmed, so the last frame is the code that called into
 /// the SDK; `skip` drops that many more (a host's own capture helper). Each frame has

@@ -89,7 +89,7 @@ enum StacktraceEvents {
             let id = csc_current_thread(&isMain, buf.baseAddress, buf.count)
             json_object_set_new(thread, "id", json_integer(json_int_t(Int64(bitPattern: id))))
             let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if !name.isEmpty { json_object_set_new(thread, "name", janssonString(name)) }
+            if !name.isEmpty { json_object_set_new(thread, "name", makeJanssonString(name)) }
         }
         json_object_set_new(thread, "current", json_true())
         json_object_set_new(thread, "crashed", json_false())

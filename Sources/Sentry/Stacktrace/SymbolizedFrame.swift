@@ -13,8 +13,8 @@ final class FrameTemplate: @unchecked Sendable {
 }
 
 /// One source-level stack frame, ready to send. An address yields several when calls were
-/// inlined into it. Immutable; the three JSON variants and the jansson template are built once,
-/// so emitting a cached frame does no Swift JSON work. A class: stacks pass frames around by the
+/// inlined into it. Immutable; the jansson template is built once, so emitting a cached frame
+/// does no Swift JSON work. A class: stacks pass frames around by the
 /// dozen, and a reference costs one retain where the struct's fields cost ten.
 final class SymbolizedFrame: Sendable {
     /// The Swift module of the symbol (see ``SwiftSymbolName/module(ofMangled:)``), if any.
@@ -28,11 +28,7 @@ final class SymbolizedFrame: Sendable {
     /// Symbolication named the function.
     let hasSymbol: Bool
     /// `function`, `symbol`, `filename`, `abs_path`, `lineno`, `colno`, `instruction_addr`,
-    /// `package`; then the same with `in_app` true and false.
-    private let unknown: SentryJSON
-    private let inApp: SentryJSON
-    private let notInApp: SentryJSON
-    /// The frame without `in_app`, as jansson (what events are built from).
+    /// `package`, without `in_app`, as jansson (what events are built from, adding `in_app`).
     let template: FrameTemplate
     /// `in_app` under the built-in rules (no ``InAppRules/include`` or ``InAppRules/exclude``).
     private let builtinInApp: Bool?
@@ -45,22 +41,9 @@ final class SymbolizedFrame: Sendable {
         self.imagePath = imagePath
         self.imageFileName = imagePath.map(InAppRules.fileName)
         self.isMainExecutable = isMainExecutable
-        let object = SentryJSONObject(adopting: pairs)
-        unknown = .object(object)
-        inApp = .object(SentryJSONObject(adopting: pairs + [("in_app", .bool(true))]))
-        notInApp = .object(SentryJSONObject(adopting: pairs + [("in_app", .bool(false))]))
-        template = FrameTemplate(object)
+        template = FrameTemplate(SentryJSONObject(adopting: pairs))
         builtinInApp = InAppRules().classify(module: module, imagePath: imagePath, imageFileName: imageFileName,
                                              isMainExecutable: isMainExecutable)
-    }
-
-    /// The frame with `in_app` set (`nil`: left out).
-    func json(inApp value: Bool?) -> SentryJSON {
-        switch value {
-        case .some(true): return inApp
-        case .some(false): return notInApp
-        case .none: return unknown
-        }
     }
 
     /// `in_app` of this frame under `rules`.
