@@ -13,6 +13,10 @@
 ///
 /// Equality follows JSON semantics: `.int(1) == .double(1.0)`, object key order is ignored,
 /// and booleans never equal numbers.
+///
+/// Named `SentryJSON` (formerly `JSON`) because a top-level `JSON` type is common in apps and
+/// their dependencies (and would make every unqualified `JSON` ambiguous); the prefix follows
+/// sentry-cocoa's `Sentry*` names for types that are not Sentry concepts of their own.
 public enum SentryJSON: Sendable {
     /// `null`.
     case null
