@@ -156,12 +156,13 @@ extension Scope {
         }
     }
 
-    /// The id of the last event captured while this scope was the isolation scope.
-    public var lastEventId: SentryId? {
+    /// The id of the last event captured while this scope was the isolation scope;
+    /// ``SentryId/empty`` when none was.
+    public var lastEventId: SentryId {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 33) { buf in
             buf.initialize(repeating: 0)
-            guard csc_scope_get_last_event_id(handle, buf.baseAddress) else { return nil }
-            return SentryId(cBuffer: buf.baseAddress!)
+            guard csc_scope_get_last_event_id(handle, buf.baseAddress) else { return .empty }
+            return SentryId(cBuffer: buf.baseAddress!) ?? .empty
         }
     }
 }

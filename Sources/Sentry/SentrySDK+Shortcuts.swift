@@ -86,8 +86,9 @@ extension SentrySDK {
         ScopeStorage.active.currentScope.setTransaction(name, source: source)
     }
 
-    /// The id of the last event sent from the calling task's isolation scope.
-    public static var lastEventId: SentryId? {
+    /// The id of the last event sent from the calling task's isolation scope;
+    /// ``SentryId/empty`` when none was (as in sentry-cocoa).
+    public static var lastEventId: SentryId {
         ScopeStorage.active.isolationScope.lastEventId
     }
 }

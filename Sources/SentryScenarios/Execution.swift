@@ -14,7 +14,7 @@ struct Execution {
     enum Record {
         case sent(envelopeIndex: Int)
         case dropped
-        case probe(SentryId?)
+        case probe(SentryId)
     }
 
     let transport: InMemoryTransport
@@ -236,7 +236,7 @@ struct Execution {
             case .dropped:
                 out.append(["dropped": true])
             case .probe(let id):
-                let value: SentryJSON = id.map { .string(eventPlaceholders[$0.hexString] ?? "<unknown-event>") } ?? .null
+                let value: SentryJSON = id == .empty ? .null : .string(eventPlaceholders[id.hexString] ?? "<unknown-event>")
                 out.append(["probe": "last_event_id", "value": value])
             }
         }
