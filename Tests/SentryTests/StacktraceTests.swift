@@ -251,16 +251,16 @@ private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? 
     }
 
     @Test func loadingAnImageInvalidatesTheImageMap() throws {
-        let generation = LoadedImages.generation()
+        let generation = csc_image_generation()
         #expect(generation > 0)
-        #expect(generation == LoadedImages.generation())
+        #expect(generation == csc_image_generation())
         // A library this process has not loaded yet (glibc ships them all).
         let candidates = ["libanl.so.1", "libBrokenLocale.so.1", "libnss_files.so.2", "libutil.so.1"]
         guard let name = candidates.first(where: { dlopen($0, RTLD_NOW | RTLD_NOLOAD) == nil }),
               dlopen(name, RTLD_NOW | RTLD_LOCAL) != nil else { return }
         // Not dlclosed: tests run in parallel, and a library unloaded while another thread
         // symbolicates with an image map that still lists it loses that thread's symbols.
-        #expect(LoadedImages.generation() != generation)
+        #expect(csc_image_generation() != generation)
         let loads = SymbolCache.shared.imageMapLoads
         _ = sentryStacktrace()
         // At least once: the SDK's warm-up (another test's SentrySDK.start) may read it too.

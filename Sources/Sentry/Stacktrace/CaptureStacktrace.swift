@@ -88,9 +88,9 @@ struct CapturedStacktrace: Sendable {
     /// left to each capture if the loaded images changed meanwhile.
     func makeStackJSON() -> StackJSON? {
         guard let stacktrace = Self.wrap(copyJanssonFrames(), in: "frames") else { return nil }
-        let generation = LoadedImages.generation()
+        let generation = csc_image_generation()
         let meta = Self.lookUpDebugMeta(addresses)
-        let known = LoadedImages.generation() == generation
+        let known = csc_image_generation() == generation
         if !known, let meta { json_decref(meta) }
         return StackJSON(stacktrace: stacktrace, debugMeta: known ? meta : nil, imagesKnown: known)
     }
