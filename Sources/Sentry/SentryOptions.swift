@@ -163,12 +163,9 @@ enum DefaultCacheDirectory {
         }
     }
 
-    /// The running executable's file name (`/proc/self/exe`, else `argv[0]`).
+    /// The running executable's file name (``LoadedImages/mainExecutablePath``, else `argv[0]`).
     static func executableName() -> String {
-        var buf = [CChar](repeating: 0, count: 4097)
-        let n = readlink("/proc/self/exe", &buf, 4096)
-        let path = n > 0 ? String(decoding: buf[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                         : (CommandLine.arguments.first ?? "")
+        let path = LoadedImages.mainExecutablePath ?? CommandLine.arguments.first ?? ""
         return String(path.split(separator: "/").last ?? "")
     }
 
