@@ -68,4 +68,3 @@ public enum SentrySDK {
         fastEnabled && csc_is_enabled()
     }
 }
-
