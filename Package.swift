@@ -5,6 +5,9 @@ let package = Package(
     name: "sentry-swift-server",
     products: [
         .library(name: "Sentry", targets: ["Sentry"]),
+        // Test support for apps that use Sentry: an in-memory transport, a reset of the SDK's
+        // process-wide state, and a lock to run SDK tests one at a time.
+        .library(name: "SentryTestKit", targets: ["SentryTestKit"]),
         .library(name: "CScopeCore", targets: ["CScopeCore"]),
         .executable(name: "sentry-scenario-runner", targets: ["SentryScenarioRunner"]),
         .executable(name: "sentry-demo", targets: ["SentryDemo"]),
@@ -24,8 +27,11 @@ let package = Package(
         ),
         // The Swift overlay: SentrySDK, Scope, value types, task-local scope binding.
         .target(name: "Sentry", dependencies: ["CScopeCore"]),
+        // Test support (InMemoryTransport, SentrySDK.resetForTesting, SentryTestSupport); reaches
+        // the overlay's internals through `package` access, so none of it ships in `Sentry`.
+        .target(name: "SentryTestKit", dependencies: ["Sentry", "CScopeCore"]),
         // Runs scope-semantics scenario files (Tests/Scenarios) through the Swift API.
-        .target(name: "SentryScenarios", dependencies: ["Sentry", "CScopeCore"], path: "Tests/Scenarios/SentryScenarios"),
+        .target(name: "SentryScenarios", dependencies: ["Sentry", "SentryTestKit", "CScopeCore"], path: "Tests/Scenarios/SentryScenarios"),
         .executableTarget(name: "SentryScenarioRunner", dependencies: ["SentryScenarios"], path: "Tests/Scenarios/SentryScenarioRunner"),
         // The demo (scripts/demo.sh): concurrent requests, each in its own isolation scope.
         .executableTarget(name: "SentryDemo", dependencies: ["Sentry"], path: "Examples/SentryDemo"),
@@ -33,7 +39,7 @@ let package = Package(
         .executableTarget(name: "SentryBench", dependencies: ["Sentry", "CScopeCore"], path: "Benchmarks/SentryBench"),
         // Sends events through the Swift API for the end-to-end tests (Tests/EndToEndTests).
         .executableTarget(name: "SentryE2EDriver", dependencies: ["Sentry", "CScopeCore"], path: "Tests/EndToEndTests/SentryE2EDriver"),
-        .testTarget(name: "SentryTests", dependencies: ["Sentry", "CScopeCore"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry"]),
+        .testTarget(name: "SentryTests", dependencies: ["Sentry", "SentryTestKit", "CScopeCore"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry", "SentryTestKit"]),
     ]
 )

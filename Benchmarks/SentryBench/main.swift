@@ -44,11 +44,11 @@ func recurse(_ depth: Int, _ body: () -> Void) {
 @inline(never) func blackHole<T>(_ x: T) {}
 
 /// A transport that drops every envelope (the caller-side cost of capture, nothing else).
-struct NoopTransport: Transport {
+struct NoopTransport: SentryTransport {
     func send(envelope: Envelope) {}
 }
 
-func start(transport: (any Transport)?, attachStacktrace: Bool = true) {
+func start(transport: (any SentryTransport)?, attachStacktrace: Bool = true) {
     SentrySDK.start { o in
         // The sink of scripts/bench.sh when there is one; else nobody listens on port 9
         // (discard): the HTTP transport queues, fails to connect in the background and never

@@ -4,7 +4,7 @@ import Sentry
 /// The demo's embedded default when no DSN is set: writes each envelope to a
 /// folder and keeps a one-line summary of it, so the SDK can be seen working
 /// without a Sentry server.
-final class OutboxTransport: Transport, @unchecked Sendable {
+final class OutboxTransport: SentryTransport, @unchecked Sendable {
     let directory: URL
     private let lock = NSLock()
     private var written: [(file: String, summary: String)] = []

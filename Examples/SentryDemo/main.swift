@@ -58,7 +58,7 @@ SentrySDK.start { options in
     // Crash reports need a cache directory. With a DSN the default is Options.defaultCacheDirectory;
     // a custom transport (the outbox) gets none by default, so set the same one explicitly: the next
     // start hands the crash reports found there to the outbox.
-    options.cacheDirectory = cachePath ?? Options.defaultCacheDirectory
+    options.cacheDirectory = cachePath ?? SentryOptions.defaultCacheDirectory
 }
 print(dsn == nil ? "sentry-demo: no SENTRY_DSN, writing envelopes to \(outbox!.directory.path)"
                  : "sentry-demo: sending to the SENTRY_DSN server")

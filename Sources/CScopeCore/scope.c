@@ -523,6 +523,16 @@ int csc_scope_add_event_processor(csc_scope_t *s, csc_event_processor_fn fn, voi
     return list_append(s, &s->processors, p, processor_retain, csc__processor_release);
 }
 
+int csc_scope_clear_event_processors(csc_scope_t *s) {
+    if (!s) return CSC_ERR_NULL;
+    csc__lock(&s->lock);
+    csc__list_t *old = s->processors;
+    s->processors = NULL;
+    csc__unlock(&s->lock);
+    csc__list_release(old, csc__processor_release);
+    return CSC_OK;
+}
+
 /* ------------------------------------------------------------ propagation, span, last event id */
 
 static bool is_hex(const char *s, size_t n) {

@@ -25,7 +25,7 @@ public struct Breadcrumb: Sendable, Hashable {
     /// When it happened; `nil` means when it is added.
     public var timestamp: Date?
     /// Extra data. Sentry keeps the first ten keys of this object.
-    public var data: JSONObject
+    public var data: SentryJSONObject
 
     /// Creates a breadcrumb.
     ///
@@ -33,7 +33,7 @@ public struct Breadcrumb: Sendable, Hashable {
     /// (no copy and destroy of its strings in the caller).
     @inlinable
     public init(message: String? = nil, category: String? = nil, level: SentryLevel? = nil, type: String? = nil,
-                data: JSONObject = [:], timestamp: Date? = nil) {
+                data: SentryJSONObject = [:], timestamp: Date? = nil) {
         self.message = message
         self.category = category
         self.level = level
@@ -43,7 +43,7 @@ public struct Breadcrumb: Sendable, Hashable {
     }
 
     /// Reads a breadcrumb object as the core stores it (`timestamp` as ISO-8601 text or seconds).
-    public init(json: JSONObject) {
+    public init(json: SentryJSONObject) {
         self.init()
         type = json["type"]?.stringValue
         category = json["category"]?.stringValue
@@ -59,8 +59,8 @@ public struct Breadcrumb: Sendable, Hashable {
     }
 
     /// The breadcrumb as a JSON object (absent fields left out; the timestamp as ISO-8601 text).
-    public var json: JSONObject {
-        var o = JSONObject()
+    public var json: SentryJSONObject {
+        var o = SentryJSONObject()
         if let timestamp { o["timestamp"] = .string(Timestamp.format(micros: Timestamp.micros(timestamp))) }
         if let type { o["type"] = .string(type) }
         if let category { o["category"] = .string(category) }
@@ -72,10 +72,10 @@ public struct Breadcrumb: Sendable, Hashable {
 
     /// Writes the fields of `self` that differ from `original` into `target`, keeping every
     /// key this type does not model (and the original timestamp text) untouched.
-    func apply(to target: inout JSONObject, comparedWith original: Breadcrumb) {
+    func apply(to target: inout SentryJSONObject, comparedWith original: Breadcrumb) {
         func put(_ key: String, _ new: String?, _ old: String?) {
             guard new != old else { return }
-            target[key] = new.map(JSON.string)
+            target[key] = new.map(SentryJSON.string)
         }
         put("type", type, original.type)
         put("category", category, original.category)

@@ -12,10 +12,10 @@
 /// ```
 public struct Event: Sendable, Hashable {
     /// The whole event object.
-    public var raw: JSONObject
+    public var raw: SentryJSONObject
 
     /// An event from its JSON object.
-    public init(raw: JSONObject = [:]) { self.raw = raw }
+    public init(raw: SentryJSONObject = [:]) { self.raw = raw }
 
     /// A message event (`{"message": message, "level": level}`).
     public init(message: String, level: SentryLevel? = nil) {
@@ -24,7 +24,7 @@ public struct Event: Sendable, Hashable {
     }
 
     /// The value of a top-level key.
-    public subscript(key: String) -> JSON? {
+    public subscript(key: String) -> SentryJSON? {
         get { raw[key] }
         set { raw[key] = newValue }
     }
@@ -41,7 +41,7 @@ public struct Event: Sendable, Hashable {
             }
             return raw["logentry"]?["formatted"]?.stringValue ?? raw["logentry"]?["message"]?.stringValue
         }
-        set { raw["message"] = newValue.map(JSON.string) }
+        set { raw["message"] = newValue.map(SentryJSON.string) }
     }
 
     /// The level.
@@ -51,19 +51,19 @@ public struct Event: Sendable, Hashable {
     }
 
     /// The tags (setting an empty object removes the key).
-    public var tags: JSONObject {
+    public var tags: SentryJSONObject {
         get { raw["tags"]?.objectValue ?? [:] }
         set { raw["tags"] = newValue.isEmpty ? nil : .object(newValue) }
     }
 
     /// The extra data (setting an empty object removes the key).
-    public var extra: JSONObject {
+    public var extra: SentryJSONObject {
         get { raw["extra"]?.objectValue ?? [:] }
         set { raw["extra"] = newValue.isEmpty ? nil : .object(newValue) }
     }
 
     /// The contexts (setting an empty object removes the key).
-    public var contexts: JSONObject {
+    public var contexts: SentryJSONObject {
         get { raw["contexts"]?.objectValue ?? [:] }
         set { raw["contexts"] = newValue.isEmpty ? nil : .object(newValue) }
     }
@@ -77,13 +77,13 @@ public struct Event: Sendable, Hashable {
     /// The fingerprint.
     public var fingerprint: [String]? {
         get { raw["fingerprint"]?.arrayValue?.compactMap(\.stringValue) }
-        set { raw["fingerprint"] = newValue.map { .array($0.map(JSON.string)) } }
+        set { raw["fingerprint"] = newValue.map { .array($0.map(SentryJSON.string)) } }
     }
 
     /// The transaction name.
     public var transaction: String? {
         get { raw["transaction"]?.stringValue }
-        set { raw["transaction"] = newValue.map(JSON.string) }
+        set { raw["transaction"] = newValue.map(SentryJSON.string) }
     }
 
     /// The breadcrumbs (`breadcrumbs.values`).
@@ -93,7 +93,7 @@ public struct Event: Sendable, Hashable {
     }
 
     /// The exception values (`exception.values`), innermost cause first.
-    public var exceptions: [JSONObject] {
+    public var exceptions: [SentryJSONObject] {
         raw["exception"]?["values"]?.arrayValue?.compactMap(\.objectValue) ?? []
     }
 }

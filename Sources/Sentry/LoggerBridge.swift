@@ -1,6 +1,6 @@
 import CScopeCore
 
-/// A Swift ``Options/logger`` handed to the core as `user_data` (kept for the life of the
+/// A Swift ``SentryOptions/logger`` handed to the core as `user_data` (kept for the life of the
 /// process, like the other callback boxes: the worker thread may still log after a restart).
 final class LoggerBox: Sendable {
     let body: @Sendable (String) -> Void

@@ -1,16 +1,26 @@
 import CScopeCore
 
-/// Turns ``Options`` into the core's `csc_options_t`, with trampolines for the Swift callbacks.
+/// Turns ``SentryOptions`` into the core's `csc_options_t`, with trampolines for the Swift callbacks.
 ///
 /// Callback boxes are retained for the life of the process: the core has no hook to free
 /// them, and a callback may still run on another thread while a new client starts.
 enum OptionsBridge {
-    /// The platform of events sent by the Swift overlay (accepted by Relay).
-    static let platform = "cocoa"
+    /// The `platform` of events sent by the Swift overlay: `"native"`, as the C core and
+    /// sentry-native send.
+    ///
+    /// Sentry treats `"cocoa"` and `"native"` alike for symbolication (both are in
+    /// `NATIVE_PLATFORMS` of getsentry/sentry `src/sentry/lang/native/utils.py`: frames go to
+    /// Symbolicator, which reads our `debug_meta` ELF images by build id) and for grouping
+    /// (both map to the `native` behaviour family, `src/sentry/stacktraces/platform.py`). What
+    /// `"cocoa"` adds is Apple-only: an Apple SDK (iOS/macOS, Mach-O images, dSYMs, Apple system
+    /// frameworks and crash reports) is assumed by the issue UI, the Apple grouping rules and
+    /// the profiling pipeline. Server-side Swift on Linux sends ELF images like any native
+    /// program, and a Swift crash in the same process as C code then shows on the same platform.
+    static let platform = "native"
     /// The SDK name reported in events.
     static let sdkName = "sentry.swift.server"
 
-    static func make(_ options: Options) -> OpaquePointer? {
+    static func make(_ options: SentryOptions) -> OpaquePointer? {
         StacktraceSettings.update(from: options)
         guard let o = csc_options_new() else { return nil }
         if let dsn = options.dsn { _ = csc_options_set_dsn(o, dsn) }
@@ -64,10 +74,10 @@ final class BreadcrumbCallbackBox: Sendable {
     init(_ body: @escaping @Sendable (Breadcrumb) -> Breadcrumb?) { self.body = body }
 }
 
-/// A Swift ``Transport`` handed to the core as `user_data`.
+/// A Swift ``SentryTransport`` handed to the core as `user_data`.
 final class TransportBox: Sendable {
-    let transport: any Transport
-    init(_ transport: any Transport) { self.transport = transport }
+    let transport: any SentryTransport
+    init(_ transport: any SentryTransport) { self.transport = transport }
 }
 
 private func beforeSendTrampoline(_ event: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?) -> Bool {
@@ -78,7 +88,7 @@ private func beforeSendTrampoline(_ event: UnsafeMutablePointer<json_t>?, _ user
 private func beforeBreadcrumbTrampoline(_ crumb: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?) -> Bool {
     guard let crumb, let userData else { return true }
     let box = Unmanaged<BreadcrumbCallbackBox>.fromOpaque(userData).takeUnretainedValue()
-    var raw = JSONObject(jansson: crumb)
+    var raw = SentryJSONObject(jansson: crumb)
     let before = Breadcrumb(json: raw)
     guard let after = box.body(before) else { return false }
     if after != before {

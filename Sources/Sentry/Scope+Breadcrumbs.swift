@@ -9,17 +9,13 @@ extension Scope {
     ///
     /// Fast path: strings, numbers, booleans and `null` in ``Breadcrumb/data`` go to the core
     /// without building JSON.
-    ///
-    /// - Parameters:
-    ///   - crumb: The breadcrumb.
-    ///   - hint: Reserved for `beforeBreadcrumb` hints; not forwarded yet.
-    public func addBreadcrumb(_ crumb: Breadcrumb, hint: JSONObject = [:]) {
+    public func addBreadcrumb(_ crumb: Breadcrumb) {
         _ = BreadcrumbBridge.add(crumb, to: handle)
     }
 
     /// Adds a breadcrumb given as a raw JSON object (`message`, `category`, `level`, `type`,
     /// `data`, `timestamp` as ISO-8601 text or seconds, and any other key), kept as given.
-    public func addBreadcrumb(json crumb: JSONObject) {
+    public func addBreadcrumb(json crumb: SentryJSONObject) {
         guard let j = crumb.makeJansson() else { return }
         defer { json_decref(j) }
         _ = csc_scope_add_breadcrumb_json(handle, j)

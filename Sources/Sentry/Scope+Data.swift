@@ -18,7 +18,7 @@ extension Scope {
 
     /// Sets a tag to any JSON value. Sentry expects strings; numbers, booleans and `null`
     /// are sent as they are (as the Python SDK does).
-    public func setTag(_ key: String, _ value: JSON) {
+    public func setTag(_ key: String, _ value: SentryJSON) {
         if case .string(let s) = value { return setTag(key, s) }
         _ = csc_scope_set_tag_json(handle, key, value.makeJansson())
     }
@@ -29,7 +29,7 @@ extension Scope {
     }
 
     /// Sets several tags with JSON values, in order.
-    public func setTags(_ tags: JSONObject) {
+    public func setTags(_ tags: SentryJSONObject) {
         for (k, v) in tags { setTag(k, v) }
     }
 
@@ -41,7 +41,7 @@ extension Scope {
     // MARK: - Extras and contexts
 
     /// Sets an extra. Sentry keeps ten extras per event (the first ones set, global scope first).
-    public func setExtra(_ key: String, _ value: JSON) {
+    public func setExtra(_ key: String, _ value: SentryJSON) {
         _ = csc_scope_set_extra(handle, key, value.makeJansson())
     }
 
@@ -55,7 +55,7 @@ extension Scope {
     /// ```swift
     /// scope.setContext("app", ["version": "1.2.3", "build": 42, "beta": true])
     /// ```
-    public func setContext(_ key: String, _ value: JSONObject) {
+    public func setContext(_ key: String, _ value: SentryJSONObject) {
         _ = csc_scope_set_context(handle, key, value.makeJansson())
     }
 
@@ -78,7 +78,7 @@ extension Scope {
     }
 
     /// Sets the user from a raw JSON object (any keys); `nil` unsets it.
-    public func setUser(json user: JSONObject?) {
+    public func setUser(json user: SentryJSONObject?) {
         _ = csc_scope_set_user(handle, user.map { $0.makeJansson() } ?? nil)
     }
 
@@ -156,12 +156,13 @@ extension Scope {
         }
     }
 
-    /// The id of the last event captured while this scope was the isolation scope.
-    public var lastEventId: SentryId? {
+    /// The id of the last event captured while this scope was the isolation scope;
+    /// ``SentryId/empty`` when none was.
+    public var lastEventId: SentryId {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 33) { buf in
             buf.initialize(repeating: 0)
-            guard csc_scope_get_last_event_id(handle, buf.baseAddress) else { return nil }
-            return SentryId(cBuffer: buf.baseAddress!)
+            guard csc_scope_get_last_event_id(handle, buf.baseAddress) else { return .empty }
+            return SentryId(cBuffer: buf.baseAddress!) ?? .empty
         }
     }
 }

@@ -1,18 +1,20 @@
 import CScopeCore
 
 extension Scope {
-    /// The span bound to this scope (a placeholder slot until tracing lands).
-    public var span: (any Span)? {
+    /// The span slot of this scope: the core keeps it with the scope data (forks share it,
+    /// `clear()` empties it, the crash handler reads it). Not public until tracing lands; an
+    /// object stored here is retained by the slot.
+    package var span: AnyObject? {
         get {
             guard let raw = csc_scope_get_span(handle) else { return nil }
-            return Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue() as? any Span
+            return Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
         }
         set {
             guard let newValue else {
                 _ = csc_scope_set_span(handle, nil, nil, nil)
                 return
             }
-            let raw = Unmanaged<AnyObject>.passRetained(newValue as AnyObject).toOpaque()
+            let raw = Unmanaged<AnyObject>.passRetained(newValue).toOpaque()
             _ = csc_scope_set_span(handle, raw, retainSwiftObject, releaseSwiftObject)
             Unmanaged<AnyObject>.fromOpaque(raw).release()  // the slot took its own reference
         }

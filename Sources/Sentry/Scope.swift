@@ -21,7 +21,7 @@ import CScopeCore
 /// ```
 public final class Scope: Sendable {
     /// The core scope; this object owns one reference.
-    nonisolated(unsafe) let handle: OpaquePointer
+    nonisolated(unsafe) package let handle: OpaquePointer
 
     /// Wraps `handle`, taking over the reference the caller owns.
     init(owning handle: OpaquePointer) {
@@ -78,10 +78,10 @@ public final class Scope: Sendable {
 
     /// This scope's own data as JSON (level, transaction, user, tags, extra, contexts,
     /// fingerprint, breadcrumbs, ...; keys only when set). Meant for tests and debugging.
-    public var json: JSONObject {
+    public var json: SentryJSONObject {
         guard let j = csc_scope_to_json(handle) else { return [:] }
         defer { json_decref(j) }
-        return JSONObject(jansson: j)
+        return SentryJSONObject(jansson: j)
     }
 }
 

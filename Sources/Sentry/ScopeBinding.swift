@@ -42,9 +42,9 @@ public struct ScopeBinding: Sendable {
 }
 
 /// An isolation scope and a current scope.
-final class ScopePair: Sendable {
-    let isolationScope: Scope
-    let currentScope: Scope
+package final class ScopePair: Sendable {
+    package let isolationScope: Scope
+    package let currentScope: Scope
 
     init(isolationScope: Scope, currentScope: Scope) {
         self.isolationScope = isolationScope
@@ -67,19 +67,19 @@ final class ScopePair: Sendable {
 }
 
 /// Where the active binding lives.
-enum ScopeStorage {
+package enum ScopeStorage {
     /// The task's binding; the process default pair outside any `withScope`/`withIsolationScope`/`withScopes`.
     @TaskLocal static var bound: ScopePair = processDefault
 
     /// The process default pair, used when no binding is active.
-    static let processDefault = ScopePair(isolationScope: Scope(), currentScope: Scope.makeBlank())
+    package static let processDefault = ScopePair(isolationScope: Scope(), currentScope: Scope.makeBlank())
 
     /// What `withScope`/`withIsolationScope` pass while the SDK is disabled: never bound,
-    /// never sent; cleared by `SentrySDK.resetForTesting()`.
-    static let disabledSink = Scope.makeBlank()
+    /// never sent; cleared by SentryTestKit's `SentrySDK.resetForTesting()`.
+    package static let disabledSink = Scope.makeBlank()
 
     /// The process-wide global scope (the core's, shared with C code).
-    static let global = Scope(retaining: csc_global_scope())
+    package static let global = Scope(retaining: csc_global_scope())
 
     /// The active binding of the calling task or thread.
     ///

@@ -3,7 +3,9 @@ import CScopeCore
 /// Capturing events. Every capture merges the global, isolation and current scopes of the
 /// calling task (narrowest wins), then an optional per-capture `scope` and the scope configured
 /// by `block`, runs the event processors and `beforeSend`, and hands the event to the
-/// transport. It returns the event id, or `nil` when the SDK is disabled or the event was dropped.
+/// transport. It returns the event id, or ``SentryId/empty`` when nothing was sent (the SDK is
+/// not started, the event was sampled out, or an event processor or `beforeSend` dropped it), as
+/// sentry-cocoa does. The result is discardable.
 extension SentrySDK {
     /// Captures an error as an exception event (level `error` unless a scope sets one).
     ///
@@ -18,31 +20,31 @@ extension SentrySDK {
     ///   - scope: A scope applied after the active ones (its event processors do not run).
     ///   - block: Configures a one-off, empty scope applied last.
     @discardableResult
-    public static func capture(error: any Error, scope: Scope? = nil, block: ((Scope) -> Void)? = nil) -> SentryId? {
-        guard fastEnabled else { return nil }
+    public static func capture(error: any Error, scope: Scope? = nil, block: ((Scope) -> Void)? = nil) -> SentryId {
+        guard fastEnabled else { return .empty }
         return capture(StacktraceEvents.errorEvent(error), on: nil, scope: scope, block: block)
     }
 
     /// Captures a message (level `info` unless given; a scope level beats both). With
-    /// ``Options/attachStacktrace`` (the default) the event gets this thread's stack trace in
+    /// ``SentryOptions/attachStacktrace`` (the default) the event gets this thread's stack trace in
     /// `threads`.
     @discardableResult
     public static func capture(message: String, level: SentryLevel? = nil, scope: Scope? = nil,
-                               block: ((Scope) -> Void)? = nil) -> SentryId? {
-        guard fastEnabled else { return nil }
+                               block: ((Scope) -> Void)? = nil) -> SentryId {
+        guard fastEnabled else { return .empty }
         return capture(withThread(csc_event_new_message(message, level.cLevel)), on: nil, scope: scope, block: block)
     }
 
     /// Captures an event as given (no level is added unless a scope sets one). With
-    /// ``Options/attachStacktrace``, an event without `exception`, `stacktrace` or `threads`
+    /// ``SentryOptions/attachStacktrace``, an event without `exception`, `stacktrace` or `threads`
     /// gets this thread's stack trace in `threads`, as in the Python SDK.
     @discardableResult
-    public static func capture(event: Event, scope: Scope? = nil, block: ((Scope) -> Void)? = nil) -> SentryId? {
-        guard fastEnabled else { return nil }
+    public static func capture(event: Event, scope: Scope? = nil, block: ((Scope) -> Void)? = nil) -> SentryId {
+        guard fastEnabled else { return .empty }
         return capture(withThread(event.raw.makeJansson()), on: nil, scope: scope, block: block)
     }
 
-    /// `event` with the calling thread attached per ``Options/attachStacktrace``.
+    /// `event` with the calling thread attached per ``SentryOptions/attachStacktrace``.
     @inline(never)
     static func withThread(_ event: UnsafeMutablePointer<json_t>?) -> UnsafeMutablePointer<json_t>? {
         if let event { StacktraceEvents.attachThread(to: event) }
@@ -53,8 +55,8 @@ extension SentrySDK {
     /// was called on: re-applied after the current scope unless it is the live current or
     /// isolation scope (the Python SDK's `Scope.capture_*` rule). Consumes `event`.
     static func capture(_ event: UnsafeMutablePointer<json_t>?, on target: Scope?, scope: Scope?,
-                        block: ((Scope) -> Void)?) -> SentryId? {
-        guard let event else { return nil }
+                        block: ((Scope) -> Void)?) -> SentryId {
+        guard let event else { return .empty }
         let active = ScopeStorage.active
         var layers: [Scope] = []
         if let target, target != active.currentScope, target != active.isolationScope { layers.append(target) }
@@ -78,8 +80,8 @@ extension SentrySDK {
             buf.initialize(repeating: 0)
             let rc = csc_capture_event(event, &scopes, buf.baseAddress)
             withExtendedLifetime((active, extra)) {}
-            guard rc == CSC_OK.rawValue else { return nil }
-            return SentryId(cBuffer: buf.baseAddress!)
+            guard rc == CSC_OK.rawValue else { return .empty }
+            return SentryId(cBuffer: buf.baseAddress!) ?? .empty
         }
     }
 }

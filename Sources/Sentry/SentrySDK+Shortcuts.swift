@@ -10,7 +10,7 @@ extension SentrySDK {
     }
 
     /// Sets a tag with a JSON value on the isolation scope.
-    public static func setTag(_ key: String, _ value: JSON) {
+    public static func setTag(_ key: String, _ value: SentryJSON) {
         guard fastEnabled else { return }
         ScopeStorage.active.isolationScope.setTag(key, value)
     }
@@ -22,19 +22,19 @@ extension SentrySDK {
     }
 
     /// Sets several tags with JSON values on the isolation scope, in order.
-    public static func setTags(_ tags: @autoclosure () -> JSONObject) {
+    public static func setTags(_ tags: @autoclosure () -> SentryJSONObject) {
         guard fastEnabled else { return }
         ScopeStorage.active.isolationScope.setTags(tags())
     }
 
     /// Sets an extra on the isolation scope.
-    public static func setExtra(_ key: String, _ value: @autoclosure () -> JSON) {
+    public static func setExtra(_ key: String, _ value: @autoclosure () -> SentryJSON) {
         guard fastEnabled else { return }
         ScopeStorage.active.isolationScope.setExtra(key, value())
     }
 
     /// Sets a context on the isolation scope.
-    public static func setContext(_ key: String, _ value: @autoclosure () -> JSONObject) {
+    public static func setContext(_ key: String, _ value: @autoclosure () -> SentryJSONObject) {
         guard fastEnabled else { return }
         ScopeStorage.active.isolationScope.setContext(key, value())
     }
@@ -52,9 +52,8 @@ extension SentrySDK {
     }
 
     /// Adds a breadcrumb to the isolation scope.
-    public static func addBreadcrumb(_ crumb: @autoclosure () -> Breadcrumb, hint: @autoclosure () -> JSONObject = [:]) {
+    public static func addBreadcrumb(_ crumb: @autoclosure () -> Breadcrumb) {
         guard fastEnabled else { return }
-        // `hint` is reserved (not forwarded yet, as in Scope.addBreadcrumb): not evaluated.
         let scope = ScopeStorage.active.isolationScope
         _ = BreadcrumbBridge.add(crumb(), to: scope.handle)
         withExtendedLifetime(scope) {}
@@ -66,14 +65,30 @@ extension SentrySDK {
         ScopeStorage.active.isolationScope.addAttachment(attachment())
     }
 
+    /// Calls `callback` with the isolation scope of the calling task, the scope the other
+    /// top-level setters write to (sentry-cocoa's `configureScope`). Like them, a no-op while
+    /// the SDK is not started (`callback` is not called).
+    ///
+    /// ```swift
+    /// SentrySDK.configureScope { scope in
+    ///     scope.setTag("region", "eu")
+    ///     scope.setUser(User(id: "42"))
+    /// }
+    /// ```
+    public static func configureScope(_ callback: (Scope) -> Void) {
+        guard fastEnabled else { return }
+        callback(ScopeStorage.active.isolationScope)
+    }
+
     /// Sets the transaction name on the **current** scope (as the Python SDK does).
     public static func setTransaction(_ name: String?, source: TransactionSource? = nil) {
         guard fastEnabled else { return }
         ScopeStorage.active.currentScope.setTransaction(name, source: source)
     }
 
-    /// The id of the last event sent from the calling task's isolation scope.
-    public static var lastEventId: SentryId? {
+    /// The id of the last event sent from the calling task's isolation scope;
+    /// ``SentryId/empty`` when none was (as in sentry-cocoa).
+    public static var lastEventId: SentryId {
         ScopeStorage.active.isolationScope.lastEventId
     }
 }

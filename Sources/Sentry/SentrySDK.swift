@@ -29,17 +29,19 @@ public enum SentrySDK {
     ///
     /// The SDK stays disabled (every call a cheap no-op) without a DSN and transport, or
     /// with a malformed DSN.
-    public static func start(options: Options) {
+    public static func start(options: SentryOptions) {
         guard let o = OptionsBridge.make(options) else { return }
         _ = csc_init(o)
         enabled.store(csc_is_enabled(), ordering: .relaxed)
         StacktraceEvents.warmUpIfEnabled()
     }
 
-    /// Starts the SDK with options set up by `configure`.
-    public static func start(_ configure: (inout Options) -> Void) {
-        var options = Options()
-        configure(&options)
+    /// Starts the SDK with options set up by `configureOptions` (sentry-cocoa's
+    /// `start(configureOptions:)`; the trailing-closure form `SentrySDK.start { options in ... }`
+    /// reads the same).
+    public static func start(configureOptions: (inout SentryOptions) -> Void) {
+        var options = SentryOptions()
+        configureOptions(&options)
         start(options: options)
     }
 
@@ -51,33 +53,18 @@ public enum SentrySDK {
 
     /// Waits until every event captured so far is sent (or definitively dropped), at most
     /// `timeout`. Returns `false` on timeout or when the SDK is not started. A custom
-    /// ``Options/transport`` has nothing to flush (`true`).
+    /// ``SentryOptions/transport`` has nothing to flush (`true`).
     @discardableResult
     public static func flush(timeout: Duration) -> Bool {
         csc_flush(OptionsBridge.milliseconds(timeout)) == CSC_OK.rawValue
     }
 
     /// True when the previous run of this program crashed and its crash report was found in
-    /// ``Options/cacheDirectory`` at ``start(options:)`` (it is being sent like any cached event).
+    /// ``SentryOptions/cacheDirectory`` at ``start(options:)`` (it is being sent like any cached event).
     public static var crashedLastRun: Bool { csc_crashed_last_run() }
 
     /// True while a started client can send events.
     public static var isEnabled: Bool {
         fastEnabled && csc_is_enabled()
-    }
-
-    /// Test support: closes the SDK, clears the global scope and the process default scopes
-    /// (with a new trace on the global and default isolation scope), and disables every event
-    /// processor added so far, so the next test starts from a fresh SDK.
-    @_spi(Testing)
-    public static func resetForTesting() {
-        close()
-        ProcessorGeneration.reset()
-        for scope in [ScopeStorage.global, ScopeStorage.processDefault.isolationScope] {
-            scope.clear()
-            _ = csc_scope_new_trace(scope.handle)
-        }
-        ScopeStorage.processDefault.currentScope.clear()
-        ScopeStorage.disabledSink.clear()
     }
 }

@@ -17,11 +17,11 @@ public struct User: Sendable, Hashable {
     /// The user's IP address (removed before sending unless `sendDefaultPii` is on).
     public var ipAddress: String?
     /// Any other fields (e.g. `"segment"`), sent next to the known ones.
-    public var data: JSONObject
+    public var data: SentryJSONObject
 
     /// Creates a user.
     public init(id: String? = nil, email: String? = nil, username: String? = nil, ipAddress: String? = nil,
-                data: JSONObject = [:]) {
+                data: SentryJSONObject = [:]) {
         self.id = id
         self.email = email
         self.username = username
@@ -31,7 +31,7 @@ public struct User: Sendable, Hashable {
 
     /// Reads a user object as sent to Sentry. Known keys with string values fill the typed
     /// fields; every other key (or a known key with another type) goes to ``data``.
-    public init(json: JSONObject) {
+    public init(json: SentryJSONObject) {
         self.init()
         for (k, v) in json {
             switch (k, v) {
@@ -45,8 +45,8 @@ public struct User: Sendable, Hashable {
     }
 
     /// The user as a JSON object (`id`, `email`, `username`, `ip_address`, then ``data``).
-    public var json: JSONObject {
-        var o = JSONObject()
+    public var json: SentryJSONObject {
+        var o = SentryJSONObject()
         if let id { o["id"] = .string(id) }
         if let email { o["email"] = .string(email) }
         if let username { o["username"] = .string(username) }

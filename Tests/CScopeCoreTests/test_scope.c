@@ -363,6 +363,35 @@ static void test_processor_limit_wipes_list(void) {
     CHECK_EQ_INT(proc_freed, 25);
 }
 
+static void test_clear_event_processors(void) {
+    memset(proc_calls, 0, sizeof proc_calls);
+    proc_freed = 0;
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_add_event_processor(s, proc_count, (void *)(intptr_t)1, proc_free), CSC_OK);
+    CHECK_EQ_INT(csc_scope_add_event_processor(s, proc_count, (void *)(intptr_t)2, proc_free), CSC_OK);
+    csc_scope_t *f = csc_scope_fork(s);
+    CHECK_EQ_INT(csc_scope_clear_event_processors(s), CSC_OK);
+    CHECK_EQ_INT(proc_freed, 0);     /* the fork still holds them */
+    json_t *ev = capture_with(s);
+    json_decref(ev);
+    CHECK_EQ_INT(proc_calls[1] + proc_calls[2], 0);
+    ev = capture_with(f);
+    json_decref(ev);
+    CHECK_EQ_INT(proc_calls[1], 1);  /* the fork keeps its list */
+    CHECK_EQ_INT(proc_calls[2], 1);
+    csc_scope_release(f);
+    CHECK_EQ_INT(proc_freed, 2);     /* released with the last holder */
+    CHECK_EQ_INT(csc_scope_add_event_processor(s, proc_count, (void *)(intptr_t)3, proc_free), CSC_OK);
+    ev = capture_with(s);
+    json_decref(ev);
+    CHECK_EQ_INT(proc_calls[3], 1);  /* the scope takes new ones */
+    CHECK_EQ_INT(csc_scope_clear_event_processors(s), CSC_OK);
+    CHECK_EQ_INT(proc_freed, 3);
+    CHECK_EQ_INT(csc_scope_clear_event_processors(s), CSC_OK);  /* empty: nothing to do */
+    CHECK_EQ_INT(csc_scope_clear_event_processors(NULL), CSC_ERR_NULL);
+    csc_scope_release(s);
+}
+
 /* ------------------------------------------------------------ fork independence and copy-on-write */
 
 static bool crumb_ok;
@@ -783,6 +812,7 @@ int main(void) {
     RUN(test_fork_attachments_and_processors_independent);
     RUN(test_fork_last_event_id_copied_then_independent);
     RUN(test_clear_keeps_processors_only);
+    RUN(test_clear_event_processors);
     RUN(test_update_from_rules);
     RUN(test_update_from_sums_truncation);
     RUN(test_update_from_attachments_appended);

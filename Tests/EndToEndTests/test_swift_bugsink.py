@@ -53,7 +53,7 @@ def check_request_a(e, run):
     d = e["data"]
     check(e["release"] == "e2e-swift@1.0.0" and e["environment"] == "e2e" and e["server_name"] == "e2e-swift-host",
           "release/environment/server_name", e)
-    check(e["sdk_name"] == "sentry.swift.server" and d["platform"] == "cocoa", "sdk/platform", d.get("sdk"), d.get("platform"))
+    check(e["sdk_name"] == "sentry.swift.server" and d["platform"] == "native", "sdk/platform", d.get("sdk"), d.get("platform"))
     tags = d["tags"]
     check(tags.get("run") == run and tags.get("feature") == "swift-checkout" and tags.get("unicode") == "h\u00e9llo \u2713",
           "tags intact", tags)

@@ -1,4 +1,5 @@
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 import SentryScenarios
 import Testing
 
@@ -18,7 +19,7 @@ import Testing
     @Test(arguments: ["scope", "sample"])
     func scenariosMatchThePythonSDK(set: String) async throws {
         let file = try ScenarioFile(path: "\(Self.scenarioDirectory)/\(set)-scenarios.json")
-        let expected = try #require(JSON(parsing: readFile("\(Self.scenarioDirectory)/\(set)-expected.json"))?.objectValue)
+        let expected = try #require(SentryJSON(parsing: readFile("\(Self.scenarioDirectory)/\(set)-expected.json"))?.objectValue)
         let actual = try await SentryTestSupport.withExclusiveSDK { try ScenarioRunner.run(file) }
         #expect(file.scenarios.count == expected.count - 1, "every scenario has an expected result")
         let differing = ScenarioComparison.differing(expected: expected, actual: actual)

@@ -14,8 +14,8 @@ extension SDKTests {
                 return event
             }
         }) { transport in
-            #expect(SentrySDK.capture(message: "drop me") == nil)
-            #expect(SentrySDK.capture(message: "keep me") != nil)
+            #expect(SentrySDK.capture(message: "drop me") == .empty)
+            #expect(SentrySDK.capture(message: "keep me") != .empty)
             #expect(calls.load(ordering: .relaxed) == 2)
             #expect(transport.events.map(\.message) == ["keep me"])
             #expect(transport.events.first?.tags["before_send"] == "ran")
@@ -64,7 +64,7 @@ extension SDKTests {
                             return e
                         }()
                     }
-                    #expect(SentrySDK.capture(message: "drop") == nil)
+                    #expect(SentrySDK.capture(message: "drop") == .empty)
                     SentrySDK.capture(message: "keep")
                 }
                 SentrySDK.capture(message: "outside current")
@@ -81,7 +81,7 @@ extension SDKTests {
             let extra = Scope()
             extra.addEventProcessor { _ in nil }
             extra.setTag("from", "extra")
-            #expect(SentrySDK.capture(message: "m", scope: extra) != nil)
+            #expect(SentrySDK.capture(message: "m", scope: extra) != .empty)
             #expect(transport.events.first?.tags["from"] == "extra")
         }
     }

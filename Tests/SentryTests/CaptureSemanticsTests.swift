@@ -80,7 +80,7 @@ extension SDKTests {
             o.transport = nil
         }) { _ in
             #expect(!SentrySDK.isEnabled)
-            #expect(SentrySDK.capture(message: "dropped") == nil)
+            #expect(SentrySDK.capture(message: "dropped") == .empty)
         }
     }
 
@@ -88,7 +88,7 @@ extension SDKTests {
         await withStartedSDK({ o in
             o.sampleRate = 0
         }) { transport in
-            #expect(SentrySDK.capture(message: "sampled out") == nil)
+            #expect(SentrySDK.capture(message: "sampled out") == .empty)
             #expect(transport.envelopes.isEmpty)
         }
     }

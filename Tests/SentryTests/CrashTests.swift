@@ -1,4 +1,5 @@
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 import Foundation
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
         let xdg = dir.path + "/xdg", home = dir.path + "/home", tmp = dir.path + "/tmp"
         for d in [xdg, home, tmp] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
         func path(_ env: [String: String], exe: String = "my-service") -> String? {
-            Options.defaultCacheDirectory(environment: env, userID: 1234, executable: exe)
+            SentryOptions.defaultCacheDirectory(environment: env, userID: 1234, executable: exe)
         }
         #expect(path(["XDG_CACHE_HOME": xdg, "HOME": home]) == xdg + "/sentry-swift/my-service")
         #expect(path(["XDG_CACHE_HOME": xdg + "/", "HOME": home]) == xdg + "/sentry-swift/my-service")
@@ -27,7 +28,7 @@ import Testing
         #expect(path(["HOME": notADirectory, "TMPDIR": tmp]) == tmp + "/sentry-swift-1234/my-service")
         // an existing /tmp entry that is not this user's directory: no default (crash reporting off)
         #expect(FileManager.default.createFile(atPath: tmp + "/sentry-swift-99", contents: Data()))
-        #expect(Options.defaultCacheDirectory(environment: ["TMPDIR": tmp], userID: 99, executable: "x") == nil)
+        #expect(SentryOptions.defaultCacheDirectory(environment: ["TMPDIR": tmp], userID: 99, executable: "x") == nil)
         // executable names become safe file names
         #expect(path(["HOME": home], exe: "my app:1") == home + "/.cache/sentry-swift/my_app_1")
         #expect(path(["HOME": home], exe: "") == home + "/.cache/sentry-swift/app")
@@ -35,15 +36,15 @@ import Testing
     }
 
     @Test func defaultCacheDirectoryOfThisProcess() throws {
-        let path = try #require(Options.defaultCacheDirectory)
+        let path = try #require(SentryOptions.defaultCacheDirectory)
         #expect(path.hasPrefix("/"))
         #expect(path.contains("/sentry-swift/") || path.contains("/sentry-swift-\(getuid())/"))
         #expect(!path.hasSuffix("/"))
     }
 
     @Test func cacheDirectoryDefaultsOnlyForTheHTTPTransport() {
-        var options = Options(dsn: testDSN)
-        #expect(options.cacheDirectory == Options.defaultCacheDirectory)
+        var options = SentryOptions(dsn: testDSN)
+        #expect(options.cacheDirectory == SentryOptions.defaultCacheDirectory)
         options.transport = InMemoryTransport()          // a custom transport: no default, nothing on disk
         #expect(options.cacheDirectory == nil)
         options.cacheDirectory = "/var/cache/app"        // explicit: kept
@@ -59,7 +60,7 @@ import Testing
     @Test func previousCrashReportIsHandedToTheCustomTransport() async throws {
         let dir = try TemporaryDirectory()
         let eventId = "0123456789abcdef0123456789abcdef"
-        let event = #"{"event_id":"\#(eventId)","level":"fatal","platform":"cocoa","tags":{"kind":"test"}}"#
+        let event = #"{"event_id":"\#(eventId)","level":"fatal","platform":"native","tags":{"kind":"test"}}"#
         let envelope = "{\"event_id\":\"\(eventId)\"}\n{\"type\":\"event\",\"length\":\(event.utf8.count)}\n\(event)\n"
         try envelope.write(toFile: dir.path + "/00000000000000000001-7-crash.pending", atomically: true, encoding: .utf8)
         try eventId.write(toFile: dir.path + "/cscope-crash.marker", atomically: true, encoding: .utf8)
@@ -124,4 +125,4 @@ import Testing
 }
 
 /// A span that tells when it is freed.
-final class SpanProbe: Span {}
+final class SpanProbe: Sendable {}

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct JSONTests {
     @Test func literalsBuildTheExpectedValues() {
-        let value: JSON = ["version": "1.2.3", "build": 42, "beta": true, "ratio": 0.5, "none": nil, "list": [1, "two"]]
+        let value: SentryJSON = ["version": "1.2.3", "build": 42, "beta": true, "ratio": 0.5, "none": nil, "list": [1, "two"]]
         guard case .object(let o) = value else {
             Issue.record("not an object")
             return
@@ -18,17 +18,17 @@ import Testing
     }
 
     @Test func equalityFollowsJSONSemantics() {
-        #expect(JSON.int(1) == JSON.double(1.0))
-        #expect(JSON.bool(true) != JSON.int(1))
-        let a: JSONObject = ["x": 1, "y": 2]
-        let b: JSONObject = ["y": 2, "x": 1]
+        #expect(SentryJSON.int(1) == SentryJSON.double(1.0))
+        #expect(SentryJSON.bool(true) != SentryJSON.int(1))
+        let a: SentryJSONObject = ["x": 1, "y": 2]
+        let b: SentryJSONObject = ["y": 2, "x": 1]
         #expect(a == b)
         #expect(a.hashValue == b.hashValue)
-        #expect(Set([JSON.int(1), JSON.double(1)]).count == 1)
+        #expect(Set([SentryJSON.int(1), SentryJSON.double(1)]).count == 1)
     }
 
     @Test func objectKeepsInsertionOrderAndPositionOnOverwrite() {
-        var o: JSONObject = ["a": 1, "b": 2, "c": 3]
+        var o: SentryJSONObject = ["a": 1, "b": 2, "c": 3]
         o["a"] = 10
         o["d"] = 4
         o["b"] = nil
@@ -38,12 +38,12 @@ import Testing
 
     @Test func parsingAndSerializingRoundTrips() throws {
         let text = #"{"s":"é😀\u0000x","i":-7,"d":1.5,"t":true,"n":null,"a":[1,{"k":"v"}]}"#
-        let parsed = try #require(JSON(parsing: text))
+        let parsed = try #require(SentryJSON(parsing: text))
         #expect(parsed["s"] == .string("é😀\u{0}x"))
         #expect(parsed["i"] == .int(-7))
         #expect(parsed["d"] == .double(1.5))
-        #expect(JSON(parsing: parsed.serialized()) == parsed)
-        #expect(JSON(parsing: "{not json") == nil)
+        #expect(SentryJSON(parsing: parsed.serialized()) == parsed)
+        #expect(SentryJSON(parsing: "{not json") == nil)
     }
 
     @Test func contextLiteralCompilesAndIsStored() {

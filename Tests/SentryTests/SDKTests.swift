@@ -1,4 +1,5 @@
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +17,7 @@ private final class LogLines: Sendable {
         await SentryTestSupport.withExclusiveSDK {
             #expect(!SentrySDK.isEnabled)
             SentrySDK.setTag("ignored", "1")
-            #expect(SentrySDK.capture(message: "nobody listens") == nil)
+            #expect(SentrySDK.capture(message: "nobody listens") == .empty)
             #expect(SentrySDK.isolationScope.json["tags"]?["ignored"] == nil)
         }
     }
@@ -26,7 +27,7 @@ private final class LogLines: Sendable {
             #expect(SentrySDK.isEnabled)
             SentrySDK.close()
             #expect(!SentrySDK.isEnabled)
-            #expect(SentrySDK.capture(message: "closed") == nil)
+            #expect(SentrySDK.capture(message: "closed") == .empty)
             #expect(transport.envelopes.isEmpty)
         }
     }
@@ -37,7 +38,8 @@ private final class LogLines: Sendable {
             o.dist = "7"
             o.serverName = "host-1"
         }) { transport in
-            let id = try #require(SentrySDK.capture(message: "hi"))
+            let id = SentrySDK.capture(message: "hi")
+            #expect(id != .empty)
             let env = try #require(transport.envelopes.first)
             #expect(env.eventId == id.hexString)
             let event = try #require(env.event)
@@ -45,7 +47,7 @@ private final class LogLines: Sendable {
             #expect(event["environment"] == "staging")
             #expect(event["dist"] == "7")
             #expect(event["server_name"] == "host-1")
-            #expect(event["platform"] == "cocoa")
+            #expect(event["platform"] == "native")
             #expect(event["sdk"]?["name"] == "sentry.swift.server")
             #expect(event.level == .info)
             #expect(event.message == "hi")
@@ -62,10 +64,22 @@ private final class LogLines: Sendable {
         }
     }
 
+    @Test func resetForTestingRemovesTheGlobalEventProcessors() async {
+        await withStartedSDK { transport in
+            SentrySDK.globalScope.addEventProcessor { _ in nil }
+            #expect(SentrySDK.capture(message: "dropped") == .empty)
+            SentrySDK.resetForTesting()
+            let options = SentryOptions(dsn: testDSN)
+            SentrySDK.start { $0 = options; $0.transport = transport }
+            #expect(SentrySDK.capture(message: "kept") != .empty)
+            #expect(transport.events.last?.message == "kept")
+        }
+    }
+
     @Test func malformedDSNIsReportedToTheLoggerWithoutItsKey() async {
         await SentryTestSupport.withExclusiveSDK {
             let lines = LogLines()
-            var options = Options(dsn: "https://verysecretkey@/42")
+            var options = SentryOptions(dsn: "https://verysecretkey@/42")
             options.logger = { line in lines.lines.withLock { $0.append(line) } }
             SentrySDK.start(options: options)
             #expect(!SentrySDK.isEnabled)
@@ -94,13 +108,13 @@ private final class LogLines: Sendable {
             setenv("SENTRY_SAMPLE_RATE", "0", 1)
             defer { unsetenv("SENTRY_SAMPLE_RATE") }
             let transport = InMemoryTransport()
-            var options = Options(dsn: testDSN)
+            var options = SentryOptions(dsn: testDSN)
             options.transport = transport
             SentrySDK.start(options: options)
-            #expect(SentrySDK.capture(message: "sampled out by the environment") == nil)
+            #expect(SentrySDK.capture(message: "sampled out by the environment") == .empty)
             options.sampleRate = 1
             SentrySDK.start(options: options)
-            #expect(SentrySDK.capture(message: "the code's rate wins") != nil)
+            #expect(SentrySDK.capture(message: "the code's rate wins") != .empty)
             #expect(transport.envelopes.count == 1)
         }
     }

@@ -1,4 +1,5 @@
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 import Testing
 
 #if canImport(Glibc)

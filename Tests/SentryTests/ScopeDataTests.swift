@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func spanSlotHoldsAndReleasesTheObject() {
-        final class TestSpan: Span {}
+        final class TestSpan: Sendable {}
         let scope = Scope()
         weak var weakSpan: TestSpan?
         do {

@@ -32,12 +32,12 @@ private struct CheckoutFailed: SentryUnderlyingError {
 
 private struct Item: Decodable { var price: Int }
 
-@inline(never) private func stacktraceFromHelper() -> [JSON] {
+@inline(never) private func stacktraceFromHelper() -> [SentryJSON] {
     let frames = sentryStacktrace()
     return frames
 }
 
-@inline(never) private func outerHelper() -> [JSON] {
+@inline(never) private func outerHelper() -> [SentryJSON] {
     let frames = stacktraceFromHelper()
     return frames
 }
@@ -48,9 +48,9 @@ private struct Item: Decodable { var price: Int }
     return captured
 }
 
-private func function(_ frame: JSON?) -> String { frame?.objectValue?["function"]?.stringValue ?? "" }
+private func function(_ frame: SentryJSON?) -> String { frame?.objectValue?["function"]?.stringValue ?? "" }
 
-private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
+private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? {
     frames.lastIndex { function($0).contains(name) }
 }
 
@@ -106,7 +106,7 @@ private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
 
     @Test func singleErrorHasTypeValueModuleMechanismAndFrames() throws {
         let line = #line + 1
-        let values = sentryException(for: CardDeclined(code: 51))
+        let values = exceptionValues(ofEvent: StacktraceEvents.errorEvent(CardDeclined(code: 51)))
         #expect(values.count == 1)
         let exception = try #require(values.first?.objectValue)
         #expect(exception["type"] == "SentryTests.CardDeclined")
@@ -121,17 +121,16 @@ private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
     }
 
     @Test func valuesOfEnumsLocalizedAndPrivateTypes() {
-        #expect(ExceptionFields(StorageFault.diskFull(bytes: 10)).value == "diskFull(bytes: 10)")
-        #expect(ExceptionFields(StorageFault.readOnly).value == "readOnly")
-        #expect(ExceptionFields(StorageFault.readOnly).type == "SentryTests.StorageFault")
+        #expect(fields(StorageFault.diskFull(bytes: 10))["value"] == "diskFull(bytes: 10)")
+        #expect(fields(StorageFault.readOnly)["value"] == "readOnly")
+        #expect(fields(StorageFault.readOnly)["type"] == "SentryTests.StorageFault")
         struct Local: Error {}
-        let local = ExceptionFields(Local())
-        #expect(!local.type.contains("unknown context"))
-        #expect(local.module == "SentryTests")
+        let local = fields(Local())
+        #expect(local["type"]?.stringValue?.contains("unknown context") == false)
+        #expect(local["module"] == "SentryTests")
         #if canImport(Foundation)
-        #expect(ExceptionFields(Localized()).value == "The order could not be saved.")
+        #expect(fields(Localized())["value"] == "The order could not be saved.")
         #endif
-        #expect(sentryException(for: StorageFault.readOnly, attachStacktrace: false).first?.objectValue?["stacktrace"] == nil)
     }
 
     @Test func chainedErrorsBecomeAnExceptionGroup() throws {
@@ -140,7 +139,7 @@ private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
             _ = try JSONDecoder().decode(Item.self, from: Data(#"{"price": "free"}"#.utf8))
         } catch { decodingError = error }
         let error = CheckoutFailed(causes: [CardDeclined(code: 5), CheckoutFailed(causes: [decodingError])])
-        let values = try sentryException(for: error).map { try #require($0.objectValue) }
+        let values = try exceptionValues(ofEvent: StacktraceEvents.errorEvent(error)).map { try #require($0.objectValue) }
 
         // Depth-first ids from the captured error (0), listed in reverse: the captured error last.
         #expect(values.count == 4)
@@ -171,7 +170,7 @@ private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
 
     @Test func decodingErrorContextsAreFollowed() throws {
         let context = DecodingError.Context(codingPath: [], debugDescription: "bad", underlyingError: CardDeclined(code: 1))
-        let values = sentryException(for: DecodingError.dataCorrupted(context), attachStacktrace: false)
+        let values = exceptionValues(for: DecodingError.dataCorrupted(context))
         #expect(values.count == 2)
         #expect(values.first?.objectValue?["type"] == "SentryTests.CardDeclined")
         #expect(values.first?.objectValue?["mechanism"]?.objectValue?["source"] == "underlyingError")
@@ -182,13 +181,13 @@ private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
     @Test func nsUnderlyingErrorIsFollowed() throws {
         let inner = NSError(domain: "db", code: 7)
         let outer = NSError(domain: "api", code: 1, userInfo: [NSUnderlyingErrorKey: inner])
-        let values = sentryException(for: outer, attachStacktrace: false)
+        let values = exceptionValues(for: outer)
         #expect(values.count == 2)
         #expect(values.first?.objectValue?["mechanism"]?.objectValue?["source"] == "NSUnderlyingError")
         #expect(values.first?.objectValue?["value"]?.stringValue?.contains("db") == true)
         #expect(values.last?.objectValue?["type"] == "Foundation.NSError")
         let multiple = NSError(domain: "api", code: 2, userInfo: ["NSMultipleUnderlyingErrorsKey": [inner, inner]])
-        let group = sentryException(for: multiple, attachStacktrace: false)
+        let group = exceptionValues(for: multiple)
         #expect(group.count == 3)
         #expect(group.last?.objectValue?["mechanism"]?.objectValue?["is_exception_group"] == .bool(true))
     }
@@ -197,9 +196,9 @@ private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
     @Test func chainsAreBounded() {
         var error: any Error = CardDeclined(code: 0)
         for _ in 0..<50 { error = CheckoutFailed(causes: [error]) }
-        #expect(sentryException(for: error, attachStacktrace: false).count == ErrorChain.maxDepth + 1)
+        #expect(exceptionValues(for: error).count == ErrorChain.maxDepth + 1)
         let wide = CheckoutFailed(causes: Array(repeating: CardDeclined(code: 1), count: 40))
-        #expect(sentryException(for: wide, attachStacktrace: false).count == ErrorChain.maxExceptions)
+        #expect(exceptionValues(for: wide).count == ErrorChain.maxExceptions)
     }
 
     // MARK: - in_app rules and names
@@ -252,16 +251,16 @@ private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
     }
 
     @Test func loadingAnImageInvalidatesTheImageMap() throws {
-        let generation = LoadedImages.generation()
+        let generation = csc_image_generation()
         #expect(generation > 0)
-        #expect(generation == LoadedImages.generation())
+        #expect(generation == csc_image_generation())
         // A library this process has not loaded yet (glibc ships them all).
         let candidates = ["libanl.so.1", "libBrokenLocale.so.1", "libnss_files.so.2", "libutil.so.1"]
         guard let name = candidates.first(where: { dlopen($0, RTLD_NOW | RTLD_NOLOAD) == nil }),
               dlopen(name, RTLD_NOW | RTLD_LOCAL) != nil else { return }
         // Not dlclosed: tests run in parallel, and a library unloaded while another thread
         // symbolicates with an image map that still lists it loses that thread's symbols.
-        #expect(LoadedImages.generation() != generation)
+        #expect(csc_image_generation() != generation)
         let loads = SymbolCache.shared.imageMapLoads
         _ = sentryStacktrace()
         // At least once: the SDK's warm-up (another test's SentrySDK.start) may read it too.
@@ -291,8 +290,27 @@ private func lastIndex(_ frames: [JSON], containing name: String) -> Int? {
     return captured
 }
 
-/// Everything a capture puts in an event: frames (as Swift JSON and as the jansson array events
-/// get), their in_app and the addresses for debug_meta.
+/// `exception.values` of an event built by `StacktraceEvents.errorEvent` (consumed), as Swift values.
+private func exceptionValues(ofEvent event: UnsafeMutablePointer<json_t>?) -> [SentryJSON] {
+    guard let event else { return [] }
+    defer { json_decref(event) }
+    return SentryJSON(jansson: event)["exception"]?["values"]?.arrayValue ?? []
+}
+
+/// `exception.values` for `error` without a stack trace, as events get them, as Swift values.
+private func exceptionValues(for error: any Error) -> [SentryJSON] {
+    guard let values = exceptionValuesJansson(for: error, stacktrace: nil) else { return [] }
+    defer { json_decref(values) }
+    return SentryJSON(jansson: values).arrayValue ?? []
+}
+
+/// `type`, `value`, `module` (and `mechanism`) of the exception of a lone `error`.
+private func fields(_ error: any Error) -> SentryJSONObject {
+    exceptionValues(for: error).last?.objectValue ?? [:]
+}
+
+/// Everything a capture puts in an event: frames (fresh and, for a kept stack, shared), their
+/// in_app and the addresses for debug_meta.
 private func expectSameStack(_ cached: CapturedStacktrace, _ uncached: CapturedStacktrace,
                              sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(cached.frames == uncached.frames, sourceLocation: sourceLocation)
@@ -305,11 +323,6 @@ private func expectSameStack(_ cached: CapturedStacktrace, _ uncached: CapturedS
     #expect(a.map { janssonDump($0) } == b.map { janssonDump($0) }, sourceLocation: sourceLocation)
     #expect(metaA.map { janssonDump($0) } == metaB.map { janssonDump($0) }, sourceLocation: sourceLocation)
     #expect(metaA != nil, sourceLocation: sourceLocation)
-    let fromJansson = a.map { JSON(jansson: UnsafePointer($0)) }?["frames"]?.arrayValue ?? []
-    #expect(fromJansson.count == uncached.frames.count, sourceLocation: sourceLocation)
-    if let i = fromJansson.indices.first(where: { $0 < uncached.frames.count && fromJansson[$0] != uncached.frames[$0] }) {
-        Issue.record("frame \(i): \(fromJansson[i].serialized()) != \(uncached.frames[i].serialized())", sourceLocation: sourceLocation)
-    }
 }
 
 /// The cached path (frame-pointer walk, frames and whole stacks from the cache) gives exactly
@@ -388,18 +401,18 @@ extension StacktraceCacheTests {
 private enum PaymentFailure: Error { case insufficientFunds(cents: Int) }
 
 /// Frames of an event's first exception (the captured error is the last one in the list).
-private func exceptionFrames(_ event: Event?) -> [JSONObject] {
+private func exceptionFrames(_ event: Event?) -> [SentryJSONObject] {
     let values = event?.exceptions ?? []
     return (values.last?["stacktrace"]?["frames"]?.arrayValue ?? []).compactMap(\.objectValue)
 }
 
 /// Frames of an event's current thread (`attachStacktrace`).
-private func threadFrames(_ event: Event?) -> [JSONObject] {
+private func threadFrames(_ event: Event?) -> [SentryJSONObject] {
     let thread = event?.raw["threads"]?["values"]?.arrayValue?.first
     return (thread?["stacktrace"]?["frames"]?.arrayValue ?? []).compactMap(\.objectValue)
 }
 
-private func module(of frame: JSONObject?) -> String? {
+private func module(of frame: SentryJSONObject?) -> String? {
     (frame?["symbol"]?.stringValue).flatMap(SwiftSymbolName.module(ofMangled:))
 }
 
@@ -448,7 +461,7 @@ private func buildIdOfThisExecutable() -> String? {
     #endif
 }
 
-private func hexValue(_ json: JSON?) -> UInt64? {
+private func hexValue(_ json: SentryJSON?) -> UInt64? {
     guard let s = json?.stringValue, s.hasPrefix("0x") else { return nil }
     return UInt64(s.dropFirst(2), radix: 16)
 }
@@ -526,7 +539,7 @@ private func hexValue(_ json: JSON?) -> UInt64? {
         // The concurrency runtime runs every task, so its image is always on the stack: include
         // it by image file name (a module name works the same way, see inAppRules()).
         let runtime = "libswift_Concurrency.so"
-        func isRuntime(_ frame: JSONObject) -> Bool { frame["package"]?.stringValue?.hasSuffix("/" + runtime) == true }
+        func isRuntime(_ frame: SentryJSONObject) -> Bool { frame["package"]?.stringValue?.hasSuffix("/" + runtime) == true }
         await withStartedSDK({ $0.inAppExclude = ["SentryTests"]; $0.inAppInclude = [runtime] }) { transport in
             SentrySDK.capture(error: StorageFault.readOnly)
             let frames = exceptionFrames(transport.events.first)
@@ -673,13 +686,13 @@ private func hexValue(_ json: JSON?) -> UInt64? {
                 return event
             }
         }) { transport in
-            var direct: [JSON] = []
+            var direct: [SentryJSON] = []
             for _ in 0..<4 {
                 SentrySDK.capture(error: StorageFault.readOnly)
                 SentrySDK.capture(message: "shared")
                 // The event as built, before the pipeline (the same call site each time).
                 let json = try #require(StacktraceEvents.errorEvent(StorageFault.readOnly))
-                direct.append(JSON(jansson: json))
+                direct.append(SentryJSON(jansson: json))
                 json_decref(json)
             }
             #expect(Set(direct.map { $0.serialized(sortedKeys: true) }).count == 1)
@@ -697,7 +710,7 @@ private func hexValue(_ json: JSON?) -> UInt64? {
                 #expect(exceptionFrames(event).map { $0["function"] } == [.string("rewritten")])
                 #expect(event.exceptions.last?["type"] == "Rewritten")
             }
-            let threads = Set(messages.map { JSON.array(threadFrames($0).map(JSON.object)).serialized() })
+            let threads = Set(messages.map { SentryJSON.array(threadFrames($0).map(SentryJSON.object)).serialized() })
             #expect(threads.count == 1)
             #expect(messages.allSatisfy { threadFrames($0).count > 3 && $0.raw["debug_meta"]?["images"]?.arrayValue?.isEmpty == false })
         }
@@ -728,7 +741,7 @@ private func hexValue(_ json: JSON?) -> UInt64? {
             #expect(events.count == names.count)
             let seen = events.map { $0.raw["threads"]?["values"]?.arrayValue?.first?["name"]?.stringValue }
             #expect(seen == ["sentry-a", "sentry-a", "sentry-b", "sentry-cut-xyz\u{FFFD}", "sentry-b"])
-            let frames = Set(events.map { JSON.array(threadFrames($0).map(JSON.object)).serialized() })
+            let frames = Set(events.map { SentryJSON.array(threadFrames($0).map(SentryJSON.object)).serialized() })
             #expect(frames.count == 1)
             #expect(threadFrames(events.last).count > 3)
         }

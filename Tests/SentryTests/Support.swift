@@ -1,4 +1,5 @@
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 import Foundation
 
 /// A DSN that is never contacted (the in-memory transport replaces HTTP).
@@ -7,12 +8,12 @@ let testDSN = "https://public@127.0.0.1:1/1"
 /// Runs `body` with a freshly started SDK sending into an ``InMemoryTransport``, exclusively
 /// (the SDK is process-wide state shared with the scenario tests).
 func withStartedSDK(
-    _ configure: (inout Options) -> Void = { _ in },
+    _ configure: (inout SentryOptions) -> Void = { _ in },
     _ body: (InMemoryTransport) async throws -> Void
 ) async rethrows {
     try await SentryTestSupport.withExclusiveSDK {
         let transport = InMemoryTransport()
-        var options = Options(dsn: testDSN)
+        var options = SentryOptions(dsn: testDSN)
         options.transport = transport
         options.release = "test@1.0"
         configure(&options)

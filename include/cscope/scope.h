@@ -181,6 +181,14 @@ typedef bool (*csc_event_processor_fn)(json_t *event, void *user_data);
  */
 CSC_API int csc_scope_add_event_processor(csc_scope_t *scope, csc_event_processor_fn fn, void *user_data, void (*free_user_data)(void *));
 
+/**
+ * Removes every processor of this scope (forks made before keep theirs: the list
+ * is copy-on-write). Each processor's `free_user_data` is called, outside the
+ * scope's lock and possibly later, when the last scope holding it lets go of it.
+ * Thread-safe; a capture running concurrently uses the list it already read.
+ */
+CSC_API int csc_scope_clear_event_processors(csc_scope_t *scope);
+
 /* ------------------------------------------------------------ propagation context, span slot, last event id */
 
 /**

@@ -23,9 +23,12 @@ struct CapturedStacktrace: Sendable {
     /// stack (``StackJSON``); `nil` for a stack that was not kept.
     var json: StackJSON? = nil
 
-    /// Sentry frames, oldest first, as ``JSON``.
-    var frames: [JSON] {
-        zip(symbolized, inApp).map { frame, inApp in frame.json(inApp: inApp < 0 ? nil : inApp != 0) }
+    /// Sentry frames, oldest first, read back from the jansson frames events get
+    /// (``copyJanssonFrames()``), for tests and diagnostics.
+    var frames: [SentryJSON] {
+        guard let frames = copyJanssonFrames() else { return [] }
+        defer { json_decref(frames) }
+        return SentryJSON(jansson: frames).arrayValue ?? []
     }
 
     /// `{"frames": [...]}` for the event (the caller owns it): shared from ``json`` when the
@@ -85,9 +88,9 @@ struct CapturedStacktrace: Sendable {
     /// left to each capture if the loaded images changed meanwhile.
     func makeStackJSON() -> StackJSON? {
         guard let stacktrace = Self.wrap(copyJanssonFrames(), in: "frames") else { return nil }
-        let generation = LoadedImages.generation()
+        let generation = csc_image_generation()
         let meta = Self.lookUpDebugMeta(addresses)
-        let known = LoadedImages.generation() == generation
+        let known = csc_image_generation() == generation
         if !known, let meta { json_decref(meta) }
         return StackJSON(stacktrace: stacktrace, debugMeta: known ? meta : nil, imagesKnown: known)
     }
@@ -96,8 +99,8 @@ struct CapturedStacktrace: Sendable {
 /// Frames of this SDK (and of the unwinder) at the innermost end of a capture are left out.
 private let sdkModules: Set<String> = ["Sentry", "Runtime", "_Backtracing"]
 
-/// The calling thread's stack trace as Sentry frames, oldest first, for `attachStacktrace` and
-/// ``sentryException(for:inApp:attachStacktrace:skip:)``.
+/// The calling thread's stack trace as Sentry frames, oldest first, as events get them with
+/// `attachStacktrace` and ``SentrySDK/capture(error:scope:block:)`` (read back as Swift values).
 ///
 /// The SDK's own innermost frames are trimmed, so the last frame is the code that called into
 /// the SDK; `skip` drops that many more (a host's own capture helper). Each frame has
@@ -110,7 +113,7 @@ private let sdkModules: Set<String> = ["Sentry", "Runtime", "_Backtracing"]
 /// through the same addresses hit ``SymbolCache`` and cost a few microseconds (see
 /// `docs/stack-traces.md`). Thread-safe.
 @inline(never)
-func sentryStacktrace(skip: Int = 0, inApp: InAppRules = InAppRules()) -> [JSON] {
+func sentryStacktrace(skip: Int = 0, inApp: InAppRules = InAppRules()) -> [SentryJSON] {
     captureStacktrace(skip: skip, inApp: inApp).frames
 }
 

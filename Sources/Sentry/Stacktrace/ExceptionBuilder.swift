@@ -1,51 +1,5 @@
 import CScopeCore
 
-/// Sentry's `exception.values` for a Swift error, with the stack trace of the capture site.
-///
-/// A plain error gives one exception. An error with causes (``SentryUnderlyingError``,
-/// `NSUnderlyingErrorKey`, `DecodingError` / `EncodingError` contexts) gives an exception group
-/// as Sentry's spec wants it: exceptions numbered depth-first from the captured error
-/// (`mechanism.exception_id` 0) with `parent_id` and `source` on every cause, `is_exception_group`
-/// on errors with more than one cause, and the list ordered so that the captured error comes
-/// last (exception_id 0 last, 1 before it, ...). Causes have mechanism type `chained`.
-///
-/// Only the captured error gets the stack trace (``sentryStacktrace(skip:inApp:)``, the SDK's
-/// frames trimmed, `skip` more dropped); Swift errors do not record where they were thrown.
-/// Mechanism is `{type: generic, handled: true}`. Thread-safe.
-@inline(never)
-func sentryException(for error: any Error, inApp: InAppRules = InAppRules(), attachStacktrace: Bool = true,
-                     skip: Int = 0) -> [JSON] {
-    let frames = attachStacktrace ? captureStacktrace(skip: skip, inApp: inApp).frames : []
-    return exceptionValues(for: error, frames: frames)
-}
-
-/// ``sentryException(for:inApp:attachStacktrace:skip:)`` with frames supplied by the caller
-/// (oldest first; empty for none).
-func exceptionValues(for error: any Error, frames: [JSON]) -> [JSON] {
-    let nodes = exceptionNodes(for: error)
-    let chained = nodes.count > 1
-    var values: [JSON] = []
-    values.reserveCapacity(nodes.count)
-    for (id, node) in nodes.enumerated().reversed() {
-        let fields = ExceptionFields(node.error)
-        var mechanism: [(String, JSON)] = [("type", .string(id == 0 ? "generic" : "chained")), ("handled", .bool(true))]
-        if chained {
-            mechanism.append(("exception_id", .int(Int64(id))))
-            if let parent = node.parent { mechanism.append(("parent_id", .int(Int64(parent)))) }
-            if let source = node.source { mechanism.append(("source", .string(source))) }
-            if node.isGroup { mechanism.append(("is_exception_group", .bool(true))) }
-        }
-        var exception: [(String, JSON)] = [("type", .string(fields.type)), ("value", .string(fields.value))]
-        if let module = fields.module { exception.append(("module", .string(module))) }
-        exception.append(("mechanism", .object(JSONObject(adopting: mechanism))))
-        if id == 0, !frames.isEmpty {
-            exception.append(("stacktrace", .object(JSONObject(adopting: [("frames", .array(frames))]))))
-        }
-        values.append(.object(JSONObject(adopting: exception)))
-    }
-    return values
-}
-
 /// `{"type": "generic", "handled": true}`, the mechanism of a lone exception (shared, never changed).
 private let genericMechanism = SharedJansson({
     let m = json_object()
@@ -54,9 +8,19 @@ private let genericMechanism = SharedJansson({
     return m
 }())
 
-/// ``exceptionValues(for:frames:)`` built directly as a jansson array (the caller owns it), with
-/// `stacktrace` (`{"frames": [...]}`, consumed; `nil`: no stack trace) on the captured error.
-/// The same JSON, without Swift `JSON` values.
+/// Sentry's `exception.values` for a Swift error, as a new jansson array (the caller owns it).
+///
+/// A plain error gives one exception. An error with causes (``SentryUnderlyingError``,
+/// `NSUnderlyingErrorKey`, `DecodingError` / `EncodingError` contexts) gives an exception group
+/// as Sentry's spec wants it: exceptions numbered depth-first from the captured error
+/// (`mechanism.exception_id` 0) with `parent_id` and `source` on every cause, `is_exception_group`
+/// on errors with more than one cause, and the list ordered so that the captured error comes
+/// last (exception_id 0 last, 1 before it, ...). Causes have mechanism type `chained`.
+///
+/// Each exception has `type`, `value` and `module` (see ``ExceptionFields``). Only the captured
+/// error gets `stacktrace` (`{"frames": [...]}`, consumed; `nil`: none): Swift errors do not
+/// record where they were thrown. A lone error's mechanism is `{type: generic, handled: true}`.
+/// Thread-safe.
 func exceptionValuesJansson(for error: any Error, stacktrace: UnsafeMutablePointer<json_t>?) -> UnsafeMutablePointer<json_t>? {
     let nodes = exceptionNodes(for: error)
     guard let values = json_array() else {
@@ -72,14 +36,14 @@ func exceptionValuesJansson(for error: any Error, stacktrace: UnsafeMutablePoint
         let error = SentryTracedError.unwrap(node.error)
         let info = ErrorTypeInfo.of(type(of: error))
         if info.isCustom, let custom = error as? any CustomSentryException {
-            json_object_set_new_nocheck(exception, "type", janssonString(custom.sentryExceptionType))
-            json_object_set_new_nocheck(exception, "value", janssonString(custom.sentryExceptionValue))
+            json_object_set_new_nocheck(exception, "type", makeJanssonString(custom.sentryExceptionType))
+            json_object_set_new_nocheck(exception, "value", makeJanssonString(custom.sentryExceptionValue))
             if let module = custom.sentryExceptionModule {
-                json_object_set_new_nocheck(exception, "module", janssonString(module))
+                json_object_set_new_nocheck(exception, "module", makeJanssonString(module))
             }
         } else {
             json_object_set_new_nocheck(exception, "type", info.nameJSON.share())
-            json_object_set_new_nocheck(exception, "value", janssonString(ExceptionFields.value(of: error, info: info)))
+            json_object_set_new_nocheck(exception, "value", makeJanssonString(ExceptionFields.value(of: error, info: info)))
             if let module = info.moduleJSON { json_object_set_new_nocheck(exception, "module", module.share()) }
         }
         let mechanism: UnsafeMutablePointer<json_t>?
@@ -89,7 +53,7 @@ func exceptionValuesJansson(for error: any Error, stacktrace: UnsafeMutablePoint
             json_object_set_new_nocheck(mechanism, "handled", json_true())
             json_object_set_new_nocheck(mechanism, "exception_id", json_integer(json_int_t(id)))
             if let parent = node.parent { json_object_set_new_nocheck(mechanism, "parent_id", json_integer(json_int_t(parent))) }
-            if let source = node.source { json_object_set_new_nocheck(mechanism, "source", janssonString(source)) }
+            if let source = node.source { json_object_set_new_nocheck(mechanism, "source", makeJanssonString(source)) }
             if node.isGroup { json_object_set_new_nocheck(mechanism, "is_exception_group", json_true()) }
         } else {
             mechanism = genericMechanism.share()

@@ -5,35 +5,18 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The `type`, `value` and `module` of one error as Sentry shows them.
+/// The `type`, `value` and `module` of one error as Sentry shows them (written into the event
+/// by ``exceptionValuesJansson(for:stacktrace:)``):
 ///
 /// - type: the fully qualified type name (`MyApp.PaymentError`), with the build-specific
-///   `(unknown context at $…)` of private types removed;
+///   `(unknown context at $…)` of private types removed (``ErrorTypeInfo/name``);
 /// - value: `LocalizedError.errorDescription`, else the error's description
 ///   (`CustomStringConvertible`, or the enum case with its payload), `DecodingError` /
-///   `EncodingError` as their debug description and coding path;
-/// - module: the type's module.
+///   `EncodingError` as their debug description and coding path (``value(of:info:)``);
+/// - module: the type's module (``ErrorTypeInfo/module``).
 ///
 /// ``CustomSentryException`` overrides all three.
-struct ExceptionFields: Equatable {
-    var type: String
-    var value: String
-    var module: String?
-
-    init(_ error: any Error) {
-        let error = SentryTracedError.unwrap(error)
-        let info = ErrorTypeInfo.of(Swift.type(of: error))
-        if info.isCustom, let custom = error as? any CustomSentryException {
-            type = custom.sentryExceptionType
-            value = custom.sentryExceptionValue
-            module = custom.sentryExceptionModule
-            return
-        }
-        type = info.name
-        module = info.module
-        value = Self.value(of: error, info: info)
-    }
-
+enum ExceptionFields {
     /// The exception value of `error` (whose type is `info`'s: the casts it cannot pass are skipped).
     static func value(of error: any Error, info: ErrorTypeInfo? = nil) -> String {
         if info?.isLocalized ?? true, let localized = error as? any LocalizedError,
@@ -111,8 +94,8 @@ struct ErrorTypeInfo: Sendable {
                                  isCustom: type is any CustomSentryException.Type,
                                  isLocalized: type is any LocalizedError.Type,
                                  isUnderlying: type is any SentryUnderlyingError.Type,
-                                 nameJSON: SharedJansson(janssonString(name)),
-                                 moduleJSON: module.map { SharedJansson(janssonString($0)) })
+                                 nameJSON: SharedJansson(makeJanssonString(name)),
+                                 moduleJSON: module.map { SharedJansson(makeJanssonString($0)) })
         cache.withLock { c in
             if c.count >= capacity { c.removeAll(keepingCapacity: true) }
             c[key] = info

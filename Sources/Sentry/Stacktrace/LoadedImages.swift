@@ -4,7 +4,8 @@ import Glibc
 import Musl
 #endif
 
-/// Facts about the process's loaded images that the stack trace code keys its caches on.
+/// Facts about the process's loaded images that the stack trace code keys its caches on (the
+/// core's `csc_image_generation()` tells when they change).
 enum LoadedImages {
     private typealias Callback = @convention(c) (UnsafeRawPointer?, Int, UnsafeMutableRawPointer?) -> Int32
     private typealias IteratePhdr = @convention(c) (Callback, UnsafeMutableRawPointer?) -> Int32
@@ -14,25 +15,6 @@ enum LoadedImages {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "dl_iterate_phdr") else { return nil }
         return unsafeBitCast(symbol, to: IteratePhdr.self)
     }()
-
-    /// A number that changes whenever a shared object is loaded or unloaded: `dlpi_adds +
-    /// dlpi_subs` of `struct dl_phdr_info` (stronger than the image count, which an unload
-    /// followed by a load leaves unchanged); the same as the C core's `csc_image_generation()`.
-    /// One `dl_iterate_phdr` step (~60 ns). Thread-safe. 0 if unavailable.
-    static func generation() -> UInt64 {
-        guard let iteratePhdr else { return 0 }
-        var generation: UInt64 = 0
-        _ = iteratePhdr({ info, size, context in
-            // LP64 layout: dlpi_addr, dlpi_name, dlpi_phdr, dlpi_phnum (padded), dlpi_adds, dlpi_subs.
-            let addsOffset = 4 * MemoryLayout<Int>.size
-            guard let info, let context, MemoryLayout<Int>.size == 8, size >= addsOffset + 16 else { return 1 }
-            let adds = info.loadUnaligned(fromByteOffset: addsOffset, as: UInt64.self)
-            let subs = info.loadUnaligned(fromByteOffset: addsOffset + 8, as: UInt64.self)
-            context.storeBytes(of: adds &+ subs, as: UInt64.self)
-            return 1  // the counters are global: the first image is enough
-        }, &generation)
-        return generation
-    }
 
     /// How many file-backed images the dynamic linker has loaded: the main executable and every
     /// object with a path (not the vDSO). `ImageMap.capture()` reads `/proc/self/maps`, which

@@ -38,12 +38,3 @@ final class SharedJansson: @unchecked Sendable {
     /// A reference for one event (the caller owns it).
     func share() -> UnsafeMutablePointer<json_t>? { csc_stacktrace_share(value) }
 }
-
-/// A new jansson string from a Swift string (no UTF-8 check needed: Swift strings are valid).
-func janssonString(_ string: String) -> UnsafeMutablePointer<json_t>? {
-    var string = string
-    return string.withUTF8 { buf in
-        json_stringn_nocheck(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? CString.empty,
-                             buf.count)
-    }
-}

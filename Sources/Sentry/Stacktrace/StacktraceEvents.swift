@@ -6,8 +6,8 @@ import Glibc
 import Musl
 #endif
 
-/// The stack trace options of the running client (``Options/attachStacktrace``,
-/// ``Options/inAppInclude``, ``Options/inAppExclude``), set by ``SentrySDK/start(options:)``.
+/// The stack trace options of the running client (``SentryOptions/attachStacktrace``,
+/// ``SentryOptions/inAppInclude``, ``SentryOptions/inAppExclude``), set by ``SentrySDK/start(options:)``.
 /// Reading `attachStacktrace` is one relaxed atomic load; the rules are copied out under a lock
 /// only when a stack trace is actually captured.
 enum StacktraceSettings {
@@ -17,7 +17,7 @@ enum StacktraceSettings {
     static var attachStacktrace: Bool { attach.load(ordering: .relaxed) }
     static var inApp: InAppRules { rules.withLock { $0 } }
 
-    static func update(from options: Options) {
+    static func update(from options: SentryOptions) {
         rules.withLock { $0 = InAppRules(include: options.inAppInclude, exclude: options.inAppExclude) }
         attach.store(options.attachStacktrace, ordering: .relaxed)
     }
@@ -55,7 +55,7 @@ enum StacktraceEvents {
     /// Python's `attach_stacktrace` rule: an event with no `exception`, `stacktrace` or
     /// `threads` that is not a transaction or check-in gets the calling thread in `threads`
     /// (`current: true, crashed: false`, with `id`, `main` and `name`), and `debug_meta` for
-    /// its frames. Nothing happens unless ``Options/attachStacktrace`` is on (the default).
+    /// its frames. Nothing happens unless ``SentryOptions/attachStacktrace`` is on (the default).
     @inline(never)
     static func attachThread(to event: UnsafeMutablePointer<json_t>, skip: Int = 0) {
         guard StacktraceSettings.attachStacktrace else { return }
@@ -89,7 +89,7 @@ enum StacktraceEvents {
             let id = csc_current_thread(&isMain, buf.baseAddress, buf.count)
             json_object_set_new(thread, "id", json_integer(json_int_t(Int64(bitPattern: id))))
             let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if !name.isEmpty { json_object_set_new(thread, "name", janssonString(name)) }
+            if !name.isEmpty { json_object_set_new(thread, "name", makeJanssonString(name)) }
         }
         json_object_set_new(thread, "current", json_true())
         json_object_set_new(thread, "crashed", json_false())

@@ -85,7 +85,7 @@ final class CachedStack: Sendable {
 /// `Backtrace.capture()` re-reads the image map (~170 µs) unless it is given one, and
 /// `Backtrace.symbolicated()` caches nothing: names alone cost ~0.5 µs a frame, but file and
 /// line cost about 1 ms *per frame* (the DWARF line tables are searched every time). So:
-/// - one `ImageMap` is kept, recaptured when ``LoadedImages/generation()`` changes;
+/// - one `ImageMap` is kept, recaptured when ``csc_image_generation`` changes;
 /// - every address seen is kept with its frames (at most ``capacity`` addresses; emptied when
 ///   full, and when the images change, since an address may then belong to another image);
 /// - a new address is first named cheaply; file and line are looked up only for the frames
@@ -128,7 +128,7 @@ final class SymbolCache: @unchecked Sendable {
 
     /// The image map for the images loaded now, with the generation it belongs to.
     func imageMap() -> (images: ImageMap, generation: UInt64) {
-        var generation = LoadedImages.generation()
+        var generation = csc_image_generation()
         if let images = state.withLock({ $0.generation == generation ? $0.images : nil }) {
             return (images, generation)
         }
@@ -139,13 +139,13 @@ final class SymbolCache: @unchecked Sendable {
         // dynamic linker reports is read again (until two reads agree: some images may
         // legitimately be missing from the map). Still unstable: used once, never cached.
         var fresh = ImageMap.capture()
-        var after = LoadedImages.generation()
+        var after = csc_image_generation()
         let expected = LoadedImages.fileImageCount()
         for _ in 0..<4 where after != generation || fresh.count < expected {
             let previous = fresh.count
             generation = after
             fresh = ImageMap.capture()
-            after = LoadedImages.generation()
+            after = csc_image_generation()
             if after == generation, fresh.count < expected, fresh.count == previous { break }
         }
         guard after == generation else { return (fresh, .max - 1) }
@@ -291,7 +291,7 @@ final class SymbolCache: @unchecked Sendable {
     /// when the stack has more than `maxFrames` frames. One lock, a dictionary lookup per address.
     func cachedFrames(pcs: UnsafeMutablePointer<UInt>, fps: UnsafeMutablePointer<UInt>, count: Int,
                       maxFrames: Int) -> (entries: [CachedAddress], asyncFrame: Int, resumePoints: [UInt])? {
-        let generation = LoadedImages.generation()
+        let generation = csc_image_generation()
         var out: [CachedAddress] = []
         out.reserveCapacity(count)
         var asyncFrame = -1
@@ -332,7 +332,7 @@ final class SymbolCache: @unchecked Sendable {
     /// the images loaded now; the caller checks ``CachedStack/matchesAsyncChain(fps:)``.
     func cachedStack(_ pcs: UnsafeBufferPointer<UInt>, skip: Int, inApp: InAppRules) -> CachedStack? {
         let key = CachedStack.key(pcs, skip: skip)
-        let generation = LoadedImages.generation()
+        let generation = csc_image_generation()
         guard let stack = state.withLock({ s in s.generation == generation ? s.stacks[key] : nil }),
               stack.skip == skip, stack.pcs.elementsEqual(pcs), stack.inApp == inApp else { return nil }
         return stack

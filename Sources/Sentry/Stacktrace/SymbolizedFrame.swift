@@ -7,14 +7,14 @@ import Runtime
 final class FrameTemplate: @unchecked Sendable {
     let object: UnsafeMutablePointer<json_t>?
 
-    init(_ object: JSONObject) { self.object = object.makeJansson() }
+    init(_ object: SentryJSONObject) { self.object = object.makeJansson() }
 
     deinit { json_decref(object) }
 }
 
 /// One source-level stack frame, ready to send. An address yields several when calls were
-/// inlined into it. Immutable; the three JSON variants and the jansson template are built once,
-/// so emitting a cached frame does no Swift JSON work. A class: stacks pass frames around by the
+/// inlined into it. Immutable; the jansson template is built once, so emitting a cached frame
+/// does no Swift JSON work. A class: stacks pass frames around by the
 /// dozen, and a reference costs one retain where the struct's fields cost ten.
 final class SymbolizedFrame: Sendable {
     /// The Swift module of the symbol (see ``SwiftSymbolName/module(ofMangled:)``), if any.
@@ -28,16 +28,12 @@ final class SymbolizedFrame: Sendable {
     /// Symbolication named the function.
     let hasSymbol: Bool
     /// `function`, `symbol`, `filename`, `abs_path`, `lineno`, `colno`, `instruction_addr`,
-    /// `package`; then the same with `in_app` true and false.
-    private let unknown: JSON
-    private let inApp: JSON
-    private let notInApp: JSON
-    /// The frame without `in_app`, as jansson (what events are built from).
+    /// `package`, without `in_app`, as jansson (what events are built from, adding `in_app`).
     let template: FrameTemplate
     /// `in_app` under the built-in rules (no ``InAppRules/include`` or ``InAppRules/exclude``).
     private let builtinInApp: Bool?
 
-    init(pairs: [(String, JSON)], module: String?, imagePath: String?, isMainExecutable: Bool, pc: UInt64,
+    init(pairs: [(String, SentryJSON)], module: String?, imagePath: String?, isMainExecutable: Bool, pc: UInt64,
          hasSymbol: Bool) {
         self.module = module
         self.instructionAddress = pc
@@ -45,22 +41,9 @@ final class SymbolizedFrame: Sendable {
         self.imagePath = imagePath
         self.imageFileName = imagePath.map(InAppRules.fileName)
         self.isMainExecutable = isMainExecutable
-        let object = JSONObject(adopting: pairs)
-        unknown = .object(object)
-        inApp = .object(JSONObject(adopting: pairs + [("in_app", .bool(true))]))
-        notInApp = .object(JSONObject(adopting: pairs + [("in_app", .bool(false))]))
-        template = FrameTemplate(object)
+        template = FrameTemplate(SentryJSONObject(adopting: pairs))
         builtinInApp = InAppRules().classify(module: module, imagePath: imagePath, imageFileName: imageFileName,
                                              isMainExecutable: isMainExecutable)
-    }
-
-    /// The frame with `in_app` set (`nil`: left out).
-    func json(inApp value: Bool?) -> JSON {
-        switch value {
-        case .some(true): return inApp
-        case .some(false): return notInApp
-        case .none: return unknown
-        }
     }
 
     /// `in_app` of this frame under `rules`.
@@ -77,7 +60,7 @@ extension SymbolizedFrame {
             self.init(unresolvedPC: pc, images: images)
             return
         }
-        var pairs: [(String, JSON)] = [("function", .string(symbol.name))]
+        var pairs: [(String, SentryJSON)] = [("function", .string(symbol.name))]
         if symbol.rawName != symbol.name { pairs.append(("symbol", .string(symbol.rawName))) }
         if let location = symbol.sourceLocation, location.line > 0, location.path.hasPrefix("/") {
             pairs.append(("filename", .string(Self.sourceFileName(location.path))))
@@ -101,7 +84,7 @@ extension SymbolizedFrame {
     /// guessed from the dynamic symbol table, which only knows exported symbols and would name
     /// a local function after its exported neighbour.
     convenience init(unresolvedPC pc: UInt64, images: ImageMap) {
-        var pairs: [(String, JSON)] = [("instruction_addr", .string(Self.hex(pc)))]
+        var pairs: [(String, SentryJSON)] = [("instruction_addr", .string(Self.hex(pc)))]
         let image = images.first { image in
             guard let base = UInt64(image.baseAddress), let end = UInt64(image.endOfText) else { return false }
             return pc >= base && pc < end

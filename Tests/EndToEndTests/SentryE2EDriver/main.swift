@@ -28,7 +28,7 @@ struct PaymentFailed: SentryUnderlyingError, CustomStringConvertible {
 }
 
 @inline(never)
-func chargeCard(_ order: Int) -> SentryId? {
+func chargeCard(_ order: Int) -> SentryId {
     SentrySDK.capture(error: CheckoutError(code: 51))   // line checked by the test: "CAPTURE-ERROR"
 }
 
@@ -45,12 +45,12 @@ func requestA(run: String) async -> [String: String] {
         SentrySDK.addBreadcrumb(Breadcrumb(message: "SELECT * FROM orders", category: "db.query"))
         try? await Task.sleep(nanoseconds: 2_000_000)
         var ids: [String: String] = [:]
-        ids["message"] = SentrySDK.capture(message: "swift e2e message \(run)", level: .warning)?.description
-        ids["error"] = chargeCard(1234)?.description
-        ids["chained"] = SentrySDK.capture(error: PaymentFailed(underlyingErrors: [GatewayTimeout()]))?.description
+        ids["message"] = SentrySDK.capture(message: "swift e2e message \(run)", level: .warning).sentText
+        ids["error"] = chargeCard(1234).sentText
+        ids["chained"] = SentrySDK.capture(error: PaymentFailed(underlyingErrors: [GatewayTimeout()])).sentText
         ids["scoped"] = SentrySDK.withScope { inner in
             inner.setTag("step", "inner")
-            return SentrySDK.capture(message: "inner scope \(run)")?.description
+            return SentrySDK.capture(message: "inner scope \(run)").sentText
         }
         return ids
     }
@@ -61,8 +61,13 @@ func requestB(run: String) async -> [String: String] {
         SentrySDK.setUser(User(id: "u-8"))
         SentrySDK.setTag("feature", "swift-search")
         try? await Task.sleep(nanoseconds: 1_000_000)
-        return ["other": SentrySDK.capture(message: "other request \(run)")?.description ?? ""]
+        return ["other": SentrySDK.capture(message: "other request \(run)").sentText ?? ""]
     }
+}
+
+extension SentryId {
+    /// The id as text, `nil` when nothing was sent (``SentryId/empty``).
+    var sentText: String? { self == .empty ? nil : description }
 }
 
 let args = CommandLine.arguments

@@ -39,7 +39,7 @@ guard let path else {
 do {
     let file = try ScenarioFile(path: path)
     let result = try ScenarioRunner.run(file, only: only)
-    print(JSON.object(result).serialized(sortedKeys: true, indent: 2))
+    print(SentryJSON.object(result).serialized(sortedKeys: true, indent: 2))
 } catch {
     printError("sentry-scenario-runner: \(error)")
     exit(1)

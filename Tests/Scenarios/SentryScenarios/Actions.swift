@@ -5,7 +5,7 @@ import Sentry
 enum Actions {
     /// `{"drop": true}`, `{"drop_if_message": M}`, `{"append_tag": [K, S]}`, `{"set_tag": [K, V]}`,
     /// applied in this order.
-    static func eventCallback(_ action: JSONObject) -> @Sendable (Event) -> Event? {
+    static func eventCallback(_ action: SentryJSONObject) -> @Sendable (Event) -> Event? {
         { event in
             if action["drop"].map(pythonTruthy) == true { return nil }
             if let m = action["drop_if_message"], !m.isNull, event.raw["message"] == m { return nil }
@@ -32,9 +32,9 @@ enum Actions {
     }
 
     /// `{"drop_category": C, "append_message": S}`.
-    static func breadcrumbCallback(_ action: JSONObject) -> @Sendable (Breadcrumb) -> Breadcrumb? {
+    static func breadcrumbCallback(_ action: SentryJSONObject) -> @Sendable (Breadcrumb) -> Breadcrumb? {
         { crumb in
-            if let c = action["drop_category"], !c.isNull, crumb.category.map(JSON.string) == c { return nil }
+            if let c = action["drop_category"], !c.isNull, crumb.category.map(SentryJSON.string) == c { return nil }
             var crumb = crumb
             if let s = action["append_message"] {
                 crumb.message = (crumb.message ?? "") + pythonStr(s)
@@ -44,7 +44,7 @@ enum Actions {
     }
 
     /// Python's truthiness of a JSON value.
-    static func pythonTruthy(_ v: JSON) -> Bool {
+    static func pythonTruthy(_ v: SentryJSON) -> Bool {
         switch v {
         case .null: return false
         case .bool(let b): return b
@@ -57,7 +57,7 @@ enum Actions {
     }
 
     /// Python's `str()` of a scalar JSON value (containers fall back to JSON text).
-    static func pythonStr(_ v: JSON) -> String {
+    static func pythonStr(_ v: SentryJSON) -> String {
         switch v {
         case .null: return "None"
         case .bool(let b): return b ? "True" : "False"

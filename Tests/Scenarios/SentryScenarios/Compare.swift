@@ -4,18 +4,18 @@ import Sentry
 /// `1 == 1.0`, booleans never equal numbers; `"__meta__"` ignored).
 public enum ScenarioComparison {
     /// The names of the scenarios of `expected` that `actual` lacks or that differ, in `expected`'s order.
-    public static func differing(expected: JSONObject, actual: JSONObject) -> [String] {
+    public static func differing(expected: SentryJSONObject, actual: SentryJSONObject) -> [String] {
         expected.keys.filter { $0 != "__meta__" && actual[$0] != expected[$0] }
     }
 
     /// Path-level differences between two values (for messages), at most `limit`.
-    public static func differences(_ expected: JSON?, _ actual: JSON?, path: String = "", limit: Int = 25) -> [String] {
+    public static func differences(_ expected: SentryJSON?, _ actual: SentryJSON?, path: String = "", limit: Int = 25) -> [String] {
         var out: [String] = []
         diff(expected, actual, path, &out, limit)
         return out
     }
 
-    private static func diff(_ e: JSON?, _ a: JSON?, _ path: String, _ out: inout [String], _ limit: Int) {
+    private static func diff(_ e: SentryJSON?, _ a: SentryJSON?, _ path: String, _ out: inout [String], _ limit: Int) {
         guard out.count < limit, e != a else { return }
         switch (e, a) {
         case (.object(let eo)?, .object(let ao)?):

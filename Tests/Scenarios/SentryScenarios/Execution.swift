@@ -1,4 +1,5 @@
 import Sentry
+import SentryTestKit
 
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,7 @@ struct Execution {
     enum Record {
         case sent(envelopeIndex: Int)
         case dropped
-        case probe(SentryId?)
+        case probe(SentryId)
     }
 
     let transport: InMemoryTransport
@@ -27,12 +28,12 @@ struct Execution {
 
     // MARK: - Operations
 
-    mutating func run(_ ops: [JSONObject], standalone: Scope?) throws(ScenarioError) {
+    mutating func run(_ ops: [SentryJSONObject], standalone: Scope?) throws(ScenarioError) {
         for op in ops { try run(op, standalone: standalone) }
     }
 
     /// The scope an operation targets; `nil` = the top-level API.
-    func target(_ op: JSONObject, standalone: Scope?) throws(ScenarioError) -> Scope? {
+    func target(_ op: SentryJSONObject, standalone: Scope?) throws(ScenarioError) -> Scope? {
         if let standalone { return standalone }
         switch op["scope"]?.stringValue ?? "current" {
         case "global": return SentrySDK.globalScope
@@ -48,7 +49,7 @@ struct Execution {
         return s
     }
 
-    mutating func run(_ op: JSONObject, standalone: Scope?) throws(ScenarioError) {
+    mutating func run(_ op: SentryJSONObject, standalone: Scope?) throws(ScenarioError) {
         let kind = op["op"]?.stringValue ?? ""
         switch kind {
         case "new_scope":
@@ -123,7 +124,7 @@ struct Execution {
 
     /// Typed `Breadcrumb` when the crumb fits it exactly (the fast path); the raw JSON API otherwise
     /// (explicit timestamps, `null` fields, unknown keys, non-string values).
-    func addBreadcrumb(_ crumb: JSONObject, to s: Scope?) {
+    func addBreadcrumb(_ crumb: SentryJSONObject, to s: Scope?) {
         if let typed = Self.typedBreadcrumb(crumb) {
             if let s { s.addBreadcrumb(typed) } else { SentrySDK.addBreadcrumb(typed) }
         } else {
@@ -131,7 +132,7 @@ struct Execution {
         }
     }
 
-    static func typedBreadcrumb(_ crumb: JSONObject) -> Breadcrumb? {
+    static func typedBreadcrumb(_ crumb: SentryJSONObject) -> Breadcrumb? {
         var b = Breadcrumb()
         for (k, v) in crumb {
             switch (k, v) {
@@ -150,7 +151,7 @@ struct Execution {
 
     // MARK: - Captures
 
-    mutating func capture(_ op: JSONObject) throws(ScenarioError) {
+    mutating func capture(_ op: SentryJSONObject) throws(ScenarioError) {
         let kind = op["op"]?.stringValue ?? ""
         let kwargs = op["kwargs"]?.objectValue
         var extraScope: Scope?
@@ -204,7 +205,7 @@ struct Execution {
     }
 
     /// The Python SDK's `update_from_kwargs`: tags/extras/contexts per key, user/level/fingerprint when not null.
-    static func apply(kwargs: JSONObject, to scope: Scope) {
+    static func apply(kwargs: SentryJSONObject, to scope: Scope) {
         if let tags = kwargs["tags"]?.objectValue { scope.setTags(tags) }
         if let extras = kwargs["extras"]?.objectValue { for (k, v) in extras { scope.setExtra(k, v) } }
         if let contexts = kwargs["contexts"]?.objectValue {
@@ -218,11 +219,11 @@ struct Execution {
     // MARK: - Output
 
     /// The normalised records (events and envelopes with placeholders).
-    func output() -> [JSON] {
+    func output() -> [SentryJSON] {
         let envelopes = transport.envelopes
         var normalizer = Normalizer()
         var eventPlaceholders: [String: String] = [:]
-        var out: [JSON] = []
+        var out: [SentryJSON] = []
         for record in records {
             switch record {
             case .sent(let index):
@@ -235,7 +236,7 @@ struct Execution {
             case .dropped:
                 out.append(["dropped": true])
             case .probe(let id):
-                let value: JSON = id.map { .string(eventPlaceholders[$0.hexString] ?? "<unknown-event>") } ?? .null
+                let value: SentryJSON = id == .empty ? .null : .string(eventPlaceholders[id.hexString] ?? "<unknown-event>")
                 out.append(["probe": "last_event_id", "value": value])
             }
         }

@@ -24,8 +24,8 @@ struct Normalizer {
         s.utf8.count == n && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
-    mutating func traceContext(_ trace: JSONObject) -> JSONObject {
-        var out = JSONObject()
+    mutating func traceContext(_ trace: SentryJSONObject) -> SentryJSONObject {
+        var out = SentryJSONObject()
         for (k, v) in trace {
             if k == "trace_id", let s = v.stringValue, Self.isHex(s, 32) {
                 out[k] = .string(placeholder("trace", s))
@@ -39,7 +39,7 @@ struct Normalizer {
     }
 
     /// Explicit scenario timestamps use years before 2010 and are kept; SDK-filled ones are volatile.
-    static func breadcrumbTimestamp(_ ts: JSON) -> JSON {
+    static func breadcrumbTimestamp(_ ts: SentryJSON) -> SentryJSON {
         if case .string(let s) = ts {
             let b = Array(s.utf8.prefix(5))
             if b.count == 5, b[4] == 45,
@@ -51,7 +51,7 @@ struct Normalizer {
         return ts.isNull ? .null : "<ts>"
     }
 
-    mutating func event(_ ev: JSONObject) -> JSONObject {
+    mutating func event(_ ev: SentryJSONObject) -> SentryJSONObject {
         var ev = ev
         for k in Self.removedEventKeys { ev.removeValue(forKey: k) }
         if case .object(var exc) = ev["exception"], let values = exc["values"]?.arrayValue {
@@ -83,8 +83,8 @@ struct Normalizer {
     /// `content_type` (the oracle reads Python's item headers before `length` is added at
     /// serialization, so `length` is dropped here), other items keep all headers plus `length`
     /// and `payload` (UTF-8 text, else `payload_hex`).
-    mutating func envelope(_ env: Envelope, eventPlaceholder: String) -> JSONObject {
-        var headers = JSONObject()
+    mutating func envelope(_ env: Envelope, eventPlaceholder: String) -> SentryJSONObject {
+        var headers = SentryJSONObject()
         for (k, v) in env.headers {
             switch (k, v) {
             case ("event_id", _): headers[k] = .string(eventPlaceholder)
@@ -93,7 +93,7 @@ struct Normalizer {
             default: headers[k] = v
             }
         }
-        var items: [JSON] = []
+        var items: [SentryJSON] = []
         for item in env.items {
             var h = item.headers
             if item.type == "event" || item.type == "transaction" {

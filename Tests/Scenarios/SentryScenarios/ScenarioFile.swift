@@ -15,18 +15,18 @@ public struct ScenarioFile: Sendable {
         /// The unique name (the key of its records in the result).
         public var name: String
         /// Init options (`defaults.init` overlaid with the scenario's `init`).
-        public var initOptions: JSONObject
+        public var initOptions: SentryJSONObject
         /// The operations.
-        public var ops: [JSONObject]
+        public var ops: [SentryJSONObject]
     }
 
     /// The `format` field.
-    public var format: JSON
+    public var format: SentryJSON
     /// The scenarios in file order.
     public var scenarios: [Scenario]
 
     /// Parses a scenario document.
-    public init(json: JSON) throws(ScenarioError) {
+    public init(json: SentryJSON) throws(ScenarioError) {
         guard let root = json.objectValue, let list = root["scenarios"]?.arrayValue else {
             throw ScenarioError("not a scenario file: no \"scenarios\" array")
         }
@@ -48,7 +48,7 @@ public struct ScenarioFile: Sendable {
 
     /// Reads and parses a scenario file.
     public init(path: String) throws(ScenarioError) {
-        guard let json = JSON(parsing: try readFile(path)) else { throw ScenarioError("\(path): invalid JSON") }
+        guard let json = SentryJSON(parsing: try readFile(path)) else { throw ScenarioError("\(path): invalid JSON") }
         try self.init(json: json)
     }
 }

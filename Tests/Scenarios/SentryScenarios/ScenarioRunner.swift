@@ -1,4 +1,5 @@
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 
 #if canImport(Glibc)
 import Glibc
@@ -27,11 +28,11 @@ public enum ScenarioRunner {
     ]
 
     /// Runs every scenario of `file` (or only those named in `only`) and returns the result document.
-    public static func run(_ file: ScenarioFile, only: Set<String>? = nil) throws(ScenarioError) -> JSONObject {
+    public static func run(_ file: ScenarioFile, only: Set<String>? = nil) throws(ScenarioError) -> SentryJSONObject {
         for v in ["SENTRY_DSN", "SENTRY_RELEASE", "SENTRY_ENVIRONMENT", "SENTRY_DEBUG", "SENTRY_TRACE", "SENTRY_BAGGAGE"] {
             unsetenv(v)
         }
-        var result: JSONObject = [
+        var result: SentryJSONObject = [
             "__meta__": [
                 "producer": "sentry-swift-server scenario runner (SentryScenarios)",
                 "sdk_version": .string(SentrySDK.version),
@@ -45,7 +46,7 @@ public enum ScenarioRunner {
     }
 
     /// Runs one scenario and returns its normalised records.
-    public static func run(_ scenario: ScenarioFile.Scenario) throws(ScenarioError) -> [JSON] {
+    public static func run(_ scenario: ScenarioFile.Scenario) throws(ScenarioError) -> [SentryJSON] {
         SentrySDK.resetForTesting()
         defer { SentrySDK.resetForTesting() }
         let transport = InMemoryTransport()
@@ -58,10 +59,10 @@ public enum ScenarioRunner {
         return execution.output()
     }
 
-    static func options(_ o: JSONObject, transport: InMemoryTransport) throws(ScenarioError) -> Options {
+    static func options(_ o: SentryJSONObject, transport: InMemoryTransport) throws(ScenarioError) -> SentryOptions {
         let unknown = Set(o.keys).subtracting(knownInitKeys)
         guard unknown.isEmpty else { throw ScenarioError("unknown init option(s): \(unknown.sorted())") }
-        var options = Options(dsn: o["dsn"]?.stringValue ?? "https://public@127.0.0.1:1/1")
+        var options = SentryOptions(dsn: o["dsn"]?.stringValue ?? "https://public@127.0.0.1:1/1")
         options.release = o["release"]?.stringValue
         options.environment = o["environment"]?.stringValue
         options.dist = o["dist"]?.stringValue

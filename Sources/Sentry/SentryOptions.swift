@@ -7,7 +7,7 @@
 ///     options.beforeSend = { event in event.message == "noise" ? nil : event }
 /// }
 /// ```
-public struct Options: Sendable {
+public struct SentryOptions: Sendable {
     /// Where events go. `nil` (and no ``transport``) leaves the SDK disabled.
     public var dsn: String?
     /// The release (e.g. `"my-app@1.2.3"`); `nil` = the `SENTRY_RELEASE` environment variable.
@@ -38,7 +38,7 @@ public struct Options: Sendable {
     /// Called for every breadcrumb before it is stored; return `nil` to drop it.
     public var beforeBreadcrumb: (@Sendable (Breadcrumb) -> Breadcrumb?)?
     /// Replaces the built-in HTTP transport.
-    public var transport: (any Transport)?
+    public var transport: (any SentryTransport)?
 
     // MARK: Stack traces
 
@@ -74,7 +74,7 @@ public struct Options: Sendable {
     public var cacheDirectory: String? {
         get {
             if let explicit = cacheDirectorySetting { return explicit }
-            return transport == nil ? Options.defaultCacheDirectory : nil
+            return transport == nil ? SentryOptions.defaultCacheDirectory : nil
         }
         set { cacheDirectorySetting = .some(newValue) }
     }
@@ -109,7 +109,7 @@ import Glibc
 import Musl
 #endif
 
-extension Options {
+extension SentryOptions {
     /// The default ``cacheDirectory`` (with the built-in HTTP transport):
     /// `$XDG_CACHE_HOME/sentry-swift/<executable name>`, else `$HOME/.cache/sentry-swift/<executable name>`,
     /// falling back to `$TMPDIR` (or `/tmp`) `/sentry-swift-<uid>/<executable name>` when there is
@@ -119,8 +119,7 @@ extension Options {
     public static var defaultCacheDirectory: String? { DefaultCacheDirectory.path }
 
     /// ``defaultCacheDirectory`` for an environment, user id and executable name (tests).
-    @_spi(Testing)
-    public static func defaultCacheDirectory(environment: [String: String], userID: UInt32, executable: String) -> String? {
+    package static func defaultCacheDirectory(environment: [String: String], userID: UInt32, executable: String) -> String? {
         DefaultCacheDirectory.compute(environment: { environment[$0] }, userID: userID, executable: executable)
     }
 }
@@ -164,12 +163,9 @@ enum DefaultCacheDirectory {
         }
     }
 
-    /// The running executable's file name (`/proc/self/exe`, else `argv[0]`).
+    /// The running executable's file name (``LoadedImages/mainExecutablePath``, else `argv[0]`).
     static func executableName() -> String {
-        var buf = [CChar](repeating: 0, count: 4097)
-        let n = readlink("/proc/self/exe", &buf, 4096)
-        let path = n > 0 ? String(decoding: buf[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                         : (CommandLine.arguments.first ?? "")
+        let path = LoadedImages.mainExecutablePath ?? CommandLine.arguments.first ?? ""
         return String(path.split(separator: "/").last ?? "")
     }
 

@@ -8,8 +8,8 @@ import Musl
 import Darwin
 #endif
 
-/// Conversion between ``JSON`` and jansson's `json_t` (the core's value type).
-extension JSON {
+/// Conversion between ``SentryJSON`` and jansson's `json_t` (the core's value type).
+extension SentryJSON {
     /// A new jansson value (the caller owns the reference). Non-finite doubles become the
     /// strings `"nan"`, `"inf"` and `"-inf"`, as the Python SDK's serializer does.
     func makeJansson() -> UnsafeMutablePointer<json_t>? {
@@ -22,11 +22,9 @@ extension JSON {
             return json_integer(json_int_t(i))
         case .double(let d):
             if d.isFinite { return json_real(d) }
-            return JSON.string(d.isNaN ? "nan" : (d < 0 ? "-inf" : "inf")).makeJansson()
-        case .string(var s):
-            return s.withUTF8 { buf in
-                json_stringn_nocheck(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? CString.empty, buf.count)
-            }
+            return SentryJSON.string(d.isNaN ? "nan" : (d < 0 ? "-inf" : "inf")).makeJansson()
+        case .string(let s):
+            return makeJanssonString(s)
         case .array(let a):
             guard let arr = json_array() else { return nil }
             for v in a { json_array_append_new(arr, v.makeJansson()) }
@@ -42,15 +40,15 @@ extension JSON {
         let p = UnsafeMutablePointer(mutating: value)
         switch value.pointee.type {
         case JSON_OBJECT:
-            self = .object(JSONObject(jansson: value))
+            self = .object(SentryJSONObject(jansson: value))
         case JSON_ARRAY:
             let n = json_array_size(p)
-            var out: [JSON] = []
+            var out: [SentryJSON] = []
             out.reserveCapacity(n)
-            for i in 0..<n { out.append(JSON(jansson: json_array_get(p, i))) }
+            for i in 0..<n { out.append(SentryJSON(jansson: json_array_get(p, i))) }
             self = .array(out)
         case JSON_STRING:
-            self = .string(janssonString(p))
+            self = .string(janssonStringValue(p))
         case JSON_INTEGER:
             self = .int(Int64(json_integer_value(p)))
         case JSON_REAL:
@@ -96,7 +94,7 @@ extension JSON {
     }
 }
 
-extension JSONObject {
+extension SentryJSONObject {
     /// A new jansson object (the caller owns the reference).
     func makeJansson() -> UnsafeMutablePointer<json_t>? {
         guard let obj = json_object() else { return nil }
@@ -124,14 +122,21 @@ extension JSONObject {
             let key = keyPtr.withMemoryRebound(to: UInt8.self, capacity: keyLen) {
                 String(decoding: UnsafeBufferPointer(start: $0, count: keyLen), as: UTF8.self)
             }
-            entries.append((key, JSON(jansson: json_object_iter_value(iter))))
+            entries.append((key, SentryJSON(jansson: json_object_iter_value(iter))))
             it = json_object_iter_next(p, iter)
         }
     }
 }
 
-/// A jansson string's value (may contain NUL bytes).
-func janssonString(_ p: UnsafeMutablePointer<json_t>) -> String {
+/// A new jansson string from a Swift string (the caller owns it; no UTF-8 check needed: Swift
+/// strings are valid UTF-8). May contain NUL characters.
+func makeJanssonString(_ string: String) -> UnsafeMutablePointer<json_t>? {
+    var string = string
+    return string.withUTF8 { json_stringn_nocheck(CString.pointer($0), $0.count) }
+}
+
+/// A jansson string's value as a Swift string (may contain NUL characters).
+func janssonStringValue(_ p: UnsafeMutablePointer<json_t>) -> String {
     guard let s = json_string_value(p) else { return "" }
     let n = json_string_length(p)
     return s.withMemoryRebound(to: UInt8.self, capacity: n) {
@@ -150,7 +155,7 @@ func janssonDump(_ j: UnsafeMutablePointer<json_t>, sortedKeys: Bool = false, in
 }
 
 /// Replaces the contents of the jansson object `target` with `object` (in place, keeping identity).
-func janssonReplaceObject(_ target: UnsafeMutablePointer<json_t>, with object: JSONObject) {
+func janssonReplaceObject(_ target: UnsafeMutablePointer<json_t>, with object: SentryJSONObject) {
     json_object_clear(target)
     if let new = object.makeJansson() {
         json_object_update(target, new)

@@ -1,10 +1,23 @@
-/// Test support (SPI `Testing`): the SDK is process-wide state, so test suites that start,
-/// reset or close it run their bodies one at a time through this lock, also across test targets.
-@_spi(Testing)
+import Sentry
+
+/// Runs tests that start, reset or close the SDK one at a time: the SDK is process-wide state,
+/// and test suites run in parallel, also across test targets of one process.
+///
+/// ```swift
+/// @Test func capturesAMessage() async {
+///     await SentryTestSupport.withExclusiveSDK {
+///         let transport = InMemoryTransport()
+///         SentrySDK.start { $0.dsn = "https://key@example.invalid/1"; $0.transport = transport }
+///         SentrySDK.capture(message: "hi")
+///         #expect(transport.events.first?.message == "hi")
+///     }
+/// }
+/// ```
 public enum SentryTestSupport {
     private static let state = Locked<(locked: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    /// Runs `body` while no other `withExclusiveSDK` body runs; the SDK is reset before and after.
+    /// Runs `body` while no other `withExclusiveSDK` body runs; the SDK is reset
+    /// (``Sentry/SentrySDK/resetForTesting()``) before and after.
     nonisolated(nonsending)
     public static func withExclusiveSDK<R>(_ body: nonisolated(nonsending) () async throws -> R) async rethrows -> R {
         await acquire()

@@ -1,6 +1,6 @@
 /// A JSON value, as stored in tags, extras, contexts, user data, breadcrumb data and events.
 ///
-/// `JSON` is expressible by literals, so scope data reads naturally:
+/// `SentryJSON` is expressible by literals, so scope data reads naturally:
 ///
 /// ```swift
 /// scope.setContext("app", ["version": "1.2.3", "build": 42, "beta": true])
@@ -8,12 +8,16 @@
 /// scope.setTag("retry", nil)
 /// ```
 ///
-/// Objects are ``JSONObject``s, which keep insertion order (Sentry's databag limits keep the
+/// Objects are ``SentryJSONObject``s, which keep insertion order (Sentry's databag limits keep the
 /// *first* ten entries of an object, so order is observable in sent events).
 ///
 /// Equality follows JSON semantics: `.int(1) == .double(1.0)`, object key order is ignored,
 /// and booleans never equal numbers.
-public enum JSON: Sendable {
+///
+/// Named `SentryJSON` (formerly `JSON`) because a top-level `JSON` type is common in apps and
+/// their dependencies (and would make every unqualified `JSON` ambiguous); the prefix follows
+/// sentry-cocoa's `Sentry*` names for types that are not Sentry concepts of their own.
+public enum SentryJSON: Sendable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -25,12 +29,12 @@ public enum JSON: Sendable {
     /// A string.
     case string(String)
     /// An array.
-    case array([JSON])
+    case array([SentryJSON])
     /// An object, keeping insertion order.
-    case object(JSONObject)
+    case object(SentryJSONObject)
 }
 
-extension JSON {
+extension SentryJSON {
     /// The string, if this is `.string`.
     public var stringValue: String? {
         if case .string(let s) = self { return s }
@@ -62,13 +66,13 @@ extension JSON {
     }
 
     /// The object, if this is `.object`.
-    public var objectValue: JSONObject? {
+    public var objectValue: SentryJSONObject? {
         if case .object(let o) = self { return o }
         return nil
     }
 
     /// The array, if this is `.array`.
-    public var arrayValue: [JSON]? {
+    public var arrayValue: [SentryJSON]? {
         if case .array(let a) = self { return a }
         return nil
     }
@@ -80,13 +84,13 @@ extension JSON {
     }
 
     /// The member `key` of an object, or `nil` (also when this is not an object).
-    public subscript(key: String) -> JSON? {
+    public subscript(key: String) -> SentryJSON? {
         objectValue?[key]
     }
 }
 
-extension JSON: Hashable {
-    public static func == (lhs: JSON, rhs: JSON) -> Bool {
+extension SentryJSON: Hashable {
+    public static func == (lhs: SentryJSON, rhs: SentryJSON) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -115,37 +119,37 @@ extension JSON: Hashable {
     }
 }
 
-extension JSON: ExpressibleByNilLiteral {
+extension SentryJSON: ExpressibleByNilLiteral {
     public init(nilLiteral: ()) { self = .null }
 }
 
-extension JSON: ExpressibleByBooleanLiteral {
+extension SentryJSON: ExpressibleByBooleanLiteral {
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }
 
-extension JSON: ExpressibleByIntegerLiteral {
+extension SentryJSON: ExpressibleByIntegerLiteral {
     public init(integerLiteral value: Int64) { self = .int(value) }
 }
 
-extension JSON: ExpressibleByFloatLiteral {
+extension SentryJSON: ExpressibleByFloatLiteral {
     public init(floatLiteral value: Double) { self = .double(value) }
 }
 
-extension JSON: ExpressibleByStringLiteral {
+extension SentryJSON: ExpressibleByStringLiteral {
     public init(stringLiteral value: String) { self = .string(value) }
 }
 
-extension JSON: ExpressibleByArrayLiteral {
-    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+extension SentryJSON: ExpressibleByArrayLiteral {
+    public init(arrayLiteral elements: SentryJSON...) { self = .array(elements) }
 }
 
-extension JSON: ExpressibleByDictionaryLiteral {
-    public init(dictionaryLiteral elements: (String, JSON)...) {
-        self = .object(JSONObject(adopting: elements))
+extension SentryJSON: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, SentryJSON)...) {
+        self = .object(SentryJSONObject(adopting: elements))
     }
 }
 
-extension JSON {
+extension SentryJSON {
     /// A string value.
     public init(_ value: String) { self = .string(value) }
     /// An integer value.
@@ -155,10 +159,10 @@ extension JSON {
     /// A boolean value.
     public init(_ value: Bool) { self = .bool(value) }
     /// An object value from a dictionary (keys sorted, since a dictionary has no order).
-    public init(_ value: [String: JSON]) { self = .object(JSONObject(value)) }
+    public init(_ value: [String: SentryJSON]) { self = .object(SentryJSONObject(value)) }
 }
 
-extension JSON: CustomStringConvertible {
+extension SentryJSON: CustomStringConvertible {
     /// Compact JSON text.
     public var description: String { serialized() }
 }

@@ -1,14 +1,4 @@
-/// Sends envelopes to Sentry (or anywhere else).
-///
-/// Set ``Options/transport`` to replace the core's HTTP transport, e.g. with
-/// ``InMemoryTransport`` in tests.
-///
-/// Implementation requirements: ``send(envelope:)`` is called on the capturing thread, so it
-/// must return quickly (hand the bytes to a queue) and must be safe to call concurrently.
-public protocol Transport: Sendable {
-    /// Takes one envelope.
-    func send(envelope: Envelope)
-}
+import Sentry
 
 /// A transport that keeps every envelope in memory, for tests.
 ///
@@ -18,7 +8,7 @@ public protocol Transport: Sendable {
 /// SentrySDK.capture(message: "hi")
 /// #expect(transport.events.first?.message == "hi")
 /// ```
-public final class InMemoryTransport: Transport {
+public final class InMemoryTransport: SentryTransport {
     private let storage = Locked<[Envelope]>([])
 
     /// An empty transport.

@@ -5,27 +5,27 @@
 /// is the fastest choice for the small objects scope data is made of.
 ///
 /// ```swift
-/// var data: JSONObject = ["url": "/checkout", "status": 200]
+/// var data: SentryJSONObject = ["url": "/checkout", "status": 200]
 /// data["method"] = "POST"
 /// ```
-public struct JSONObject: Sendable {
+public struct SentryJSONObject: Sendable {
     /// Key/value pairs in insertion order, keys unique.
     @usableFromInline
-    internal var entries: [(String, JSON)]
+    internal var entries: [(String, SentryJSON)]
 
     /// An empty object.
     @inlinable
     public init() { entries = [] }
 
     /// An object from key/value pairs in order; a repeated key keeps its first position and last value.
-    public init<S: Sequence>(_ pairs: S) where S.Element == (String, JSON) {
+    public init<S: Sequence>(_ pairs: S) where S.Element == (String, SentryJSON) {
         entries = []
         entries.reserveCapacity(pairs.underestimatedCount)
         for (k, v) in pairs { self[k] = v }
     }
 
     /// Adopts `pairs` as they are when their keys are unique (no copy), else dedupes.
-    init(adopting pairs: [(String, JSON)]) {
+    init(adopting pairs: [(String, SentryJSON)]) {
         var unique = true
         if pairs.count > 1 {
             outer: for i in 1..<pairs.count {
@@ -42,12 +42,12 @@ public struct JSONObject: Sendable {
     }
 
     /// An object from a dictionary. Keys are sorted, since a dictionary has no order.
-    public init(_ dictionary: [String: JSON]) {
+    public init(_ dictionary: [String: SentryJSON]) {
         entries = dictionary.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     /// The value for `key`; setting `nil` removes the key.
-    public subscript(key: String) -> JSON? {
+    public subscript(key: String) -> SentryJSON? {
         get {
             for e in entries where e.0 == key { return e.1 }
             return nil
@@ -65,7 +65,7 @@ public struct JSONObject: Sendable {
     public var keys: [String] { entries.map(\.0) }
 
     /// The values in key insertion order.
-    public var values: [JSON] { entries.map(\.1) }
+    public var values: [SentryJSON] { entries.map(\.1) }
 
     /// The number of keys.
     public var count: Int { entries.count }
@@ -75,28 +75,28 @@ public struct JSONObject: Sendable {
 
     /// Removes `key` and returns its value, if any.
     @discardableResult
-    public mutating func removeValue(forKey key: String) -> JSON? {
+    public mutating func removeValue(forKey key: String) -> SentryJSON? {
         guard let i = entries.firstIndex(where: { $0.0 == key }) else { return nil }
         return entries.remove(at: i).1
     }
 
     /// Sets every key of `other` (existing keys keep their position), like Python's `dict.update`.
-    public mutating func merge(_ other: JSONObject) {
+    public mutating func merge(_ other: SentryJSONObject) {
         for (k, v) in other.entries { self[k] = v }
     }
 
     /// The contents as a dictionary (order is lost).
-    public var dictionary: [String: JSON] {
+    public var dictionary: [String: SentryJSON] {
         Dictionary(entries, uniquingKeysWith: { _, b in b })
     }
 }
 
-extension JSONObject: Sequence {
+extension SentryJSONObject: Sequence {
     /// Iterates the key/value pairs in insertion order.
     public struct Iterator: IteratorProtocol {
-        var base: IndexingIterator<[(String, JSON)]>
+        var base: IndexingIterator<[(String, SentryJSON)]>
 
-        public mutating func next() -> (key: String, value: JSON)? {
+        public mutating func next() -> (key: String, value: SentryJSON)? {
             guard let (k, v) = base.next() else { return nil }
             return (key: k, value: v)
         }
@@ -110,14 +110,14 @@ extension JSONObject: Sequence {
     public var underestimatedCount: Int { entries.count }
 }
 
-extension JSONObject: ExpressibleByDictionaryLiteral {
-    public init(dictionaryLiteral elements: (String, JSON)...) {
+extension SentryJSONObject: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, SentryJSON)...) {
         self.init(adopting: elements)
     }
 }
 
-extension JSONObject: Hashable {
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+extension SentryJSONObject: Hashable {
+    public static func == (lhs: SentryJSONObject, rhs: SentryJSONObject) -> Bool {
         guard lhs.entries.count == rhs.entries.count else { return false }
         for (k, v) in lhs.entries {
             guard let other = rhs[k], other == v else { return false }
@@ -139,7 +139,7 @@ extension JSONObject: Hashable {
     }
 }
 
-extension JSONObject: CustomStringConvertible {
+extension SentryJSONObject: CustomStringConvertible {
     /// Compact JSON text.
-    public var description: String { JSON.object(self).serialized() }
+    public var description: String { SentryJSON.object(self).serialized() }
 }
