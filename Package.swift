@@ -19,7 +19,7 @@ let package = Package(
             path: ".",
             sources: ["Sources/CScopeCore"],
             publicHeadersPath: "include",
-            cSettings: [.define("_GNU_SOURCE")],
+            cSettings: [.define("_GNU_SOURCE"), .headerSearchPath("Sources/CScopeCore")],
             linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("curl"), .linkedLibrary("z"), .linkedLibrary("pthread")]
         ),
         // The Swift overlay: SentrySDK, Scope, value types, task-local scope binding.

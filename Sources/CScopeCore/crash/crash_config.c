@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../scrubber.h"
+#include "scope/scrubber.h"
 #include "crash_internal.h"
 #include "cscope/stacktrace.h"
 

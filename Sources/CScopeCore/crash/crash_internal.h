@@ -22,8 +22,8 @@
 #include <stdint.h>
 #include <ucontext.h>
 
-#include "../options_internal.h"
-#include "../scope_internal.h"
+#include "options/options_internal.h"
+#include "scope/scope_internal.h"
 #include "cscope/crash.h"
 
 #define CSC__CRASH_TLS _Thread_local __attribute__((tls_model("initial-exec")))

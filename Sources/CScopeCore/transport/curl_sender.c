@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../options_internal.h"
+#include "options/options_internal.h"
 #include "clock.h"
 #include "gzip.h"
 

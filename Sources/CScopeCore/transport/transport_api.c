@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cscope/transport.h"
-#include "../options_internal.h"
+#include "options/options_internal.h"
 #include "http_transport.h"
 
 #define MAX_QUEUE_SIZE 100000

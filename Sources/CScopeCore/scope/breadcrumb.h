@@ -4,7 +4,7 @@
 #ifndef CSC_BREADCRUMB_H
 #define CSC_BREADCRUMB_H
 
-#include "util.h"
+#include "support/util.h"
 
 typedef struct csc__crumb_s {
     atomic_int refs;

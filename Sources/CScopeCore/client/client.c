@@ -7,7 +7,7 @@
 #include "crash/crash_internal.h"
 #include "default_contexts.h"
 #include "transport/http_transport.h"
-#include "util.h"
+#include "support/util.h"
 
 static csc__lock_t g_client_lock;
 static csc__client_t *g_client;              /* guarded by g_client_lock */

@@ -5,7 +5,7 @@
 #define CSC_SCOPE_INTERNAL_H
 
 #include "breadcrumb.h"
-#include "map.h"
+#include "support/map.h"
 
 /* A shared, reference-counted, immutable object: propagation context. */
 typedef struct csc__propagation_s {

@@ -3,7 +3,7 @@
 #ifndef CSC_CLIENT_STATE_H
 #define CSC_CLIENT_STATE_H
 
-#include "options_internal.h"
+#include "options/options_internal.h"
 
 typedef struct {
     long max;                   /* max_breadcrumbs, -1 when no client (breadcrumbs dropped) */

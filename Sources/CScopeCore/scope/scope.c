@@ -1,7 +1,7 @@
 /* One scope's data: setters, fork (copy-on-write), clear, update_from, reading. */
 #include <stdlib.h>
 
-#include "client_state.h"
+#include "client/client_state.h"
 #include "scope_internal.h"
 
 /* ------------------------------------------------------------ shared small objects */
