@@ -38,6 +38,7 @@
 #include "crash_internal.h"
 #include "cscope/stacktrace.h"
 #include "stacktrace/stacktrace_internal.h"
+#include "support/log.h"
 
 #include <link.h> /* ElfW */
 

@@ -15,6 +15,7 @@
 #include "options/options_internal.h"
 #include "clock.h"
 #include "gzip.h"
+#include "support/log.h"
 
 struct csc__sender_s {
     CURLM *multi;

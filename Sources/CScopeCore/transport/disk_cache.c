@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "options/options_internal.h"
+#include "support/log.h"
 
 #define SUFFIX ".envelope"
 #define TMP_SUFFIX ".tmp"
