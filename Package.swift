@@ -19,11 +19,19 @@ let package = Package(
             path: ".",
             sources: ["Sources/CScopeCore"],
             publicHeadersPath: "include",
-            cSettings: [.define("_GNU_SOURCE"), .headerSearchPath("Sources/CScopeCore")],
+            cSettings: [
+                .define("_GNU_SOURCE"),
+                .headerSearchPath("Sources/CScopeCore"),
+                .headerSearchPath("Sources/CScopeCoreSPI/include"),
+            ],
             linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("curl"), .linkedLibrary("z"), .linkedLibrary("pthread")]
         ),
+        // Calls of the C core that only the Swift overlay and the tests use (stack-trace
+        // building blocks): declared in Sources/CScopeCoreSPI/include/cscope_spi.h, implemented
+        // and exported by CScopeCore. Not a product; the overlay imports it `internal`.
+        .target(name: "CScopeCoreSPI", dependencies: ["CScopeCore"]),
         // The Swift overlay: SentrySDK, Scope, value types, task-local scope binding.
-        .target(name: "Sentry", dependencies: ["CScopeCore"]),
+        .target(name: "Sentry", dependencies: ["CScopeCore", "CScopeCoreSPI"]),
         // Runs scope-semantics scenario files (Tests/Scenarios) through the Swift API.
         .target(name: "SentryScenarios", dependencies: ["Sentry", "CScopeCore"]),
         .executableTarget(name: "SentryScenarioRunner", dependencies: ["SentryScenarios"]),
@@ -33,7 +41,7 @@ let package = Package(
         .executableTarget(name: "SentryBench", dependencies: ["Sentry", "CScopeCore"]),
         // Sends events through the Swift API for the end-to-end tests (tests/e2e).
         .executableTarget(name: "SentryE2EDriver", dependencies: ["Sentry", "CScopeCore"]),
-        .testTarget(name: "SentryTests", dependencies: ["Sentry", "CScopeCore"]),
+        .testTarget(name: "SentryTests", dependencies: ["Sentry", "CScopeCore", "CScopeCoreSPI"]),
         .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry"]),
     ]
 )
