@@ -16,7 +16,6 @@ extern "C" {
 #endif
 
 typedef struct csc_options_s csc_options_t;
-typedef struct csc_envelope_s csc_envelope_t;
 
 /** New options with defaults (environment from SENTRY_ENVIRONMENT or "production", release from SENTRY_RELEASE, dsn from SENTRY_DSN, max_breadcrumbs 100, sample_rate 1). Caller frees with csc_options_free unless passed to csc_init. */
 CSC_API csc_options_t *csc_options_new(void);
