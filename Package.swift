@@ -22,11 +22,19 @@ let package = Package(
             path: ".",
             sources: ["Sources/CScopeCore"],
             publicHeadersPath: "include",
-            cSettings: [.define("_GNU_SOURCE")],
+            cSettings: [
+                .define("_GNU_SOURCE"),
+                .headerSearchPath("Sources/CScopeCore"),
+                .headerSearchPath("Sources/CScopeCoreSPI/include"),
+            ],
             linkerSettings: [.linkedLibrary("jansson"), .linkedLibrary("curl"), .linkedLibrary("z"), .linkedLibrary("pthread")]
         ),
+        // Calls of the C core that only the Swift overlay and the tests use (stack-trace
+        // building blocks): declared in Sources/CScopeCoreSPI/include/cscope_spi.h, implemented
+        // and exported by CScopeCore. Not a product; the overlay imports it `internal`.
+        .target(name: "CScopeCoreSPI", dependencies: ["CScopeCore"]),
         // The Swift overlay: SentrySDK, Scope, value types, task-local scope binding.
-        .target(name: "Sentry", dependencies: ["CScopeCore"]),
+        .target(name: "Sentry", dependencies: ["CScopeCore", "CScopeCoreSPI"]),
         // Test support (InMemoryTransport, SentrySDK.resetForTesting, SentryTestSupport); reaches
         // the overlay's internals through `package` access, so none of it ships in `Sentry`.
         .target(name: "SentryTestKit", dependencies: ["Sentry", "CScopeCore"]),
@@ -39,7 +47,7 @@ let package = Package(
         .executableTarget(name: "SentryBench", dependencies: ["Sentry", "CScopeCore"], path: "Benchmarks/SentryBench"),
         // Sends events through the Swift API for the end-to-end tests (Tests/EndToEndTests).
         .executableTarget(name: "SentryE2EDriver", dependencies: ["Sentry", "CScopeCore"], path: "Tests/EndToEndTests/SentryE2EDriver"),
-        .testTarget(name: "SentryTests", dependencies: ["Sentry", "SentryTestKit", "CScopeCore"]),
+        .testTarget(name: "SentryTests", dependencies: ["Sentry", "SentryTestKit", "CScopeCore", "CScopeCoreSPI"]),
         .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry", "SentryTestKit"]),
     ]
 )

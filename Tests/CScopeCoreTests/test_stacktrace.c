@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cscope/stacktrace.h>
+#include "cscope_spi.h" /* csc_stacktrace_cache_stats/reset, csc_image_generation: not public API */
 
 #include "testlib.h"
 

@@ -1,8 +1,15 @@
 /*
  * test_tiers.c: the three tiers (include/cscope/tiers.h): the global
  * singleton, per-thread isolation/current scopes, push/pop and their errors,
- * replaceable storage, last event id per context.
+ * replaceable storage, last event id per context, and the side effect of
+ * the default storage with crash reporting on (an alternate signal stack per
+ * thread) and its cost.
  */
+#include <dirent.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "testlib.h"
 
 static int has_tag(csc_scope_t *s, const char *key, const char *value) {
@@ -391,6 +398,75 @@ static void test_custom_storage(void) {
     (void)csc_scope_remove_tag(def_cur, "default");
 }
 
+/* ------------------------------------------------------------ crash reporting's side effect */
+
+typedef struct { double first_get_us; bool alt_stack; } first_get_t;
+
+static double mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static void *first_get_thread(void *arg) {
+    first_get_t *r = arg;
+    double t0 = mono_us();
+    csc_scope_t *s = csc_current_scope();
+    r->first_get_us = mono_us() - t0;
+    stack_t ss;
+    r->alt_stack = s && sigaltstack(NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE);
+    return NULL;
+}
+
+/* Mean µs of a new thread's first csc_current_scope; *all_alt: every thread had an alternate stack after it. */
+static double first_get_cost(int threads, bool *all_alt) {
+    double sum = 0;
+    *all_alt = true;
+    for (int i = 0; i < threads; i++) {
+        first_get_t r = { 0, false };
+        pthread_t t;
+        pthread_create(&t, NULL, first_get_thread, &r);
+        pthread_join(t, NULL);
+        sum += r.first_get_us;
+        *all_alt = *all_alt && r.alt_stack;
+    }
+    return sum / threads;
+}
+
+static void remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    if (d) closedir(d);
+    rmdir(dir);
+}
+
+/* tiers.h: with the crash handler installed, a thread's first default-storage scope also gives
+ * the thread an alternate signal stack (so a stack overflow on it is reported). Shows the cost. */
+static void test_first_scope_with_crash_handler(void) {
+    const int threads = 50;
+    bool alt = false;
+    double without = first_get_cost(threads, &alt);
+    char dir[] = "/tmp/csc-tiers-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    csc_options_t *o = tl_options();
+    (void)csc_options_set_cache_dir(o, dir);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    CHECK(csc_crash_handler_installed());
+    double with = first_get_cost(threads, &alt);
+    CHECK(alt); /* every thread got (or already had) an alternate signal stack */
+    printf("  first csc_current_scope on a new thread: %.1f us without the crash handler, %.1f us with it"
+           " (alternate signal stack)\n", without, with);
+    (void)csc_close();
+    CHECK(!csc_crash_handler_installed());
+    remove_dir(dir);
+}
+
 int main(void) {
     if (tl_start_default(100) != CSC_OK) {
         fprintf(stderr, "csc_init failed\n");
@@ -411,6 +487,7 @@ int main(void) {
     RUN(test_capture_uses_the_tiers);
     RUN(test_custom_storage);
     (void)csc_close();
+    RUN(test_first_scope_with_crash_handler);
     tl_sink_reset();
     return TL_DONE();
 }

@@ -13,9 +13,9 @@
 
 #include "testlib.h"
 
-#include "../../Sources/CScopeCore/dsn.h"
-#include "../../Sources/CScopeCore/transport/category.h"
-#include "../../Sources/CScopeCore/transport/ratelimit.h"
+#include "options/dsn.h"
+#include "transport/category.h"
+#include "transport/ratelimit.h"
 
 #define NOW_MS 5000000LL        /* monotonic "now" of every rate-limit case */
 #define WALL_NOW 1401667200LL   /* 2014-06-02T00:00:00Z, sentry-python's NOW */

@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../Sources/CScopeCore/scope_internal.h" /* corrupt_scope only */
+#include "scope/scope_internal.h" /* corrupt_scope only */
 
 extern volatile int csc__crash_test_fault_in_handler; /* internal test hook (crash_event.c) */
 

@@ -8,11 +8,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../../Sources/CScopeCore/envelope_internal.h"
-#include "../../Sources/CScopeCore/transport/client_report.h"
-#include "../../Sources/CScopeCore/transport/disk_cache.h"
-#include "../../Sources/CScopeCore/transport/gzip.h"
-#include "../../Sources/CScopeCore/transport/ratelimit.h"
+#include "event/envelope_internal.h"
+#include "transport/client_report.h"
+#include "transport/disk_cache.h"
+#include "transport/gzip.h"
+#include "transport/ratelimit.h"
 
 static int failures;
 #define CHECK(c) do { if (!(c)) { failures++; fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); } } while (0)

@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 #endif
 import CScopeCore
+import CScopeCoreSPI
 @testable import Sentry
 import Testing
 

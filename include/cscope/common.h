@@ -24,6 +24,9 @@ extern "C" {
 #  define CSC_MUST_USE
 #endif
 
+/** An envelope (event.h builds and reads them, options.h's transport receives them). Opaque. */
+typedef struct csc_envelope_s csc_envelope_t;
+
 /** Version of the C core; also reported in the event's `sdk.packages`. */
 #define CSC_VERSION "0.1.0"
 

@@ -16,7 +16,6 @@ extern "C" {
 #endif
 
 typedef struct csc_options_s csc_options_t;
-typedef struct csc_envelope_s csc_envelope_t;
 
 /** New options with defaults (environment from SENTRY_ENVIRONMENT or "production", release from SENTRY_RELEASE, dsn from SENTRY_DSN, max_breadcrumbs 100, sample_rate 1). Caller frees with csc_options_free unless passed to csc_init. */
 CSC_API csc_options_t *csc_options_new(void);
@@ -76,7 +75,15 @@ CSC_API int csc_options_set_transport(csc_options_t *opts, csc_transport_fn fn, 
 CSC_API int csc_init(csc_options_t *opts);
 /** Stops the SDK; later captures are no-ops returning CSC_ERR_DISABLED. */
 CSC_API int csc_close(void);
-/** True while an initialised client can send events. */
+/**
+ * True while a client is live: from a csc_init that started one (a valid DSN,
+ * or a custom transport) until the next csc_close, or a csc_init that leaves the
+ * SDK disabled (no DSN and no transport, malformed DSN). While false, captures
+ * return CSC_ERR_DISABLED and scope breadcrumbs are not recorded; scope data
+ * setters work either way. True does NOT promise delivery: the HTTP transport
+ * may have failed to start, and sampling, rate limits or a full queue drop
+ * events. Cost: one relaxed atomic load (a cheap guard for hot paths).
+ */
 CSC_API bool csc_is_enabled(void);
 
 #ifdef __cplusplus

@@ -10,6 +10,16 @@
  * Thread safety: all functions are thread-safe. The thread-local defaults are
  * created lazily (empty scopes; a new thread starts with a new trace, as a
  * plain Python thread does).
+ *
+ * Side effect: while the crash handler is installed (cscope/crash.h), the
+ * default storage also gives each thread it stores a scope for an alternate
+ * signal stack (csc_crash_thread_init: a 64 KiB mmap and sigaltstack, once per
+ * thread, freed at thread exit), so a stack overflow on that thread is
+ * reported. The first csc_isolation_scope/csc_current_scope of a new thread
+ * then costs a few microseconds instead of a fraction of one (tests/unit/
+ * test_tiers.c prints both); later calls cost nothing extra. Custom storage
+ * (csc_set_scope_storage) never does this: call csc_crash_thread_init (or
+ * csc_crash_set_thread_scopes) on the host's threads instead.
  */
 #ifndef CSCOPE_TIERS_H
 #define CSCOPE_TIERS_H

@@ -19,9 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../scrubber.h"
+#include "scope/scrubber.h"
 #include "crash_internal.h"
 #include "cscope/stacktrace.h"
+#include "support/log.h"
 
 #define ALT_STACK_SIZE (64u * 1024)
 
@@ -283,6 +284,7 @@ void csc__crash_install(const csc_options_t *o) {
     }
     pthread_mutex_unlock(&g_mu);
     t_attached = false; /* (re)check this thread's alternate stack */
+    csc__tiers_set_thread_hook(csc__crash_thread_attach); /* threads that get default-storage scopes from now on */
     csc__crash_thread_attach();
     csc__debug_log("crash: handler installed (reports go to %s)", o->cache_dir);
 }

@@ -11,8 +11,11 @@
  * Signal-safe: crash_handler.c, crash_event.c, crash_scope.c, unwind_fp.c,
  * sigwriter.c. Ordinary threads only: crash_config.c, crash_pending.c.
  *
- * Hooks called from the core: csc__crash_detect_last_run / csc__crash_install /
- * csc__crash_uninstall (client.c), csc__crash_thread_attach (tiers.c). */
+ * Layering: crash depends on scope (reading scopes, csc__tiers_peek_*), stacktrace,
+ * transport (the disk cache), event, options and support; only the client calls it:
+ * csc__crash_detect_last_run / csc__crash_install / csc__crash_uninstall (client.c).
+ * csc__crash_install hands csc__crash_thread_attach to the tiers (csc__tiers_set_thread_hook)
+ * rather than tiers.c calling up into crash. */
 #ifndef CSC_CRASH_INTERNAL_H
 #define CSC_CRASH_INTERNAL_H
 
@@ -22,8 +25,8 @@
 #include <stdint.h>
 #include <ucontext.h>
 
-#include "../options_internal.h"
-#include "../scope_internal.h"
+#include "options/options_internal.h"
+#include "scope/scope_internal.h"
 #include "cscope/crash.h"
 
 #define CSC__CRASH_TLS _Thread_local __attribute__((tls_model("initial-exec")))
@@ -49,12 +52,9 @@ void csc__crash_hand_to_transport(const char *cache_dir, csc_transport_fn fn, vo
 void csc__crash_install(const csc_options_t *opts);
 /* publish(NULL): restores the previous handlers (if ours are still installed). */
 void csc__crash_uninstall(void);
-/* A thread starts using the SDK: gives it an alternate signal stack when the handler is on. Cheap when done. */
+/* A thread starts using the SDK: gives it an alternate signal stack when the handler is on. Cheap when done.
+ * Called by csc_crash_set_thread_scopes, csc__crash_install and, through the tiers' thread hook, tiers.c. */
 void csc__crash_thread_attach(void);
-
-/* ---- tiers.c accessors (async-signal-safe: read the calling thread's slots, create nothing) */
-csc_scope_t *csc__tiers_peek_global(void);
-void csc__tiers_peek_thread(csc_scope_t **isolation, csc_scope_t **current);
 
 /* ---- shared between the crash files */
 

@@ -33,11 +33,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../envelope_internal.h"
-#include "../transport/disk_cache.h"
+#include "event/envelope_internal.h"
+#include "transport/disk_cache.h"
 #include "crash_internal.h"
 #include "cscope/stacktrace.h"
-#include "../stacktrace/stacktrace_internal.h"
+#include "stacktrace/stacktrace_internal.h"
+#include "support/log.h"
 
 #include <link.h> /* ElfW */
 

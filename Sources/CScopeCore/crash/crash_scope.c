@@ -13,7 +13,7 @@
 #endif
 #include "crash_scope.h"
 
-#include "../scrubber.h"
+#include "scope/scrubber.h"
 
 #define TRYLOCK_SPINS 200000
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "cscope/stacktrace.h"
+#include "cscope_spi.h" /* the overlay-only calls implemented here */
 
 /* Sentry's ELF debug id: the build id's first 16 bytes (zero-padded), its first
  * three GUID fields (u32, u16, u16) byte-swapped from little endian, formatted

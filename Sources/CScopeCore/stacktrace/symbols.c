@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util.h"
+#include "support/util.h"
 #include "stacktrace_internal.h"
 
 /* Present when the process links libstdc++ / the Swift runtime; NULL otherwise. */

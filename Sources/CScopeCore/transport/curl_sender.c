@@ -12,9 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../options_internal.h"
+#include "options/options_internal.h"
 #include "clock.h"
 #include "gzip.h"
+#include "support/log.h"
 
 struct csc__sender_s {
     CURLM *multi;

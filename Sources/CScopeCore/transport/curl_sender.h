@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../dsn.h"
+#include "options/dsn.h"
 
 typedef struct csc__sender_s csc__sender_t;
 

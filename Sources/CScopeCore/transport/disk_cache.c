@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../options_internal.h"
+#include "options/options_internal.h"
+#include "support/log.h"
 
 #define SUFFIX ".envelope"
 #define TMP_SUFFIX ".tmp"

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "transport_state.h"
+#include "support/log.h"
 
 /* ------------------------------------------------------------ API */
 

@@ -6,9 +6,9 @@
 
 #include <stdint.h>
 
-#include "../dsn.h"
-#include "../envelope_internal.h"
-#include "../options_internal.h"
+#include "options/dsn.h"
+#include "event/envelope_internal.h"
+#include "options/options_internal.h"
 
 typedef struct csc__http_transport_s csc__http_transport_t;
 

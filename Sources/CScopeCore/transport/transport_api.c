@@ -1,10 +1,9 @@
-/* The public transport settings (cscope/transport.h) and csc_flush. */
+/* The public transport settings (cscope/transport.h; csc_flush lives with the client). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cscope/transport.h"
-#include "../options_internal.h"
-#include "http_transport.h"
+#include "options/options_internal.h"
 
 #define MAX_QUEUE_SIZE 100000
 
@@ -48,12 +47,4 @@ int csc_options_set_send_client_reports(csc_options_t *opts, bool enabled) {
     if (!opts) return CSC_ERR_NULL;
     opts->send_client_reports = enabled;
     return CSC_OK;
-}
-
-int csc_flush(uint32_t timeout_ms) {
-    csc__client_t *c = csc__client_get();
-    if (!c) return CSC_ERR_DISABLED;
-    int rc = c->http ? csc__http_transport_flush(c->http, timeout_ms) : CSC_OK;
-    csc__client_release(c);
-    return rc;
 }

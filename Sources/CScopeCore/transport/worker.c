@@ -7,6 +7,7 @@
 #include "category.h"
 #include "clock.h"
 #include "transport_state.h"
+#include "support/log.h"
 
 /* ------------------------------------------------------------ accounting */
 

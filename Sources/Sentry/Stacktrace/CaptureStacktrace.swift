@@ -1,4 +1,5 @@
 import CScopeCore
+internal import CScopeCoreSPI
 import Runtime
 
 /// A stack trace of the calling thread in Sentry's frame format, with the cache figures of the

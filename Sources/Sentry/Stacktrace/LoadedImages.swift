@@ -1,3 +1,4 @@
+internal import CScopeCoreSPI
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,4 +1,5 @@
 import CScopeCore
+internal import CScopeCoreSPI
 
 /// The jansson parts of a finished stack that every event captured from it carries unchanged:
 /// the `stacktrace` object (`{"frames": [...]}`, with `in_app`) and the `debug_meta` object

@@ -1,4 +1,5 @@
 import CScopeCore
+internal import CScopeCoreSPI
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import CScopeCore
+internal import CScopeCoreSPI
 // `Backtrace(architecture:frames:images:)` and `RichFrame`'s cases: a backtrace of just the
 // addresses that need source locations.
 @_spi(Internal) import Runtime

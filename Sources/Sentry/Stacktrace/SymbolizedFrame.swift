@@ -1,4 +1,5 @@
 import CScopeCore
+internal import CScopeCoreSPI
 import Runtime
 
 /// A frame's jansson object without `in_app` (`function`, `symbol`, `filename`, ...), built once

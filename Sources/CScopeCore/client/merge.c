@@ -4,7 +4,7 @@
 
 #include "databag.h"
 #include "merge.h"
-#include "scrubber.h"
+#include "scope/scrubber.h"
 
 bool csc__merge_has_processors(const csc__merge_t *m) {
     for (int i = CSC__G; i <= CSC__C; i++)

@@ -2,7 +2,7 @@
 #ifndef CSC_SCRUBBER_H
 #define CSC_SCRUBBER_H
 
-#include "util.h"
+#include "support/util.h"
 
 /* True if `key` (case-insensitive) is on the default denylist (incl. PII keys). */
 bool csc__scrub_key(const char *key, size_t len);

@@ -5,7 +5,7 @@
 #define CSC_SCOPE_INTERNAL_H
 
 #include "breadcrumb.h"
-#include "map.h"
+#include "support/map.h"
 
 /* A shared, reference-counted, immutable object: propagation context. */
 typedef struct csc__propagation_s {
@@ -84,5 +84,14 @@ void csc__propagation_release(csc__propagation_t *p);
 void csc__list_release(csc__list_t *l, void (*release_item)(void *));
 void csc__processor_release(void *p);
 void csc__attachment_release(void *a);
+
+/* ---- tiers.c: hooks for the crash layer above (which calls down; tiers.c never calls up) */
+/* `hook` runs on a thread whenever the default thread-local storage stores a scope for it
+ * (its first csc_isolation_scope / csc_current_scope, push and pop). The crash layer installs
+ * csc__crash_thread_attach here when its handler is installed. Never reset to NULL. */
+void csc__tiers_set_thread_hook(void (*hook)(void));
+/* Async-signal-safe reads of the default storage: nothing is created. */
+csc_scope_t *csc__tiers_peek_global(void);
+void csc__tiers_peek_thread(csc_scope_t **isolation, csc_scope_t **current);
 
 #endif

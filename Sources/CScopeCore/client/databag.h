@@ -3,7 +3,7 @@
 #ifndef CSC_DATABAG_H
 #define CSC_DATABAG_H
 
-#include "util.h"
+#include "support/util.h"
 
 #define CSC_DATABAG_DEPTH 5
 

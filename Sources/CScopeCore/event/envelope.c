@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "envelope_internal.h"
-#include "util.h"
+#include "support/util.h"
 
 csc_envelope_t *csc__envelope_new(const char *event_id) {
     csc_envelope_t *e = calloc(1, sizeof *e);

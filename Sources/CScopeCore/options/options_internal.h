@@ -1,11 +1,11 @@
-/* Internal: the options struct and the client built from it. Not public. */
+/* Internal: the options struct (filled by the csc_options_set_* setters of options.h
+ * and transport.h, read by the transport, crash and client layers). Not public. */
 #ifndef CSC_OPTIONS_INTERNAL_H
 #define CSC_OPTIONS_INTERNAL_H
 
 #include <stdatomic.h>
 
 #include "cscope.h"
-#include "dsn.h"
 
 struct csc_options_s {
     atomic_int refs;  /* the client and events still being rendered by the transport hold one each */
@@ -31,24 +31,7 @@ struct csc_options_s {
     int8_t crash_handler; /* crash/crash_config.c: 0 default (on with a cache_dir), 1 on, 2 off */
 };
 
-/* A started client: immutable after csc_init, reference counted so captures
- * running while csc_close/csc_init swap it keep a valid pointer. */
-typedef struct csc__client_s {
-    atomic_int refs;
-    csc_options_t *opts;
-    csc__dsn_t dsn;         /* parsed; dsn.valid false when no DSN */
-    void *http;             /* the HTTP transport when no custom transport is set (may be NULL) */
-} csc__client_t;
-
 /* Another reference to options (released with csc_options_free). */
 csc_options_t *csc__options_retain(csc_options_t *opts);
-
-/* Returns the live client retained, or NULL when disabled. Release with csc__client_release. */
-csc__client_t *csc__client_get(void);
-void csc__client_release(csc__client_t *c);
-/* max_breadcrumbs of the live client, or -1 when there is none (breadcrumbs are then dropped). */
-long csc__client_max_breadcrumbs(void);
-/* Diagnostic output to stderr when opts->debug (never through the SDK itself). */
-void csc__debug_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "options_internal.h"
-#include "util.h"
+#include "support/util.h"
 
 static char *env_dup(const char *name) {
     const char *v = getenv(name);

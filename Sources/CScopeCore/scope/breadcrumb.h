@@ -4,7 +4,7 @@
 #ifndef CSC_BREADCRUMB_H
 #define CSC_BREADCRUMB_H
 
-#include "util.h"
+#include "support/util.h"
 
 typedef struct csc__crumb_s {
     atomic_int refs;
@@ -52,5 +52,25 @@ static inline csc__crumb_t *csc__ring_at(const csc__ring_t *r, uint32_t i) { ret
 int csc__ring_make_unique(csc__ring_t **rp, uint32_t cap, uint64_t *evicted);
 /* Pushes (takes `c`), evicting the oldest when full; returns the evicted crumb (caller releases) or NULL. */
 csc__crumb_t *csc__ring_push(csc__ring_t *r, csc__crumb_t *c);
+
+/* ---- breadcrumb settings of the live client. The client (the layer above) publishes them at
+ * csc_init / csc_close; the scope layer reads them on every breadcrumb without calling up. */
+typedef struct {
+    long max;                   /* max_breadcrumbs, -1 when no client (breadcrumbs dropped) */
+    bool scrub;                 /* !send_default_pii */
+    bool has_before_breadcrumb;
+} csc__crumb_config_t;
+
+/* Runs the live client's before_breadcrumb on `crumb` (which it may change in place):
+ * 1 keep, 0 drop, -1 no callback (any more). Installed by the client. */
+typedef int (*csc__crumb_filter_fn)(json_t *crumb);
+
+/* Three relaxed atomic loads. */
+csc__crumb_config_t csc__crumb_config(void);
+/* The client publishes its settings (max < 0: no client); `filter` is used while
+ * cfg.has_before_breadcrumb is set. */
+void csc__crumb_config_publish(csc__crumb_config_t cfg, csc__crumb_filter_fn filter);
+/* The published filter's verdict on `crumb` (-1 when none is published). */
+int csc__crumb_filter(json_t *crumb);
 
 #endif

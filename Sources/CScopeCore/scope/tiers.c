@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "crash/crash_internal.h"
 #include "scope_internal.h"
 
 #define TOKEN_MAGIC 0x5C0BE5u
@@ -34,9 +33,15 @@ static void tls_destroy(void *unused) {
 static void tls_init(void) { pthread_key_create(&g_tls_key, tls_destroy); }
 
 static csc_scope_t *tls_get(csc_tier_t tier, void *ud) { (void)ud; return t_slots[tier]; }
+/* Set by the crash layer when it installs its handler (csc__crash_thread_attach); never reset. */
+static _Atomic(void (*)(void)) g_thread_hook;
+
+void csc__tiers_set_thread_hook(void (*hook)(void)) { atomic_store(&g_thread_hook, hook); }
+
 static void tls_set(csc_tier_t tier, csc_scope_t *s, void *ud) {
     (void)ud;
-    csc__crash_thread_attach(); /* alternate signal stack for threads using the SDK (one TLS check once done) */
+    void (*hook)(void) = atomic_load_explicit(&g_thread_hook, memory_order_acquire);
+    if (hook) hook(); /* crash reporting on: an alternate signal stack for this thread (a TLS check once done) */
     pthread_once(&g_tls_once, tls_init);
     pthread_setspecific(g_tls_key, (void *)1); /* arms the destructor for this thread */
     csc_scope_t *old = t_slots[tier];

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "support/util.h"
 
 static void set_str(json_t *o, const char *key, const char *value) {
     if (!value || !*value) return;

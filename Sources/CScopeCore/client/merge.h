@@ -3,8 +3,8 @@
 #ifndef CSC_MERGE_H
 #define CSC_MERGE_H
 
-#include "options_internal.h"
-#include "scope_internal.h"
+#include "options/options_internal.h"
+#include "scope/scope_internal.h"
 
 enum { CSC__G = 0, CSC__I, CSC__C, CSC__X, CSC__NSCOPES };
 

@@ -1,7 +1,7 @@
 /* Event builders: messages and exceptions with caller-supplied frames. */
 #include <stdlib.h>
 
-#include "util.h"
+#include "support/util.h"
 
 static void set_clean(json_t *obj, const char *key, const char *s, size_t max) {
     if (!s) return;

@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <strings.h>
 
-#include "client_state.h"
+#include "client_internal.h"
 #include "default_contexts.h"
 #include "merge.h"
 #include "transport/http_transport.h"
+#include "support/log.h"
 
 static void resolve_scopes(const csc_scopes_t *in, csc_scopes_t *out) {
     if (in) { *out = *in; return; }

@@ -1,7 +1,7 @@
 /* One scope's data: setters, fork (copy-on-write), clear, update_from, reading. */
 #include <stdlib.h>
 
-#include "client_state.h"
+#include "support/log.h"
 #include "scope_internal.h"
 
 /* ------------------------------------------------------------ shared small objects */
@@ -377,12 +377,11 @@ static int add_crumb(csc_scope_t *s, csc__crumb_t *c, long max) {
 
 /* Runs before_breadcrumb on the crumb; returns the crumb to store (maybe rebuilt) or NULL when dropped. */
 static csc__crumb_t *run_before_breadcrumb(csc__crumb_t *c, bool scrub, int *st) {
-    csc__client_state_t cs;
-    if (!csc__client_state_before_breadcrumb(&cs)) return c;
     json_t *j = csc__crumb_to_json(c);
     if (!j) return c;
-    bool keep = cs.before_breadcrumb(j, cs.before_breadcrumb_data);
-    csc__client_state_release(&cs);
+    int verdict = csc__crumb_filter(j);
+    if (verdict < 0) { json_decref(j); return c; } /* the client has no before_breadcrumb (any more) */
+    bool keep = verdict > 0;
     csc__crumb_t *out = NULL;
     if (keep) {
         out = csc__crumb_from_json(j, scrub, st);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../envelope_internal.h"
+#include "envelope_internal.h"
 
 static const char *line_end(const char *p, const char *end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stacktrace_internal.h"
+#include "stacktrace/stacktrace_internal.h"
 
 /* Builds the event from addresses captured by one of the public functions below
  * (innermost first, that function's own frame already skipped). */

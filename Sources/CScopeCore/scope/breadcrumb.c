@@ -5,6 +5,33 @@
 
 #include "scrubber.h"
 
+/* ---------------------------------------------------------------- settings (published by the client) */
+
+static atomic_long g_crumb_max = -1;
+static atomic_bool g_scrub = true;
+static atomic_bool g_has_before_breadcrumb;
+static _Atomic(csc__crumb_filter_fn) g_filter;
+
+csc__crumb_config_t csc__crumb_config(void) {
+    return (csc__crumb_config_t){
+        .max = atomic_load_explicit(&g_crumb_max, memory_order_relaxed),
+        .scrub = atomic_load_explicit(&g_scrub, memory_order_relaxed),
+        .has_before_breadcrumb = atomic_load_explicit(&g_has_before_breadcrumb, memory_order_relaxed),
+    };
+}
+
+void csc__crumb_config_publish(csc__crumb_config_t cfg, csc__crumb_filter_fn filter) {
+    if (filter) atomic_store(&g_filter, filter);
+    atomic_store(&g_scrub, cfg.scrub);
+    atomic_store(&g_has_before_breadcrumb, cfg.has_before_breadcrumb);
+    atomic_store(&g_crumb_max, cfg.max);
+}
+
+int csc__crumb_filter(json_t *crumb) {
+    csc__crumb_filter_fn f = atomic_load(&g_filter);
+    return f ? f(crumb) : -1;
+}
+
 typedef struct { char *p; size_t used, cap; } arena_t;
 
 static const char *arena_put(arena_t *a, const char *s, size_t n) {
