@@ -51,3 +51,9 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry", "SentryTestKit"]),
     ]
 )
+
+// The documentation build (scripts/test-docs.sh) needs the swift-docc-plugin. It is added only
+// when SENTRY_DOCC is set, so that the `Sentry` product depends on no Swift package for users.
+if Context.environment["SENTRY_DOCC"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

@@ -2,7 +2,7 @@
 ///
 /// Without it, an error is reported with its fully qualified type name
 /// (`MyApp.PaymentError`), its module, and as value its `LocalizedError.errorDescription`, else
-/// `String(describing: error)` (see the stack traces guide, `docs/stack-traces.md`).
+/// `String(describing: error)` (see <doc:ErrorsAndCrashReports>).
 ///
 /// ```swift
 /// struct HTTPError: CustomSentryException {

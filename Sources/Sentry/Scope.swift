@@ -6,8 +6,8 @@ import CScopeCore
 /// Events merge three tiers, narrowest last: the **global** scope (process-wide), the
 /// **isolation** scope (one per request or job; `SentrySDK.setTag` and the other top-level
 /// setters write here) and the **current** scope (forked by `SentrySDK.withScope(_:)`).
-/// Per field the narrowest tier that set it wins; see the scope semantics in the
-/// project documentation.
+/// Per field the narrowest tier that set it wins; see <doc:ScopesAndConcurrency> for the
+/// merge rules and how scopes follow tasks.
 ///
 /// `Scope` is a reference type and safe to share between tasks and threads: it wraps a
 /// handle of the C core, which locks internally. Writes from concurrent tasks never tear;

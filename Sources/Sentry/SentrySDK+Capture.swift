@@ -12,7 +12,7 @@ extension SentrySDK {
     /// The event carries the stack trace of this call (a Swift error does not record where it
     /// was thrown), oldest frame first and this call site last, and `debug_meta.images` for its
     /// frames; errors it wraps (``SentryUnderlyingError``, `NSUnderlyingErrorKey`, decoding
-    /// contexts) become a chained exception group. See `docs/stack-traces.md`.
+    /// contexts) become a chained exception group. See <doc:ErrorsAndCrashReports>.
     ///
     /// - Parameters:
     ///   - error: The error; its fully qualified type name and description become the exception

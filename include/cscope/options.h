@@ -27,7 +27,7 @@ CSC_API int csc_options_set_release(csc_options_t *opts, const char *release);
 CSC_API int csc_options_set_environment(csc_options_t *opts, const char *environment);
 CSC_API int csc_options_set_dist(csc_options_t *opts, const char *dist);
 CSC_API int csc_options_set_server_name(csc_options_t *opts, const char *server_name);
-/** `platform` of events: "native" by default (Relay accepts a fixed list; the Swift overlay sends "cocoa"). */
+/** `platform` of events: "native" by default (Relay accepts a fixed list; the Swift overlay sends "native" too). */
 CSC_API int csc_options_set_platform(csc_options_t *opts, const char *platform);
 /** `sdk.name`/`sdk.version` of events (default "sentry.cscope"/CSC_VERSION). */
 CSC_API int csc_options_set_sdk(csc_options_t *opts, const char *name, const char *version);

@@ -17,7 +17,7 @@ struct CapturedStacktrace: Sendable {
     var sourceLookups: Int
     /// Always false (the source lookup no longer re-captures windows that could fail to line up).
     var sourceFallback: Bool = false
-    /// Every address was cached: the stack was walked by ``csc_stacktrace_walk_fp`` and no
+    /// Every address was cached: the stack was walked by `csc_stacktrace_walk_fp` and no
     /// `Backtrace` was captured.
     var fromCache: Bool = false
     /// The frames array and debug_meta images as jansson, shared by every event of a cached
@@ -55,7 +55,7 @@ struct CapturedStacktrace: Sendable {
 
     /// `{"images": [...]}` for the event (the caller owns it), the loaded images that hold one of
     /// the frames: shared from ``json`` when the stack was kept, else looked up
-    /// (``csc_debug_images_for``). `nil` when no image matches.
+    /// (`csc_debug_images_for`). `nil` when no image matches.
     func makeDebugMeta() -> UnsafeMutablePointer<json_t>? {
         if let json, json.imagesKnown { return csc_stacktrace_share(json.debugMeta) }
         return Self.lookUpDebugMeta(addresses)
@@ -122,8 +122,8 @@ func sentryStacktrace(skip: Int = 0, inApp: InAppRules = InAppRules()) -> [Sentr
 /// captured (the innermost ones and the 16 outermost).
 ///
 /// A stack whose every address is cached (the common case: a capture from a call path seen
-/// before) is walked by ``csc_stacktrace_walk_fp`` and built from the cache (see
-/// ``cachedStacktrace(skip:inApp:limit:)``); anything else takes the `Backtrace` path below,
+/// before) is walked by `csc_stacktrace_walk_fp` and built from the cache (see
+/// `cachedStacktrace(skip:inApp:limit:)`); anything else takes the `Backtrace` path below,
 /// which fills the cache. Both give the same frames.
 @inline(never)
 func captureStacktrace(skip: Int = 0, inApp: InAppRules = InAppRules(), limit: Int = 100) -> CapturedStacktrace {
@@ -150,7 +150,7 @@ func captureStacktrace(skip: Int = 0, inApp: InAppRules = InAppRules(), limit: I
 private let walkerSkip = 2
 
 /// The fast path of ``captureStacktrace(skip:inApp:limit:)``: walks the frame pointers
-/// (``csc_stacktrace_walk_fp``, no symbol lookups), then takes the whole result from
+/// (`csc_stacktrace_walk_fp`, no symbol lookups), then takes the whole result from
 /// ``SymbolCache``'s stacks when this exact stack was built before, else every frame from its
 /// addresses (and keeps the result for next time). `nil` when an address is not cached, lacks a
 /// wanted file and line, or the stack is deeper than `limit` allows (the `Backtrace` path then

@@ -4,7 +4,7 @@ internal import CScopeCoreSPI
 /// The jansson parts of a finished stack that every event captured from it carries unchanged:
 /// the `stacktrace` object (`{"frames": [...]}`, with `in_app`) and the `debug_meta` object
 /// (`{"images": [...]}` for its frames). Built once per ``CachedStack`` and never changed
-/// afterwards; events get references to them (``csc_stacktrace_share``: a reference count
+/// afterwards; events get references to them (`csc_stacktrace_share`: a reference count
 /// raised, or a deep copy where jansson cannot share), so a repeated capture allocates nothing
 /// for its frames and images.
 final class StackJSON: @unchecked Sendable {
@@ -28,7 +28,7 @@ final class StackJSON: @unchecked Sendable {
     }
 }
 
-/// An immutable jansson value shared by all events (see ``csc_stacktrace_share``).
+/// An immutable jansson value shared by all events (see `csc_stacktrace_share`).
 final class SharedJansson: @unchecked Sendable {
     let value: UnsafeMutablePointer<json_t>?
 

@@ -77,7 +77,7 @@ enum StacktraceEvents {
         addDebugMeta(to: event, captured)
     }
 
-    /// ``csc_stacktrace_threads_json`` for a thread name that is not valid UTF-8 (the invalid
+    /// `csc_stacktrace_threads_json` for a thread name that is not valid UTF-8 (the invalid
     /// bytes replaced as Swift's `String(decoding:as:)` does). Consumes `stacktrace`.
     private static func threadsJSON(_ stacktrace: UnsafeMutablePointer<json_t>) -> UnsafeMutablePointer<json_t>? {
         guard let thread = json_object(), let values = json_array(), let threads = json_object() else {

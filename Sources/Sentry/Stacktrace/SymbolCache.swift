@@ -4,7 +4,7 @@ internal import CScopeCoreSPI
 // addresses that need source locations.
 @_spi(Internal) import Runtime
 
-/// What ``SymbolCache/plan(_:images:generation:wantsSource:)`` found for one backtrace: the
+/// What ``SymbolCache/plan(_:images:generation:limit:wantsSource:)`` found for one backtrace: the
 /// frames of every captured address, and which addresses still need file and line.
 struct SymbolizationPlan {
     /// Per captured address, innermost first: the cache key (the adjusted PC) and the frames.
@@ -43,12 +43,12 @@ struct CachedAddress: Sendable {
 /// A finished stack trace and the walk it came from: a capture whose frame walk gives the same
 /// addresses (and async resume points) gets `result` as it is. Immutable.
 final class CachedStack: Sendable {
-    /// The addresses ``csc_stacktrace_walk_fp`` found, innermost first.
+    /// The addresses `csc_stacktrace_walk_fp` found, innermost first.
     let pcs: [UInt]
     let skip: Int
     let inApp: InAppRules
     /// The walked frame whose callers came from the async context chain (-1: none), and their
-    /// resume points (``csc_stacktrace_walk_async``).
+    /// resume points (`csc_stacktrace_walk_async`).
     let asyncFrame: Int
     let resumePoints: [UInt]
     let result: CapturedStacktrace
@@ -99,7 +99,7 @@ final class CachedStack: Sendable {
 /// - finished stacks by their walked addresses (``CachedStack``, at most ``stackCapacity``).
 ///
 /// A stack captured again from the same place then costs a frame-pointer walk
-/// (``csc_stacktrace_walk_fp``), one hash and one dictionary lookup; a known stack through a
+/// (`csc_stacktrace_walk_fp`), one hash and one dictionary lookup; a known stack through a
 /// new combination of known addresses, one dictionary lookup per frame.
 ///
 /// Thread safety: all state is behind one lock; symbolication runs outside it. Values handed
@@ -284,11 +284,11 @@ final class SymbolCache: @unchecked Sendable {
         }
     }
 
-    /// The cached frames of a stack walked by ``csc_stacktrace_walk_fp`` (`pcs` and `fps`,
+    /// The cached frames of a stack walked by `csc_stacktrace_walk_fp` (`pcs` and `fps`,
     /// innermost first, `count` of them), or `nil` unless every address is cached (for the
     /// images loaded now) together with how Runtime's unwinder went on from it. At the first
     /// Swift async frame the walk continues, as Runtime's does, through the async context chain
-    /// (``csc_stacktrace_walk_async``; call this while the walked frames are live). `nil` also
+    /// (`csc_stacktrace_walk_async`; call this while the walked frames are live). `nil` also
     /// when the stack has more than `maxFrames` frames. One lock, a dictionary lookup per address.
     func cachedFrames(pcs: UnsafeMutablePointer<UInt>, fps: UnsafeMutablePointer<UInt>, count: Int,
                       maxFrames: Int) -> (entries: [CachedAddress], asyncFrame: Int, resumePoints: [UInt])? {

@@ -3,7 +3,7 @@ internal import CScopeCoreSPI
 import Runtime
 
 /// A frame's jansson object without `in_app` (`function`, `symbol`, `filename`, ...), built once
-/// per address and only read afterwards: events get copies (``csc_stacktrace_frames_json``), so
+/// per address and only read afterwards: events get copies (`csc_stacktrace_frames_json`), so
 /// no `json_t` is ever shared between events or threads. Freed with the last frame that uses it.
 final class FrameTemplate: @unchecked Sendable {
     let object: UnsafeMutablePointer<json_t>?
@@ -24,7 +24,7 @@ final class SymbolizedFrame: Sendable {
     let imagePath: String?
     let imageFileName: String?
     let isMainExecutable: Bool
-    /// The captured address (`instruction_addr`), for ``csc_debug_images_for``.
+    /// The captured address (`instruction_addr`), for `csc_debug_images_for`.
     let instructionAddress: UInt64
     /// Symbolication named the function.
     let hasSymbol: Bool
