@@ -14,7 +14,7 @@ source scripts/lib/deps.sh
 check=0
 [ "${1:-}" = "--check" ] && check=1
 
-command -v clang-format >/dev/null || APT_PACKAGES=(clang-format) ensure_apt_deps
+command -v clang-format >/dev/null || ensure_apt_deps
 command -v clang-format >/dev/null || { echo "format.sh: clang-format is missing (apt-get install clang-format)" >&2; exit 2; }
 swift format --version >/dev/null 2>&1 || { echo "format.sh: swift format is missing (Swift 6 toolchain)" >&2; exit 2; }
 

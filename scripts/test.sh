@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the C core (plain, ASan+UBSan, TSan, install +
-# examples), the Swift overlay and scenario tests, and the end-to-end tests
-# against Bugsink, a fault-injecting server and Relay's normalizer.
+# examples), the Swift overlay and scenario tests, the scenario oracle (the committed
+# expected files equal a fresh sentry-python run), the DocC build,
+# and the end-to-end tests against Bugsink, a fault-injecting server and Relay's normalizer.
 # Installs what it needs (apt packages; pip packages into .venv/).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,7 @@ stage() {
 stage "C core (ctest, ASan+UBSan, TSan, install, examples)" bash scripts/test-c.sh
 stage "Swift overlay and scenarios (swift test)" bash scripts/test-swift.sh
 stage "scenario oracle (sentry-python regenerates Tests/Scenarios)" bash scripts/test-scenario-oracle.sh
+stage "documentation (DocC, no warnings)" bash scripts/test-docs.sh
 stage "end to end (Bugsink, fault server, Relay)" bash scripts/test-e2e.sh
 
 echo

@@ -1,7 +1,7 @@
 # Shared helpers for the scripts: install what a fresh Debian machine lacks.
 # Sourced, not run.
 
-APT_PACKAGES=(cmake pkg-config gcc g++ libjansson-dev libcurl4-openssl-dev zlib1g-dev python3-venv)
+APT_PACKAGES=(cmake pkg-config gcc g++ libjansson-dev libcurl4-openssl-dev zlib1g-dev python3-venv clang-format)
 
 ensure_apt_deps() {
   local missing=()
