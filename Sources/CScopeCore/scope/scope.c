@@ -497,14 +497,20 @@ int csc_scope_add_attachment_path(csc_scope_t *s, const char *path, const char *
     return add_attachment(s, NULL, 0, path, filename, content_type);
 }
 
-int csc_scope_clear_attachments(csc_scope_t *s) {
+/* Empties one of the scope's lists; the items are released outside the lock (their
+ * destructors may run user code). Forks made before keep their copy-on-write share. */
+static int list_clear(csc_scope_t *s, csc__list_t **lp, void (*release_item)(void *)) {
     if (!s) return CSC_ERR_NULL;
     csc__lock(&s->lock);
-    csc__list_t *old = s->attachments;
-    s->attachments = NULL;
+    csc__list_t *old = *lp;
+    *lp = NULL;
     csc__unlock(&s->lock);
-    csc__list_release(old, csc__attachment_release);
+    csc__list_release(old, release_item);
     return CSC_OK;
+}
+
+int csc_scope_clear_attachments(csc_scope_t *s) {
+    return list_clear(s, s ? &s->attachments : NULL, csc__attachment_release);
 }
 
 int csc_scope_add_event_processor(csc_scope_t *s, csc_event_processor_fn fn, void *user_data, void (*free_user_data)(void *)) {
@@ -523,13 +529,7 @@ int csc_scope_add_event_processor(csc_scope_t *s, csc_event_processor_fn fn, voi
 }
 
 int csc_scope_clear_event_processors(csc_scope_t *s) {
-    if (!s) return CSC_ERR_NULL;
-    csc__lock(&s->lock);
-    csc__list_t *old = s->processors;
-    s->processors = NULL;
-    csc__unlock(&s->lock);
-    csc__list_release(old, csc__processor_release);
-    return CSC_OK;
+    return list_clear(s, s ? &s->processors : NULL, csc__processor_release);
 }
 
 /* ------------------------------------------------------------ propagation, span, last event id */

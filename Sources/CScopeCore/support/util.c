@@ -1,5 +1,6 @@
 /* Small shared helpers: UTF-8, random ids, time formatting, buffers. */
 #include "util.h"
+#include "cscope_spi.h" /* csc_timestamp_format / csc_timestamp_parse, exported for the overlay */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,13 @@ bool csc__parse_timestamp(const char *s, int64_t *us) {
     int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
     *us = secs * 1000000 + frac;
     return true;
+}
+
+/* The exported forms of the two functions above, for the Swift overlay (cscope_spi.h). */
+size_t csc_timestamp_format(int64_t us, char out[32]) { return csc__format_timestamp(us, out); }
+bool csc_timestamp_parse(const char *text, int64_t *us) {
+    if (!us) return false;
+    return csc__parse_timestamp(text, us);
 }
 
 /* ------------------------------------------------------------ buffers */

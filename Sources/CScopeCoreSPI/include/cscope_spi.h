@@ -127,6 +127,25 @@ CSC_API uint64_t csc_current_thread(int *is_main, char *name, size_t name_cap);
  */
 CSC_API json_t *csc_stacktrace_threads_json(json_t *stacktrace, int shared);
 
+/* ------------------------------------------------------------ timestamps */
+
+/**
+ * Formats `us` (microseconds since the Unix epoch) as Sentry's ISO-8601 UTC
+ * timestamp `YYYY-MM-DDTHH:MM:SS.ffffffZ` into `out` (NUL-terminated; years
+ * outside 0000-9999 are clamped). Returns the length (27). The one formatter
+ * of the SDK: the core's events, breadcrumbs and the Swift overlay's values.
+ */
+CSC_API size_t csc_timestamp_format(int64_t us, char out[32]);
+
+/**
+ * Parses `YYYY-MM-DD[(T| )HH:MM[:SS][(.|,)f+][Z|(+|-)HH[:]MM]]` (no offset =
+ * UTC; fractions beyond microseconds are cut) into microseconds since the Unix
+ * epoch. Returns false (and leaves `*us` alone) when `text` is NULL or
+ * malformed. The one parser of the SDK (before_breadcrumb results, breadcrumbs
+ * read back in Swift).
+ */
+CSC_API bool csc_timestamp_parse(const char *text, int64_t *us);
+
 #ifdef __cplusplus
 }
 #endif
