@@ -6,7 +6,8 @@
  *
  * Parts: common.h (status codes, levels, limits), scope.h (one scope's data),
  * tiers.h (global/isolation/current), options.h (client and life cycle),
- * event.h (events, exceptions, envelopes), capture.h (the capture pipeline).
+ * event.h (events, exceptions, envelopes), capture.h (the capture pipeline),
+ * tracing.h (transactions, spans, sampling, trace propagation).
  */
 #ifndef CSCOPE_H
 #define CSCOPE_H
@@ -20,5 +21,6 @@
 #include "cscope/transport.h"
 #include "cscope/stacktrace.h"
 #include "cscope/crash.h"
+#include "cscope/tracing.h"
 
 #endif /* CSCOPE_H */

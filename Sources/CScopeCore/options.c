@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "options_internal.h"
+#include "tracing/tracing_internal.h"
 #include "util.h"
 
 static char *env_dup(const char *name) {
@@ -35,6 +36,7 @@ csc_options_t *csc_options_new(void) {
     o->max_queue_size = 100;
     o->shutdown_timeout_ms = 2000;
     o->send_client_reports = true;
+    csc__tracing_opts_from_env(o);
     return o;
 }
 
@@ -50,6 +52,7 @@ void csc_options_free(csc_options_t *o) {
     free(o->cache_dir); free(o->http_proxy); free(o->ca_certs);
     free(o->runtime_name); free(o->runtime_version);
     json_decref(o->default_contexts);
+    csc__tracing_opts_free(o->tracing);
     free(o);
 }
 

@@ -29,6 +29,7 @@ struct csc_options_s {
     char *runtime_name, *runtime_version; /* csc_options_set_runtime */
     json_t *default_contexts;             /* os/device/runtime, built by csc_init */
     int8_t crash_handler; /* crash/crash_config.c: 0 default (on with a cache_dir), 1 on, 2 off */
+    struct csc__tracing_opts_s *tracing;  /* tracing/tracing_options.c; NULL = the defaults */
 };
 
 /* A started client: immutable after csc_init, reference counted so captures
