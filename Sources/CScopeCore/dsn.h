@@ -1,4 +1,4 @@
-/* Internal: DSN parsing ({proto}://{key}[:{secret}]@{host}[:{port}]{path}/{project}). */
+/* Internal: DSN parsing ({proto}://{key}[:{secret}]@{host}[:{port}]{path}/{project}[?query][#fragment]; see dsn.c). */
 #ifndef CSC_DSN_H
 #define CSC_DSN_H
 
@@ -12,7 +12,7 @@ typedef struct csc__dsn_s {
     char host[256];
     int port;                /* explicit or 443/80 */
     char path[256];          /* prefix with trailing '/', "/" at least */
-    char project_id[32];
+    char project_id[64];     /* the last path segment, verbatim (a string, not only digits) */
     char org_id[32];         /* from a host like o123.ingest.sentry.io, or "" */
     char envelope_url[768];  /* {scheme}://{host[:port]}{path}api/{project}/envelope/ */
 } csc__dsn_t;

@@ -438,7 +438,7 @@ static void test_malformed_dsn(void) {
         "https://o1.ingest.sentry.io/42",      /* no public key */
         "https://key@/42",                     /* no host */
         "https://key@o1.ingest.sentry.io/",    /* no project */
-        "https://key@o1.ingest.sentry.io/abc", /* project not a number */
+        "https://key@o1.ingest.sentry.io/4<2", /* project id a URL cannot hold (any URL-safe string is one: issue 16) */
         "https://key@o1.ingest.sentry.io:notaport/42",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

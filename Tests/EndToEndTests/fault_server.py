@@ -143,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
         self._reply(status, json.dumps({"id": (rec.get("header") or {}).get("event_id")}).encode(), headers)
 
     def _record(self, t, status, mode, body):
-        rec = {"t": t, "status": status, "mode": mode, "peer": self.client_address[1],
+        rec = {"t": t, "status": status, "mode": mode, "peer": self.client_address[1], "path": self.path,
                "proxied": self.proxied, "host": self.headers.get("Host"),
                "auth": self.headers.get("X-Sentry-Auth"),
                "encoding": self.headers.get("Content-Encoding"), "user_agent": self.headers.get("User-Agent"),

@@ -225,7 +225,30 @@ def case_tls_verified(srv_unused, tmp):
         srv.stop()
 
 
+# Issue 16: X-Sentry-Rate-Limits entries no peer can parse, on every (200) response.
+GARBAGE_RATE_LIMITS = "invalid, ,,, 50, A1:transaction:key, Garb age13$@#"
+
+
+def case_ratelimit_unparsable(srv, tmp):
+    srv.control(mode="ratelimit", rate_limits=GARBAGE_RATE_LIMITS)  # no count: every response
+    out, _ = run_driver(["capture", "--plan", "1,sleep:300,1,sleep:300,2", "--flush-ms", "5000"], srv.dsn)
+    recs = collect(srv)
+    check(all(r["mode"] == "ratelimit" for r in recs), "every response carried the header", [r["mode"] for r in recs])
+    check(sorted(event_ids(recs)) == sorted(out["ids"]) and len(out["ids"]) == 4, "no event lost", event_ids(recs), out["ids"])
+    check(not reports(recs), "nothing reported as dropped", reports(recs))
+
+
+def case_dsn_query_string(srv, tmp):
+    dsn = srv.dsn + "?x=y#fragment"  # accepted by sentry-python and sentry-native: query and fragment ignored
+    out, _ = run_driver(["capture", "--count", "2", "--flush-ms", "5000"], dsn)
+    recs = collect(srv)
+    check(out["flush_rc"] == 0, "flush returned", out["flush_rc"])
+    check(sorted(event_ids(recs)) == sorted(out["ids"]) and len(out["ids"]) == 2, "both events delivered", event_ids(recs))
+    check({r["path"] for r in recs} == {"/api/42/envelope/"}, "posted to the envelope endpoint", {r["path"] for r in recs})
+
+
 CASES = [case_headers_and_delivery, case_retry_500, case_429_retry_after, case_ratelimit_one_category,
+         case_ratelimit_unparsable, case_dsn_query_string,
          case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound, case_stall_close, case_flood, case_throughput,
          case_http_proxy, case_tls_verified]
 

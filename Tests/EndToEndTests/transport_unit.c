@@ -22,16 +22,16 @@ static void test_rate_limits(void) {
     int64_t now = 1000000;
     csc__rl_update(&rl, 200, "60:error;transaction:key:quota, 2.5:attachment:org, 10::organization", NULL, now);
     CHECK(csc__rl_until(&rl, "error") == now + 60000);
-    CHECK(csc__rl_until(&rl, "default") == now + 60000); /* default == error */
+    CHECK(csc__rl_until(&rl, "default") == now + 10000); /* default is its own category: only the "all" limit */
     CHECK(csc__rl_until(&rl, "transaction") == now + 60000);
     CHECK(csc__rl_until(&rl, "attachment") == now + 10000); /* the "all" limit is longer */
     CHECK(csc__rl_until(&rl, "session") == now + 10000);
     CHECK(!csc__rl_limited(&rl, "session", now + 10000));
 
     csc__ratelimits_t r2 = {0};
-    csc__rl_update(&r2, 200, "30:default:key", NULL, now);
-    CHECK(csc__rl_limited(&r2, "error", now) && !csc__rl_limited(&r2, "attachment", now));
-    csc__rl_update(&r2, 200, "5:default:key", NULL, now); /* a shorter limit does not shorten */
+    csc__rl_update(&r2, 200, "30:error:key", NULL, now);
+    CHECK(csc__rl_limited(&r2, "error", now) && !csc__rl_limited(&r2, "attachment", now) && !csc__rl_limited(&r2, "default", now));
+    csc__rl_update(&r2, 200, "5:error:key", NULL, now); /* a shorter limit does not shorten */
     CHECK(csc__rl_until(&r2, "error") == now + 30000);
 
     csc__ratelimits_t r3 = {0};
@@ -44,8 +44,8 @@ static void test_rate_limits(void) {
     csc__rl_update(&r5, 429, "3:metric_bucket:organization:quota:custom", "100", now); /* header wins over Retry-After */
     CHECK(csc__rl_until(&r5, "metric_bucket") == now + 3000 && !csc__rl_limited(&r5, "error", now));
     csc__ratelimits_t r6 = {0};
-    csc__rl_update(&r6, 200, "garbage:error", NULL, now); /* unparseable seconds: 60 s */
-    CHECK(csc__rl_until(&r6, "error") == now + 60000);
+    csc__rl_update(&r6, 200, "garbage:error", NULL, now); /* an unparsable entry is skipped (issue 16) */
+    CHECK(!csc__rl_limited(&r6, "error", now) && !csc__rl_limited(&r6, "session", now));
     csc__ratelimits_t r7 = {0};
     csc__rl_update(&r7, 500, NULL, "5", now); /* Retry-After only counts on 429 */
     CHECK(!csc__rl_limited(&r7, "error", now));
