@@ -228,6 +228,8 @@ typedef struct csc_trace_headers_s {
  * span outside any transaction (tracing on). Returns the number of headers set.
  */
 CSC_API int csc_trace_headers(const char *url, const char *existing_baggage, csc_trace_headers_t *out);
+/** Same, with the active span and propagation context of `scopes` (current, then isolation; NULL = this context's). */
+CSC_API int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char *existing_baggage, csc_trace_headers_t *out);
 /** Frees out->baggage; out may be reused. */
 CSC_API void csc_trace_headers_clear(csc_trace_headers_t *out);
 

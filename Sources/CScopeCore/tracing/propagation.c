@@ -266,8 +266,8 @@ static void put_sentry_trace(char out[56], const char *trace, const char *span, 
     snprintf(out, 56, "%s-%s%s", trace, span, sampled == CSC_SAMPLED_UNSET ? "" : sampled ? "-1" : "-0");
 }
 
-static csc__propagation_t *active_propagation(void) {
-    csc_scope_t *sc[2] = { csc_current_scope(), csc_isolation_scope() };
+static csc__propagation_t *active_propagation(csc_scope_t *current, csc_scope_t *isolation) {
+    csc_scope_t *sc[2] = { current, isolation };
     for (int i = 0; i < 2; i++) {
         if (!sc[i]) continue;
         csc__lock(&sc[i]->lock);
@@ -276,19 +276,25 @@ static csc__propagation_t *active_propagation(void) {
         csc__unlock(&sc[i]->lock);
         if (p) return p;
     }
-    csc_scope_t *iso = csc_isolation_scope();
-    if (iso && csc_scope_new_trace(iso) == CSC_OK) return active_propagation();
+    if (isolation && csc_scope_new_trace(isolation) == CSC_OK) return active_propagation(NULL, isolation);
     return NULL;
 }
 
 int csc_trace_headers(const char *url, const char *existing_baggage, csc_trace_headers_t *out) {
+    return csc_trace_headers_ex(NULL, url, existing_baggage, out);
+}
+
+int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char *existing_baggage, csc_trace_headers_t *out) {
     if (!out) return CSC_ERR_NULL;
+    csc_scope_t *current = scopes ? scopes->current : csc_current_scope();
+    csc_scope_t *isolation = scopes ? scopes->isolation : csc_isolation_scope();
     out->sentry_trace[0] = out->traceparent[0] = 0;
     out->baggage = NULL;
     csc__client_t *c = csc__client_get();
     if (!url_allowed(c, url)) { csc__client_release(c); return 0; }
     bool tracing = c && csc__tracing_enabled(c->opts);
-    csc_span_t *span = tracing ? csc_active_span() : NULL;
+    csc_span_t *span = NULL;
+    if (tracing && !(span = csc_scope_get_bound_span(current))) span = csc_scope_get_bound_span(isolation);
     json_t *dsc = NULL;
     char trace_id[33], span_id[17];
     int sampled = CSC_SAMPLED_UNSET;
@@ -305,7 +311,7 @@ int csc_trace_headers(const char *url, const char *existing_baggage, csc_trace_h
         csc_span_release(span);
         if (!dsc) { csc__client_release(c); return 0; } /* a span outside any transaction propagates nothing */
     } else {
-        csc__propagation_t *p = active_propagation();
+        csc__propagation_t *p = active_propagation(current, isolation);
         if (!p) { csc__client_release(c); return CSC_ERR_NOMEM; }
         memcpy(trace_id, p->trace_id, 33);
         memcpy(span_id, p->span_id, 17);
