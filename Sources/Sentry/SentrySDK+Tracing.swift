@@ -154,7 +154,7 @@ extension SentrySDK {
     ///   - customSamplingContext: values handed to `tracesSampler`.
     public static func startTransaction(
         name: String, operation: String, source: TransactionSource = .custom, headers: [String: String]? = nil,
-        sampled: Bool? = nil, customSamplingContext: [String: JSON]? = nil
+        sampled: Bool? = nil, customSamplingContext: JSONObject? = nil
     ) -> SentrySpan {
         guard fastEnabled else { return .inert }
         return makeTransaction(name: name, operation: operation, source: source, headers: headers,
@@ -185,11 +185,11 @@ extension SentrySDK {
 
     static func makeTransaction(
         name: String, operation: String, source: TransactionSource, headers: [String: String]?,
-        sampled: Bool?, custom: [String: JSON]?, pair: ScopePair
+        sampled: Bool?, custom: JSONObject?, pair: ScopePair
     ) -> SentrySpan {
         var scopes = csc_scopes_t(global: ScopeStorage.global.handle, isolation: pair.isolationScope.handle,
                                   current: pair.currentScope.handle, extra: nil)
-        let customJSON = custom.map { JSON.object(JSONObject($0)).makeJansson() } ?? nil
+        let customJSON = custom.map { JSON.object($0).makeJansson() } ?? nil
         defer { json_decref(customJSON) }
         let handle = withCHeaders(headers ?? [:]) { h, n in
             withUnsafePointer(to: &scopes) { sc in

@@ -13,12 +13,16 @@ struct Execution {
     enum Record {
         case sent(envelopeIndex: Int)
         case dropped
+        case unsampled
         case probe(SentryId?)
+        case traceHeaders([String: String])
     }
 
     let transport: InMemoryTransport
     let scenarioName: String
     var records: [Record] = []
+    /// Trace/span ids and sample_rand values the scenario's headers supply (kept verbatim).
+    var verbatim: Set<String> = []
 
     init(transport: InMemoryTransport, scenarioName: String) {
         self.transport = transport
@@ -64,6 +68,9 @@ struct Execution {
             return
         case "last_event_id":
             records.append(.probe(SentrySDK.lastEventId))
+            return
+        case "continue_trace", "start_transaction", "start_span", "set_http_status", "trace_headers":
+            try runTracing(op)
             return
         default:
             break
@@ -220,7 +227,7 @@ struct Execution {
     /// The normalised records (events and envelopes with placeholders).
     func output() -> [JSON] {
         let envelopes = transport.envelopes
-        var normalizer = Normalizer()
+        var normalizer = Normalizer(verbatim: verbatim)
         var eventPlaceholders: [String: String] = [:]
         var out: [JSON] = []
         for record in records {
@@ -229,7 +236,7 @@ struct Execution {
                 let env = envelopes[index]
                 let placeholder = "<event:\(eventPlaceholders.count)>"
                 eventPlaceholders[env.eventId ?? ""] = placeholder
-                let event = normalizer.event(env.event?.raw ?? [:])
+                let event = normalizer.event(env.event?.raw ?? env.transaction?.raw ?? [:])
                 let envelope = normalizer.envelope(env, eventPlaceholder: placeholder)
                 out.append(["event": .object(event), "envelope": .object(envelope)])
             case .dropped:
@@ -237,6 +244,10 @@ struct Execution {
             case .probe(let id):
                 let value: JSON = id.map { .string(eventPlaceholders[$0.hexString] ?? "<unknown-event>") } ?? .null
                 out.append(["probe": "last_event_id", "value": value])
+            case .unsampled:
+                out.append(["unsampled": true])
+            case .traceHeaders(let h):
+                out.append(["probe": "trace_headers", "value": .object(normalizer.traceHeaders(h))])
             }
         }
         return out
