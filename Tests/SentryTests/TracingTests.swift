@@ -232,6 +232,18 @@ private func traceContext(_ e: Event) -> JSONObject? { e.contexts["trace"]?.obje
         }
     }
 
+    /// Intended difference from Python (README): the transaction is bound through a fork of the
+    /// current scope, so its name does not stay on the caller's scope afterwards.
+    @Test func transactionNameDoesNotStayOnTheScope() async throws {
+        try await withStartedSDK(tracing) { transport in
+            SentrySDK.withTransaction(name: "GET /leak", operation: "http.server", source: .route) { _ in }
+            SentrySDK.capture(message: "after")
+            let event = try #require(transport.events.first)
+            #expect(event.transaction == nil)
+            #expect(SentrySDK.currentScope.json["transaction"] == nil)
+        }
+    }
+
     @Test func withSpanWithoutTransactionIsInert() async throws {
         await withStartedSDK(tracing) { transport in
             SentrySDK.withSpan(operation: "lonely") { span in

@@ -107,6 +107,8 @@ static json_t *tx_build(void *p, json_t *ev, const csc_options_t *o, const char 
     json_object_set_new(ev, "start_timestamp", json_string(ts));
     json_object_set_new(ev, "spans", spans);
     json_object_set_new(ev, "measurements", t->measurements ? json_copy(t->measurements) : json_object());
+    if (x->dropped) /* as the Python SDK: the number of spans before the cut, in _meta */
+        json_object_set_new(ev, "_meta", json_pack("{s:{s:{s:I}}}", "spans", "", "len", (json_int_t)(x->nspans + x->dropped)));
     csc__lock(&t->lock);
     json_t *dsc = csc__dsc_of_tree(o, public_key, org_id, t, tx->trace_id);
     csc__unlock(&t->lock);
