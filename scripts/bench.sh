@@ -92,6 +92,8 @@ rows = [
     ("disabled: capture(message:)", None, "disabled_capture_message", "disabled_capture_message", 20),
     ("disabled: withScope {}", None, "disabled_with_scope", "disabled_with_scope", 20),
     ("disabled: withIsolationScope {}", None, "disabled_with_isolation_scope", None, 20),
+    ("disabled: withTransaction { withSpan {} }", None, "disabled_with_transaction_span", None, 20),
+    ("disabled: traceHeaders(for:)", None, "disabled_trace_headers", None, 20),
 ]
 
 def med(table, key):

@@ -51,11 +51,20 @@ extension SentrySDK {
     ///     tx.setHTTPStatus(200)
     /// }
     /// ```
+    @inlinable
     public static func withTransaction<R, E: Error>(
         name: String, operation: String, source: TransactionSource = .custom, headers: [String: String]? = nil,
         _ body: (SentrySpan) throws(E) -> R
     ) throws(E) -> R {
-        guard fastEnabled else { return try body(.inert) }
+        guard fastEnabled else { return try body(inertSpan) }
+        return try withNewTransaction(name: name, operation: operation, source: source, headers: headers, body)
+    }
+
+    @usableFromInline
+    static func withNewTransaction<R, E: Error>(
+        name: String, operation: String, source: TransactionSource, headers: [String: String]?,
+        _ body: (SentrySpan) throws(E) -> R
+    ) throws(E) -> R {
         let active = ScopeStorage.active
         let pair = ScopePair(isolationScope: active.isolationScope, currentScope: active.currentScope.fork())
         let tx = makeTransaction(name: name, operation: operation, source: source, headers: headers,
@@ -83,10 +92,22 @@ extension SentrySDK {
     /// Runs `body` inside a child of the task's active span, bound to the task and finished when
     /// `body` returns (status `internal_error` when it throws). Without an active span (no
     /// transaction), `body` gets an inert span and nothing is recorded.
+    @inlinable
     public static func withSpan<R, E: Error>(
         operation: String, description: String? = nil, _ body: (SentrySpan) throws(E) -> R
     ) throws(E) -> R {
-        guard fastEnabled else { return try body(.inert) }
+        guard fastEnabled else { return try body(inertSpan) }
+        return try withNewSpan(operation: operation, description: description, body)
+    }
+
+    /// What tracing calls hand out while the SDK is not started.
+    @usableFromInline
+    static var inertSpan: SentrySpan { SentrySpan.inert }
+
+    @usableFromInline
+    static func withNewSpan<R, E: Error>(
+        operation: String, description: String?, _ body: (SentrySpan) throws(E) -> R
+    ) throws(E) -> R {
         let active = ScopeStorage.active
         guard let child = startChildOfActive(active, operation, description) else { return try body(.inert) }
         let pair = ScopePair(isolationScope: active.isolationScope, currentScope: active.currentScope.fork())

@@ -53,7 +53,7 @@ static json_t *last_header(void) {
     csc_envelope_t *e = tl_last_envelope();
     size_t len = 0;
     const char *b = e ? csc_envelope_serialize(e, &len) : NULL;
-    const char *nl = b ? strchr(b, '\n') : NULL;
+    const char *nl = b ? memchr(b, '\n', len) : NULL; /* the bytes are not NUL-terminated */
     return nl ? json_loadb(b, (size_t)(nl - b), 0, NULL) : NULL;
 }
 
