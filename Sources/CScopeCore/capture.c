@@ -8,6 +8,7 @@
 #include "default_contexts.h"
 #include "merge.h"
 #include "tracing/tracing_internal.h"
+#include "transport/category.h"
 #include "transport/http_transport.h"
 
 static void resolve_scopes(const csc_scopes_t *in, csc_scopes_t *out) {
@@ -23,7 +24,8 @@ static void record_lost(csc__client_t *c, const char *reason, const csc__capture
     csc__debug_log("%s dropped: %s", h ? h->item_type : "event", reason);
     if (!c->http) return;
     csc__http_transport_record_lost(c->http, reason, h ? h->category : "error", 1);
-    if (h && !strcmp(h->category, "transaction")) csc__http_transport_record_lost(c->http, reason, "span", h->spans + 1);
+    const char *second = h ? csc__item_secondary_category(h->item_type) : NULL; /* transaction -> span */
+    if (second) csc__http_transport_record_lost(c->http, reason, second, h->spans + 1);
 }
 
 /* The event's id (kept when it has a valid one) and timestamp: capture-time facts. */

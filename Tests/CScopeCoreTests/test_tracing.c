@@ -746,6 +746,20 @@ static void test_processors_and_before_send_transaction(void) {
 
 static char g_cache[256];
 
+/* Empties and removes g_cache. */
+static void remove_cache(void) {
+    DIR *d = opendir(g_cache);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", g_cache, e->d_name);
+        unlink(path);
+    }
+    if (d) closedir(d);
+    rmdir(g_cache);
+}
+
 static json_t *cached_transaction(void) {
     const char *text = tl_cached_envelope(g_cache, "{\"type\":\"transaction\"");
     const char *item = text ? strstr(text, "{\"type\":\"transaction\"") : NULL;
@@ -783,16 +797,73 @@ static void test_deferred_render(void) {
     CHECK_STR(tl_str(ev, "tags.at"), "finish");
     CHECK_EQ_INT(json_array_size(json_object_get(ev, "spans")), 10);
     json_decref(ev);
-    DIR *d = opendir(g_cache);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", g_cache, e->d_name);
-        unlink(path);
+    remove_cache();
+}
+
+/* Client reports: sampling, before_send_transaction and the span recorder's cut, each counted
+ * as transactions and spans (the report of a closed client waits in the cache directory). */
+static bool drop_named(json_t *ev, void *ud) {
+    (void)ud;
+    const char *n = json_string_value(json_object_get(ev, "transaction"));
+    return !(n && !strcmp(n, "drop-me"));
+}
+
+static long long discarded(json_t *report, const char *reason, const char *category) {
+    json_t *list = json_object_get(report, "discarded_events"), *e;
+    size_t i;
+    long long n = 0;
+    json_array_foreach(list, i, e) {
+        if (!strcmp(json_string_value(json_object_get(e, "reason")), reason) &&
+            !strcmp(json_string_value(json_object_get(e, "category")), category))
+            n += json_integer_value(json_object_get(e, "quantity"));
     }
-    if (d) closedir(d);
-    rmdir(g_cache);
+    return n;
+}
+
+static void test_client_reports(void) {
+    snprintf(g_cache, sizeof g_cache, "/tmp/csc-tracing-reports-%d", (int)getpid());
+    mkdir(g_cache, 0700);
+    csc_options_t *o = csc_options_new();
+    (void)csc_options_set_dsn(o, "http://0123456789abcdef0123456789abcdef@127.0.0.1:9/5");
+    (void)csc_options_set_traces_sample_rate(o, 1.0);
+    (void)csc_options_set_max_spans(o, 2);
+    (void)csc_options_set_before_send_transaction(o, drop_named, NULL);
+    (void)csc_options_set_cache_dir(o, g_cache);
+    (void)csc_options_set_crash_handler(o, false);
+    (void)csc_options_set_shutdown_timeout(o, 500);
+    CHECK_EQ_INT(csc_init(o), CSC_OK);
+    push();
+    const char *names[2] = { "kept", "drop-me" };
+    for (int k = 0; k < 2; k++) {
+        csc_span_t *tx = tx_start(names[k], "task", NULL, 0);
+        for (int i = 0; i < 3; i++) { /* the third is cut by max_spans */
+            csc_span_t *c = csc_span_start_child(tx, "child", NULL);
+            csc_span_finish(c);
+            csc_span_release(c);
+        }
+        CHECK_EQ_INT(csc_span_finish(tx), k ? CSC_ERR_DROPPED : CSC_OK);
+        csc_span_release(tx);
+    }
+    csc_transaction_options_t to = CSC_TRANSACTION_OPTIONS_INIT;
+    to.name = "unsampled";
+    to.sampled = CSC_SAMPLED_NO;
+    csc_span_t *tx = csc_transaction_start(&to);
+    CHECK_EQ_INT(csc_span_finish(tx), CSC_ERR_DROPPED);
+    csc_span_release(tx);
+    pop();
+    csc_close();
+    const char *text = tl_cached_envelope(g_cache, "\"type\":\"client_report\"");
+    const char *item = text ? strstr(text, "{\"type\":\"client_report\"") : NULL;
+    const char *payload = item ? strchr(item, '\n') : NULL;
+    json_t *report = payload ? json_loadb(payload + 1, strcspn(payload + 1, "\n"), 0, NULL) : NULL;
+    CHECK(report != NULL);
+    CHECK_EQ_INT(discarded(report, "buffer_overflow", "span"), 2);   /* one cut from each transaction */
+    CHECK_EQ_INT(discarded(report, "before_send", "transaction"), 1);
+    CHECK_EQ_INT(discarded(report, "before_send", "span"), 3);       /* its 2 spans + itself */
+    CHECK_EQ_INT(discarded(report, "sample_rate", "transaction"), 1);
+    CHECK_EQ_INT(discarded(report, "sample_rate", "span"), 1);
+    json_decref(report);
+    remove_cache();
 }
 
 int main(void) {
@@ -816,5 +887,6 @@ int main(void) {
     RUN(test_error_in_span_carries_its_trace);
     RUN(test_processors_and_before_send_transaction);
     RUN(test_deferred_render);
+    RUN(test_client_reports);
     return TL_DONE();
 }

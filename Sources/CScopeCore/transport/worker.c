@@ -10,12 +10,13 @@
 
 /* ------------------------------------------------------------ accounting */
 
-/* One lost item; a transaction also loses its spans and itself as `span`s (as the Python SDK counts). */
+/* One lost item, also in its second category: a transaction loses its spans and itself as
+ * `span`s (as the Python SDK counts), a log its bytes. */
 static void count_item(csc__http_transport_t *t, const csc_envelope_t *env, const csc__item_t *it, const char *reason) {
     if (!csc__item_reportable(it->type)) return;
-    const char *cat = csc__item_category(it->type);
+    const char *cat = csc__item_category(it->type), *second = csc__item_secondary_category(it->type);
     csc__reports_record(&t->reports, reason, cat, csc__item_quantity(it->type, it->len));
-    if (!strcmp(cat, "transaction")) csc__reports_record(&t->reports, reason, "span", (uint64_t)env->spans + 1);
+    if (second) csc__reports_record(&t->reports, reason, second, !strcmp(cat, "transaction") ? (uint64_t)env->spans + 1 : it->len);
 }
 
 void csc__transport_count_items(csc__http_transport_t *t, const csc_envelope_t *env, const char *reason) {
