@@ -389,7 +389,15 @@ static void test_sampler(void) {
     CHECK_STR(tl_str(hd, "trace.sample_rate"), "1.0"); /* the sampler's result replaces the incoming rate */
     CHECK_STR(tl_str(hd, "trace.sample_rand"), "0.125");
     json_decref(hd);
+    CHECK_EQ_INT(csc_span_set_tag(tx, "late", "1"), CSC_ERR_INVALID); /* finished: no longer changes */
     csc_span_release(tx);
+    /* intended difference: an error outside the transaction keeps the DSC as received (Python
+     * would show the sampler's 1.0 there too, having changed the propagation context's baggage) */
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("outside", CSC_LEVEL_INFO, NULL, NULL), CSC_OK);
+    hd = last_header();
+    CHECK_STR(tl_str(hd, "trace.sample_rate"), "0.25");
+    json_decref(hd);
     /* invalid results unsample */
     double bad[] = { NAN, -0.5, 1.5 };
     for (int i = 0; i < 3; i++) {
