@@ -284,19 +284,31 @@ extension SentrySDK {
     }
 }
 
-/// Calls `body` with the headers as a C array (strings valid during the call).
+/// Calls `body` with the headers as a C array (strings valid during the call): one buffer holds
+/// every name and value, NUL-terminated.
 func withCHeaders<T>(_ headers: [String: String], _ body: (UnsafePointer<csc_header_t>?, Int) -> T) -> T {
     if headers.isEmpty { return body(nil, 0) }
-    var owned: [UnsafeMutablePointer<CChar>] = []
-    owned.reserveCapacity(headers.count * 2)
-    defer { owned.forEach { free($0) } }
-    var array: [csc_header_t] = []
-    array.reserveCapacity(headers.count)
-    for (name, value) in headers {
-        guard let n = strdup(name), let v = strdup(value) else { continue }
-        owned.append(n)
-        owned.append(v)
-        array.append(csc_header_t(name: n, value: v))
+    var size = 0
+    for (name, value) in headers { size += name.utf8.count + value.utf8.count + 2 }
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: size) { buffer in
+        withUnsafeTemporaryAllocation(of: csc_header_t.self, capacity: headers.count) { array in
+            var offset = 0
+            func put(_ s: String) -> UnsafePointer<CChar> {
+                let start = buffer.baseAddress! + offset
+                for byte in s.utf8 {
+                    buffer[offset] = CChar(bitPattern: byte)
+                    offset += 1
+                }
+                buffer[offset] = 0
+                offset += 1
+                return UnsafePointer(start)
+            }
+            var i = 0
+            for (name, value) in headers {
+                array[i] = csc_header_t(name: put(name), value: put(value))
+                i += 1
+            }
+            return body(UnsafePointer(array.baseAddress), i)
+        }
     }
-    return array.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
 }

@@ -70,9 +70,28 @@ static bool is_sentry_item(const char *s, size_t n) {
     return n >= 7 && !memcmp(s, "sentry-", 7);
 }
 
-char *csc__dsc_to_baggage(const json_t *dsc, const char *existing) {
+char *csc__dsc_to_baggage(const json_t *dsc) {
     csc__buf_t b = { 0 };
     csc__buf_reserve(&b, 256);
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)dsc, k, v) {
+        if (!json_is_string(v)) continue;
+        if (b.len) csc__buf_putc(&b, ',');
+        csc__buf_put(&b, "sentry-", 7);
+        put_quoted(&b, k);
+        csc__buf_putc(&b, '=');
+        put_quoted(&b, json_string_value(v));
+    }
+    csc__buf_putc(&b, 0);
+    if (b.oom) { free(b.p); return NULL; }
+    return b.p;
+}
+
+char *csc__baggage_merge(const char *existing, const char *sentry_items) {
+    csc__buf_t b = { 0 };
+    size_t n_items = strlen(sentry_items);
+    csc__buf_reserve(&b, n_items + (existing ? strlen(existing) : 0) + 2);
     if (existing) { /* keep the other vendors' items, drop older sentry- ones */
         const char *p = existing;
         for (;;) {
@@ -86,16 +105,8 @@ char *csc__dsc_to_baggage(const json_t *dsc, const char *existing) {
             p = e + 1;
         }
     }
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)dsc, k, v) {
-        if (!json_is_string(v)) continue;
-        if (b.len) csc__buf_putc(&b, ',');
-        csc__buf_put(&b, "sentry-", 7);
-        put_quoted(&b, k);
-        csc__buf_putc(&b, '=');
-        put_quoted(&b, json_string_value(v));
-    }
+    if (b.len && n_items) csc__buf_putc(&b, ',');
+    csc__buf_put(&b, sentry_items, n_items);
     csc__buf_putc(&b, 0);
     if (b.oom) { free(b.p); return NULL; }
     return b.p;

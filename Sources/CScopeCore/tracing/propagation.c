@@ -300,16 +300,23 @@ int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char
     int sampled = CSC_SAMPLED_UNSET;
     int count = 0;
     if (span) {
-        if (span->tree) {
+        bool in_tx = span->tree != NULL;
+        if (in_tx) { /* the transaction's DSC is frozen at first use: its baggage items too */
+            csc__tree_t *t = span->tree;
             memcpy(trace_id, span->trace_id, 33);
             memcpy(span_id, span->span_id, 17);
             sampled = span->sampled;
-            csc__lock(&span->tree->lock);
-            dsc = csc__dsc_of_tree_client(c, span->tree, span->trace_id);
-            csc__unlock(&span->tree->lock);
+            csc__lock(&t->lock);
+            if (!t->baggage) {
+                json_t *d = csc__dsc_of_tree_client(c, t, span->trace_id);
+                t->baggage = d ? csc__dsc_to_baggage(d) : NULL;
+                json_decref(d);
+            }
+            out->baggage = t->baggage && *t->baggage ? csc__baggage_merge(existing_baggage, t->baggage) : NULL;
+            csc__unlock(&t->lock);
         }
         csc_span_release(span);
-        if (!dsc) { csc__client_release(c); return 0; } /* a span outside any transaction propagates nothing */
+        if (!in_tx) { csc__client_release(c); return 0; } /* a span outside any transaction propagates nothing */
     } else {
         csc__propagation_t *p = active_propagation(current, isolation);
         if (!p) { csc__client_release(c); return CSC_ERR_NOMEM; }
@@ -321,9 +328,11 @@ int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char
     put_sentry_trace(out->sentry_trace, trace_id, span_id, sampled);
     count++;
     if (dsc && json_object_size(dsc)) {
-        out->baggage = csc__dsc_to_baggage(dsc, existing_baggage);
-        if (out->baggage) count++;
+        char *items = csc__dsc_to_baggage(dsc);
+        out->baggage = items ? csc__baggage_merge(existing_baggage, items) : NULL;
+        free(items);
     }
+    if (out->baggage) count++;
     json_decref(dsc);
     if (c && c->opts->tracing && c->opts->tracing->traceparent) {
         snprintf(out->traceparent, sizeof out->traceparent, "00-%s-%s-%s", trace_id, span_id, sampled == CSC_SAMPLED_YES ? "01" : "00");

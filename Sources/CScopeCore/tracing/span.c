@@ -18,6 +18,7 @@ static void tree_release(csc__tree_t *t) {
     free(t->name);
     free(t->source);
     json_decref(t->dsc);
+    free(t->baggage);
     json_decref(t->contexts);
     json_decref(t->measurements);
     free(t);

@@ -48,6 +48,7 @@ typedef struct csc__tree_s {
     bool has_rate;
     double sample_rate, sample_rand;
     json_t *dsc;                  /* frozen DSC (incoming, or built at first use); NULL until then */
+    char *baggage;                /* the frozen DSC as sentry- baggage items, made at first use */
     json_t *contexts, *measurements;
 } csc__tree_t;
 
@@ -90,8 +91,10 @@ json_t *csc__dsc_of_tree(const csc_options_t *o, const char *public_key, const c
 json_t *csc__dsc_of_tree_client(const csc__client_t *c, csc__tree_t *t, const char *trace_id);
 /* The DSC of a propagation context: the frozen incoming one, else made from the options. New reference. */
 json_t *csc__dsc_of_propagation(const csc_options_t *o, const char *public_key, const char *org_id, const csc__propagation_t *p);
-/* Baggage header value of a DSC: sentry-KEY=VALUE items, percent-encoded. malloc'd. */
-char *csc__dsc_to_baggage(const json_t *dsc, const char *existing);
+/* The DSC as baggage: sentry-KEY=VALUE items, percent-encoded. malloc'd. */
+char *csc__dsc_to_baggage(const json_t *dsc);
+/* `existing` (may be NULL) without its sentry- items, then `sentry_items`. malloc'd. */
+char *csc__baggage_merge(const char *existing, const char *sentry_items);
 
 /* propagation.c */
 /* Parses the incoming headers into a new propagation context (NULL when nothing continues). */
