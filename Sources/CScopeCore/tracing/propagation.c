@@ -96,10 +96,9 @@ static int hexval(char c) {
     return -1;
 }
 
-/* Python's urllib.parse.unquote: valid %XX decoded, anything else kept; invalid UTF-8 replaced. */
-static json_t *unquote(const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (!d) return NULL;
+/* Python's urllib.parse.unquote into `d` (room for n bytes): valid %XX decoded, anything else
+ * kept. Returns the decoded length. Invalid UTF-8 is replaced by the caller. */
+static size_t unquote_into(char *d, const char *s, size_t n) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
@@ -108,10 +107,7 @@ static json_t *unquote(const char *s, size_t n) {
             i += 2;
         } else d[k++] = s[i];
     }
-    int st = 0;
-    json_t *j = csc__json_string_clean(d, k, CSC_MAX_STRING_LEN, &st);
-    free(d);
-    return j;
+    return k;
 }
 
 static void trim(const char **p, size_t *n) {
@@ -143,12 +139,23 @@ static json_t *parse_baggage(const char *h) {
         const char *k = item + 7, *kend = eq;
         const char *dash = memchr(k, '-', (size_t)(kend - k));
         if (dash) kend = dash;
-        json_t *key = unquote(k, (size_t)(kend - k));
-        json_t *val = unquote(eq + 1, n - (size_t)(eq + 1 - item));
-        if (key && val && (items || (items = json_object())))
-            json_object_set(items, json_string_value(key), val); /* a later duplicate wins */
-        json_decref(key);
-        json_decref(val);
+        /* decoded in place: both fit in the item's own length (at most CSC_MAX_BAGGAGE_LEN) */
+        char buf[CSC_MAX_BAGGAGE_LEN + 1];
+        size_t kl = unquote_into(buf, k, (size_t)(kend - k));
+        const char *key;
+        size_t key_len;
+        if (csc__utf8_clean(buf, kl, CSC_MAX_STRING_LEN, &key, &key_len) < 0) continue;
+        char *key_copy = key == buf ? NULL : (char *)key; /* repaired: a new allocation */
+        size_t vl = n - (size_t)(eq + 1 - item);
+        char *vbuf = buf + kl; /* the value decodes after the key, in the same room */
+        vl = unquote_into(vbuf, eq + 1, vl);
+        int st = 0;
+        json_t *val = csc__json_string_clean(vbuf, vl, CSC_MAX_STRING_LEN, &st);
+        if (val && (items || (items = json_object())))
+            json_object_setn_new(items, key, key_len, val); /* a later duplicate wins */
+        else
+            json_decref(val);
+        free(key_copy);
     }
     return items;
 }
