@@ -313,6 +313,25 @@ static void test_unsampled_and_tracing_off(void) {
     csc_span_release(tx);
 }
 
+static void test_env_sample_rate(void) {
+    setenv("SENTRY_TRACES_SAMPLE_RATE", "1", 1);
+    csc_options_t *o = opts(NAN); /* nothing set in code: the environment's rate */
+    unsetenv("SENTRY_TRACES_SAMPLE_RATE");
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    csc_span_t *tx = tx_start("t", "task", NULL, 0);
+    CHECK_EQ_INT(csc_span_get_sampled(tx), CSC_SAMPLED_YES);
+    csc_span_release(tx);
+    csc_close();
+    setenv("SENTRY_TRACES_SAMPLE_RATE", "1", 1);
+    o = opts(0.0); /* a rate set in code wins */
+    unsetenv("SENTRY_TRACES_SAMPLE_RATE");
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    tx = tx_start("t", "task", NULL, 0);
+    CHECK_EQ_INT(csc_span_get_sampled(tx), CSC_SAMPLED_NO);
+    csc_span_release(tx);
+    csc_close();
+}
+
 static void test_forced_decision(void) {
     start(0.0);
     push();
@@ -882,6 +901,7 @@ int main(void) {
     RUN(test_never_finished_is_freed_not_sent);
     RUN(test_ten_thousand_spans_threads);
     RUN(test_unsampled_and_tracing_off);
+    RUN(test_env_sample_rate);
     RUN(test_forced_decision);
     RUN(test_sampler);
     RUN(test_parent_decision_without_sampler);
