@@ -183,8 +183,6 @@ CSC_API bool csc_span_get_span_id(const csc_span_t *span, char out[17]);
 CSC_API int csc_span_get_sampled(const csc_span_t *span);
 CSC_API bool csc_span_is_transaction(const csc_span_t *span);
 CSC_API bool csc_span_is_finished(const csc_span_t *span);
-/** The span's transaction (retained; the span itself for a transaction), NULL for a span outside any transaction. */
-CSC_API csc_span_t *csc_span_get_transaction(csc_span_t *span);
 
 /* ------------------------------------------------------------ binding */
 

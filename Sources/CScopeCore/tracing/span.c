@@ -320,12 +320,6 @@ csc_span_t *csc_span_start_child(csc_span_t *parent, const char *op, const char 
     return c;
 }
 
-csc_span_t *csc_span_get_transaction(csc_span_t *s) {
-    if (!s || !s->tree) return NULL;
-    if (s->is_tx) return csc_span_retain(s);
-    return NULL; /* children do not keep their transaction alive; see csc_active_span */
-}
-
 /* ------------------------------------------------------------ finishing */
 
 int csc_span_finish(csc_span_t *s) { return csc_span_finish_ex(s, NULL, 0, NULL); }
