@@ -119,7 +119,86 @@ static void op_capture(long i) {
     (void)i;
     csc_capture_message("Something went wrong while processing order 12345", CSC_LEVEL_ERROR, NULL, NULL);
 }
+static long rss_kb(void);
 static void op_disabled_set_tag(long i) { (void)i; csc_is_enabled() && csc_scope_set_tag(g_scope, "k", "v"); }
+
+/* ------------------------------------------------------------ tracing */
+
+static csc_span_t *g_tx;
+static const csc_header_t g_incoming[] = {
+    { "sentry-trace", "4c79f60c11214eb38604f4ae0781bfb2-fa90fdead5f74052-1" },
+    { "baggage", "sentry-trace_id=4c79f60c11214eb38604f4ae0781bfb2,sentry-public_key=public,sentry-release=web%401.2,"
+                 "sentry-environment=production,sentry-sample_rate=1.0,sentry-sample_rand=0.5,sentry-sampled=true,"
+                 "sentry-transaction=checkout" },
+};
+
+static csc_span_t *start_tx(int sampled) {
+    csc_transaction_options_t to = CSC_TRANSACTION_OPTIONS_INIT;
+    to.name = "GET /cart";
+    to.op = "http.server";
+    to.source = "route";
+    to.sampled = sampled;
+    return csc_transaction_start(&to);
+}
+static void op_span_child_finish(long i) {
+    (void)i;
+    csc_span_t *c = csc_span_start_child(g_tx, "db.query", "SELECT 1");
+    csc_span_finish(c);
+    csc_span_release(c);
+}
+static void op_continue_trace(long i) { (void)i; csc_continue_trace(g_incoming, 2, NULL); }
+static void op_trace_headers(long i) {
+    (void)i;
+    csc_trace_headers_t h;
+    csc_trace_headers("https://api.example.com/x", NULL, &h);
+    csc_trace_headers_clear(&h);
+}
+static void op_unsampled_tx_one_span(long i) {
+    (void)i;
+    csc_span_t *tx = start_tx(CSC_SAMPLED_NO);
+    csc_span_t *c = csc_span_start_child(tx, "db.query", "SELECT 1");
+    csc_span_finish(c);
+    csc_span_release(c);
+    csc_span_finish(tx);
+    csc_span_release(tx);
+}
+static void op_tx_10_spans(long i) {
+    (void)i;
+    csc_span_t *tx = start_tx(CSC_SAMPLED_UNSET);
+    for (int k = 0; k < 10; k++) {
+        csc_span_t *c = csc_span_start_child(tx, "db.query", "SELECT * FROM carts WHERE id = ?");
+        csc_span_set_data(c, "db.system", json_string("sqlite"));
+        csc_span_finish(c);
+        csc_span_release(c);
+    }
+    csc_span_finish(tx);
+    csc_span_release(tx);
+}
+
+static void bench_tracing(void) {
+    csc_options_t *o = csc_options_new();
+    csc_options_set_dsn(o, "http://public@127.0.0.1:9/1");
+    csc_options_set_release(o, "bench@1.0.0");
+    csc_options_set_environment(o, "production");
+    csc_options_set_transport(o, transport, NULL);
+    csc_options_set_traces_sample_rate(o, 1.0);
+    csc_init(o);
+    g_tx = start_tx(CSC_SAMPLED_UNSET);
+    csc_scope_bind_span(csc_current_scope(), g_tx);
+    bench("span_child_finish_sampled", "tracing: start_child + finish (sampled transaction)", op_span_child_finish, 1000000);
+    bench("trace_headers_in_span", "tracing: outgoing headers (sentry-trace, baggage)", op_trace_headers, 1000000);
+    csc_scope_bind_span(csc_current_scope(), NULL);
+    csc_span_release(g_tx);
+    bench("continue_trace_8_baggage_items", "tracing: continue sentry-trace + 8-item baggage", op_continue_trace, 500000);
+    bench("unsampled_tx_one_span", "tracing: unsampled transaction with one span", op_unsampled_tx_one_span, 500000);
+    bench("tx_10_spans_serialized", "tracing: transaction, 10 spans, JSON on the caller", op_tx_10_spans, 20000);
+    long before = rss_kb();
+    for (int i = 0; i < 100000; i++) op_tx_10_spans(i);
+    long after = rss_kb();
+    if (g_json) printf("{\"op\":\"rss_100k_transactions_kb\",\"before\":%ld,\"after\":%ld}\n", before, after);
+    else printf("%-52s %ld KB -> %ld KB\n", "peak RSS over 100,000 transactions (10 spans)", before, after);
+    csc_close();
+}
 
 static long rss_kb(void) {
     struct rusage ru;
@@ -164,6 +243,7 @@ int main(int argc, char **argv) {
     else printf("%-52s %ld KB -> %ld KB\n", "peak RSS over 100,000 captures", before, after);
 
     csc_close();
+    bench_tracing();
     bench("disabled_set_tag", "SDK disabled: guarded call", op_disabled_set_tag, 20000000);
     return 0;
 }

@@ -38,6 +38,44 @@ def add_bc():
                               data={"url": "/checkout?step=2", "status_code": 200})
 
 
+INCOMING = {
+    "sentry-trace": "4c79f60c11214eb38604f4ae0781bfb2-fa90fdead5f74052-1",
+    "baggage": "sentry-trace_id=4c79f60c11214eb38604f4ae0781bfb2,sentry-public_key=public,sentry-release=web%401.2,"
+               "sentry-environment=production,sentry-sample_rate=1.0,sentry-sample_rand=0.5,sentry-sampled=true,"
+               "sentry-transaction=checkout",
+}
+
+
+def bench_tracing(scale):
+    """Tracing ops with the same names as csc_bench.c's (traces_sample_rate 1, serializing transport)."""
+    sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", release="bench@1.0.0", environment="production",
+                    transport=SerializingTransport, default_integrations=False, auto_session_tracking=False,
+                    traces_sample_rate=1.0)
+    with sentry_sdk.start_transaction(name="GET /cart", op="http.server", source="route"):
+        def child():
+            with sentry_sdk.start_span(op="db.query", name="SELECT 1"):
+                pass
+        bench("span_child_finish_sampled", child, 100000 // scale)
+
+        def headers():
+            return (sentry_sdk.get_traceparent(), sentry_sdk.get_baggage())
+        bench("trace_headers_in_span", headers, 100000 // scale)
+    bench("continue_trace_8_baggage_items", lambda: sentry_sdk.continue_trace(INCOMING), 50000 // scale)
+
+    def unsampled():
+        with sentry_sdk.start_transaction(name="GET /cart", op="http.server", source="route", sampled=False):
+            with sentry_sdk.start_span(op="db.query", name="SELECT 1"):
+                pass
+    bench("unsampled_tx_one_span", unsampled, 50000 // scale)
+
+    def ten_spans():
+        with sentry_sdk.start_transaction(name="GET /cart", op="http.server", source="route"):
+            for _ in range(10):
+                with sentry_sdk.start_span(op="db.query", name="SELECT * FROM carts WHERE id = ?") as s:
+                    s.set_data("db.system", "sqlite")
+    bench("tx_10_spans_serialized", ten_spans, 2000 // scale)
+
+
 def main():
     quick = "--quick" in sys.argv
     scale = 10 if quick else 1
@@ -85,6 +123,8 @@ def main():
     bench("push_pop_isolation", isolation_scope, 100000 // scale)
     msg = "Something went wrong while processing order 12345"
     bench("capture_e2e", lambda: sentry_sdk.capture_message(msg, "error"), 3000 // scale)
+
+    bench_tracing(scale)
 
     # The default HTTP transport to a port nobody listens on: capture_message returns once the
     # envelope is queued for the background worker (the caller-side cost, as the Swift figure).

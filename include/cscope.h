@@ -8,8 +8,9 @@
  * tiers.h (global/isolation/current), options.h (client and life cycle),
  * event.h (events, exceptions, envelopes), capture.h (the capture pipeline),
  * transport.h (the HTTP transport's settings, csc_flush), stacktrace.h (stack
- * traces for errors reported from C), crash.h (crash reporting). Each header
- * also compiles on its own (C11 and C++; tests/headers checks it).
+ * traces for errors reported from C), crash.h (crash reporting), tracing.h
+ * (transactions, spans, sampling, trace propagation). Each header
+ * also compiles on its own (C11 and C++; Tests/CScopeCoreTests/headers checks it).
  *
  * jansson is part of this API: events, contexts, extras, breadcrumb data and
  * the before_send / before_breadcrumb / event-processor arguments are jansson
@@ -40,5 +41,6 @@
 #include "cscope/transport.h"
 #include "cscope/stacktrace.h"
 #include "cscope/crash.h"
+#include "cscope/tracing.h"
 
 #endif /* CSCOPE_H */

@@ -81,11 +81,19 @@ rows = [
     ("capture(message:), 30-frame stack", None, "capture_message_30_frames", None, None),
     ("capture(error:), 30 frames, first call", None, "capture_error_first", None, None),
     ("capture(error:), 30 frames, repeated", None, "capture_error_repeated", None, None),
+    ("tracing: start child + finish, sampled", "span_child_finish_sampled", "with_span_sampled", "span_child_finish_sampled", 250),
+    ("tracing: outgoing headers", "trace_headers_in_span", "trace_headers", "trace_headers_in_span", 300),
+    ("tracing: continueTrace, 8 baggage items", "continue_trace_8_baggage_items", "continue_trace", "continue_trace_8_baggage_items", 500),
+    ("tracing: unsampled transaction + 1 span", "unsampled_tx_one_span", "unsampled_tx_one_span", "unsampled_tx_one_span", 150),
+    ("tracing: transaction, 10 spans, serialized", "tx_10_spans_serialized", None, "tx_10_spans_serialized", None),
+    ("tracing: 10-span transaction, finish returns", None, "tx_10_spans_finish_http", None, 3_000),
     ("disabled: setTag", "disabled_set_tag", "disabled_set_tag", "disabled_set_tag", 20),
     ("disabled: addBreadcrumb", None, "disabled_add_breadcrumb", "disabled_add_breadcrumb", 20),
     ("disabled: capture(message:)", None, "disabled_capture_message", "disabled_capture_message", 20),
     ("disabled: withScope {}", None, "disabled_with_scope", "disabled_with_scope", 20),
     ("disabled: withIsolationScope {}", None, "disabled_with_isolation_scope", None, 20),
+    ("disabled: withTransaction { withSpan {} }", None, "disabled_with_transaction_span", None, 20),
+    ("disabled: traceHeaders(for:)", None, "disabled_trace_headers", None, 20),
 ]
 
 def med(table, key):
@@ -116,6 +124,9 @@ for key in ("set_tag_cycle_32_keys", "fork_populated", "fork_then_write", "merge
 rss = c.get("rss_100k_captures_kb")
 if rss:
     print(f"  peak RSS over 100,000 captures (C core): {rss['before']} KB -> {rss['after']} KB")
+rss = c.get("rss_100k_transactions_kb")
+if rss:
+    print(f"  peak RSS over 100,000 transactions of 10 spans (C core): {rss['before']} KB -> {rss['after']} KB")
 eb = c.get("event_bytes")
 if eb:
     print(f"  representative event JSON: {eb['median']} bytes")

@@ -56,7 +56,7 @@ if [ "$RUN_BUGSINK" = 1 ]; then
   echo "== Swift API into Bugsink (events, errors with stack traces, crashes)"
   if (cd "$REPO" && swift build --product sentry-e2e-driver >/dev/null && swift build --product sentry-demo >/dev/null); then
     SWIFT_BIN="$(cd "$REPO" && swift build --show-bin-path)"
-    for t in test_swift_bugsink.py test_swift_crash_bugsink.py; do
+    for t in test_swift_bugsink.py test_swift_crash_bugsink.py test_demo_tracing.py; do
       if [ -f "$REPO/Tests/EndToEndTests/$t" ]; then
         echo "-- $t"
         "$VENV/bin/python" "$REPO/Tests/EndToEndTests/$t" "$DSN" "$SWIFT_BIN" || FAILED=1

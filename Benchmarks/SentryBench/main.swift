@@ -3,7 +3,7 @@
 // Benchmarks/python_bench.py).
 //
 // Usage: sentry-bench            -> table
-//        sentry-bench --json     -> one JSON line per op (for scripts/bench.sh)
+//        sentry-bench --json     -> one SentryJSON line per op (for scripts/bench.sh)
 //        sentry-bench --quick    -> a tenth of the iterations
 import CScopeCore
 import Sentry
@@ -48,7 +48,7 @@ struct NoopTransport: SentryTransport {
     func send(envelope: Envelope) {}
 }
 
-func start(transport: (any SentryTransport)?, attachStacktrace: Bool = true) {
+func start(transport: (any SentryTransport)?, attachStacktrace: Bool = true, configure: (inout SentryOptions) -> Void = { _ in }) {
     SentrySDK.start { o in
         // The sink of scripts/bench.sh when there is one; else nobody listens on port 9
         // (discard): the HTTP transport queues, fails to connect in the background and never
@@ -64,6 +64,7 @@ func start(transport: (any SentryTransport)?, attachStacktrace: Bool = true) {
         o.shutdownTimeout = .milliseconds(10)
         o.attachStacktrace = attachStacktrace
         o.transport = transport
+        configure(&o)
     }
 }
 
@@ -119,6 +120,8 @@ paced("capture_message_no_stacktrace", "capture(message:), attachStacktrace = fa
 }
 SentrySDK.close()
 
+runTracingBenches()
+
 // MARK: - Disabled SDK (closed: no DSN)
 bench("disabled_set_tag", "disabled: SentrySDK.setTag", 20_000_000) { SentrySDK.setTag("k", "v") }
 bench("disabled_add_breadcrumb", "disabled: SentrySDK.addBreadcrumb", 20_000_000) { addCrumb() }
@@ -128,4 +131,10 @@ bench("disabled_capture_message", "disabled: capture(message:)", 20_000_000) {
 bench("disabled_with_scope", "disabled: SentrySDK.withScope {}", 20_000_000) { SentrySDK.withScope { _ in } }
 bench("disabled_with_isolation_scope", "disabled: SentrySDK.withIsolationScope {}", 20_000_000) {
     SentrySDK.withIsolationScope { _ in }
+}
+bench("disabled_with_transaction_span", "disabled: withTransaction { withSpan {} }", 20_000_000) {
+    SentrySDK.withTransaction(name: "GET /cart", operation: "http.server") { _ in SentrySDK.withSpan(operation: "db") { _ in } }
+}
+bench("disabled_trace_headers", "disabled: SentrySDK.traceHeaders(for:)", 20_000_000) {
+    blackHole(SentrySDK.traceHeaders(for: "https://api.example.com/x"))
 }

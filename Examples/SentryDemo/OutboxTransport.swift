@@ -30,6 +30,14 @@ final class OutboxTransport: SentryTransport, @unchecked Sendable {
     var files: [(file: String, summary: String)] { lock.withLock { written } }
 
     static func summarize(_ envelope: Envelope) -> String {
+        if let tx = envelope.transaction {
+            let spans = tx.raw["spans"].flatMap { if case .array(let a) = $0 { a.count } else { nil } } ?? 0
+            var trace = "-"
+            if case .object(let c)? = tx.raw["contexts"], case .object(let t)? = c["trace"], case .string(let id)? = t["trace_id"] {
+                trace = id
+            }
+            return "transaction \"\(tx.transaction ?? "-")\" spans=\(spans) trace=\(trace) \(envelope.data.count) B"
+        }
         guard let event = envelope.event else { return "\(envelope.items.count) item(s), no event" }
         let raw = event.raw
         let level = raw["level"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "-"

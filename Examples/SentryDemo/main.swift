@@ -3,12 +3,16 @@ import Sentry
 
 /// sentry-demo: simulates concurrent requests, each in its own isolation scope
 /// with a user, tags and breadcrumbs, and captures a message and an error.
+/// With SENTRY_TRACES_SAMPLE_RATE=1 each request is also a transaction (op
+/// http.server, source route) with a database span and an outgoing HTTP span; its
+/// errors share the transaction's trace, and every third request continues the
+/// trace of a simulated upstream service (sentry-trace and baggage headers).
 /// With SENTRY_DSN set the events are sent; without, they are written to
 /// ./outbox/ (or the folder given with --outbox DIR) and summarized.
 ///
 /// `--crash KIND` crashes the process inside a request instead (KIND: force-unwrap,
 /// index-out-of-range, fatal-error, precondition, null-deref, abort): the crash handler writes
-/// the report into the cache directory (`--cache DIR`, default `Options.defaultCacheDirectory`)
+/// the report into the cache directory (`--cache DIR`, default `SentryOptions.defaultCacheDirectory`)
 /// and the next run sends it (SENTRY_DSN) or writes it to the outbox, and says that the
 /// previous run crashed.
 
@@ -55,7 +59,7 @@ SentrySDK.start { options in
     options.dsn = dsn
     options.release = options.release ?? "sentry-demo@\(SentrySDK.version)"
     if let outbox { options.transport = outbox }
-    // Crash reports need a cache directory. With a DSN the default is Options.defaultCacheDirectory;
+    // Crash reports need a cache directory. With a DSN the default is SentryOptions.defaultCacheDirectory;
     // a custom transport (the outbox) gets none by default, so set the same one explicitly: the next
     // start hands the crash reports found there to the outbox.
     options.cacheDirectory = cachePath ?? SentryOptions.defaultCacheDirectory
@@ -69,19 +73,45 @@ if SentrySDK.crashedLastRun {
 
 SentrySDK.setTag("service", "checkout-api")   // the process-wide isolation scope of the main task
 
+/// The headers an upstream service would send with every third request (it sampled the trace).
+func upstreamHeaders(_ n: Int) -> [String: String]? {
+    guard n.isMultiple(of: 3) else { return nil }
+    let traceId = String(repeating: "0", count: 24) + String(format: "%08x", 0xdead_0000 + n)
+    return ["sentry-trace": "\(traceId)-\(String(format: "%016x", 0xbeef_0000 + n))-1",
+            "baggage": "sentry-trace_id=\(traceId),sentry-environment=production,sentry-release=storefront%401.0,"
+                + "sentry-sample_rate=1.0,sentry-sample_rand=0.250000,sentry-sampled=true,other-vendor=1"]
+}
+
 func handleRequest(_ n: Int) async {
     await SentrySDK.withIsolationScope { _ in
-        SentrySDK.setUser(User(id: "user-\(n)", email: nil, username: "customer\(n)"))
-        SentrySDK.setTag("request_id", "req-\(n)")
-        SentrySDK.setTag("route", n.isMultiple(of: 2) ? "/checkout" : "/cart")
-        SentrySDK.addBreadcrumb(Breadcrumb(message: "GET /cart", category: "http", level: .info,
-                                           data: ["status_code": 200]))
-        try? await Task.sleep(nanoseconds: UInt64(1_000_000 * (n % 3 + 1)))
-        SentrySDK.addBreadcrumb(Breadcrumb(message: "SELECT * FROM orders", category: "db.query"))
-        if n.isMultiple(of: 2) {
-            SentrySDK.capture(error: PaymentDeclined(orderId: 1000 + n))
-        } else {
-            SentrySDK.capture(message: "slow checkout for request \(n)", level: .warning)
+        let checkout = n.isMultiple(of: 2)
+        let route = checkout ? "/checkout" : "/cart"
+        await SentrySDK.withTransaction(name: "POST \(route)", operation: "http.server", source: .route,
+                                        headers: upstreamHeaders(n)) { tx in
+            SentrySDK.setUser(User(id: "user-\(n)", email: nil, username: "customer\(n)"))
+            SentrySDK.setTag("request_id", "req-\(n)")
+            SentrySDK.setTag("route", route)
+            SentrySDK.addBreadcrumb(Breadcrumb(message: "GET /cart", category: "http", level: .info,
+                                               data: ["status_code": 200]))
+            await SentrySDK.withSpan(operation: "db.query", description: "SELECT * FROM orders WHERE user_id = ?") { span in
+                span.setData("db.system", "postgresql")
+                try? await Task.sleep(nanoseconds: UInt64(1_000_000 * (n % 3 + 1)))
+            }
+            SentrySDK.addBreadcrumb(Breadcrumb(message: "SELECT * FROM orders", category: "db.query"))
+            let status = await SentrySDK.withSpan(operation: "http.client",
+                                                  description: "POST https://payments.example.com/charge") { span in
+                // what a real HTTP client would add to the outgoing request
+                let headers = SentrySDK.traceHeaders(for: "https://payments.example.com/charge")
+                span.setData("http.request.method", "POST")
+                span.setData("sentry_trace_propagated", .bool(headers["sentry-trace"] != nil))
+                try? await Task.sleep(nanoseconds: 500_000)
+                let status = checkout ? 402 : 200
+                span.setHTTPStatus(status)
+                if checkout { SentrySDK.capture(error: PaymentDeclined(orderId: 1000 + n)) }
+                return status
+            }
+            if !checkout { SentrySDK.capture(message: "slow checkout for request \(n)", level: .warning) }
+            tx.setHTTPStatus(status == 200 ? 200 : 502)
         }
     }
 }

@@ -51,6 +51,7 @@ enum OptionsBridge {
             let box = Unmanaged.passRetained(BreadcrumbCallbackBox(beforeBreadcrumb)).toOpaque()
             _ = csc_options_set_before_breadcrumb(o, beforeBreadcrumbTrampoline, box)
         }
+        TracingOptionsBridge.apply(options, to: o)
         if let transport = options.transport {
             let box = Unmanaged.passRetained(TransportBox(transport)).toOpaque()
             _ = csc_options_set_transport(o, transportTrampoline, box)

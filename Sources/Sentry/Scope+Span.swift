@@ -1,32 +1,13 @@
 import CScopeCore
 
 extension Scope {
-    /// The span slot of this scope: the core keeps it with the scope data (forks share it,
-    /// `clear()` empties it, the crash handler reads it). Not public until tracing lands; an
-    /// object stored here is retained by the slot.
-    package var span: AnyObject? {
-        get {
-            guard let raw = csc_scope_get_span(handle) else { return nil }
-            return Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
-        }
-        set {
-            guard let newValue else {
-                _ = csc_scope_set_span(handle, nil, nil, nil)
-                return
-            }
-            let raw = Unmanaged<AnyObject>.passRetained(newValue).toOpaque()
-            _ = csc_scope_set_span(handle, raw, retainSwiftObject, releaseSwiftObject)
-            Unmanaged<AnyObject>.fromOpaque(raw).release()  // the slot took its own reference
-        }
+    /// The span bound to this scope: errors captured with the scope carry its trace context,
+    /// `SentrySDK.withSpan` makes children of it and outgoing headers come from it. Binding a
+    /// transaction also sets the scope's transaction name and source (as the Python SDK does).
+    /// `SentrySDK.withTransaction` and `withSpan` bind through a forked scope; set it directly
+    /// only on scopes you own.
+    public var span: SentrySpan? {
+        get { csc_scope_get_bound_span(handle).map { SentrySpan(owning: $0) } }
+        set { _ = csc_scope_bind_span(handle, newValue?.handle) }
     }
-}
-
-private func retainSwiftObject(_ p: UnsafeMutableRawPointer?) {
-    guard let p else { return }
-    _ = Unmanaged<AnyObject>.fromOpaque(p).retain()
-}
-
-private func releaseSwiftObject(_ p: UnsafeMutableRawPointer?) {
-    guard let p else { return }
-    Unmanaged<AnyObject>.fromOpaque(p).release()
 }

@@ -94,6 +94,33 @@ public struct SentryOptions: Sendable {
     /// Whether to tell the server how many events were dropped and why. Default `true`.
     public var sendClientReports: Bool = true
 
+    // MARK: Tracing (see SentrySDK+Tracing.swift and TracingOptions.swift)
+
+    /// Probability (0...1) that a transaction is sampled (sent). `nil`: `SENTRY_TRACES_SAMPLE_RATE`,
+    /// else tracing is off unless ``tracesSampler`` is set (then only trace propagation runs).
+    public var tracesSampleRate: Double?
+    /// Decides the sample rate per transaction (beats ``tracesSampleRate``). Return the parent's
+    /// decision (`context.parentSampled`) to keep incoming traces whole; NaN or a value outside
+    /// 0...1 unsamples the transaction. Runs on the task starting the transaction.
+    public var tracesSampler: (@Sendable (SamplingContext) -> Double)?
+    /// Sees every transaction event after event processors (``beforeSend`` never sees them);
+    /// return `nil` to drop it.
+    public var beforeSendTransaction: (@Sendable (Event) -> Event?)?
+    /// Child spans recorded per transaction (1...100,000, default 1000); the rest are counted as
+    /// dropped spans.
+    public var maxSpans: Int = 1000
+    /// The organization id (decimal) for trace continuation and the dynamic sampling context.
+    /// `nil`: the DSN's (`o123.ingest.sentry.io` gives 123).
+    public var orgId: String?
+    /// Continue an incoming trace only when its org id equals ``orgId``, both known. Default
+    /// `false`: only a known mismatch starts a new trace.
+    public var strictTraceContinuation: Bool = false
+    /// Also send a W3C `traceparent` header on outgoing requests. Default `false`.
+    public var propagateTraceparent: Bool = false
+    /// Regular expressions (POSIX extended, searched anywhere in the URL) of the outgoing URLs
+    /// that get trace headers. `nil` (default): every URL. The DSN's host never gets them.
+    public var tracePropagationTargets: [String]?
+
     /// Default options.
     public init() {}
 

@@ -138,7 +138,7 @@ extension SentrySDK {
     // call returns on gets `outer` again.
 
     @inline(__always)
-    private static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
+    static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
                                           _ body: (Scope) throws(E) -> R) throws(E) -> R {
         binding.registerForCrashes()
         defer { outer.registerForCrashes() }
@@ -149,7 +149,7 @@ extension SentrySDK {
     }
 
     nonisolated(nonsending)
-    private static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
+    static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
                                           _ body: nonisolated(nonsending) (Scope) async throws(E) -> R) async throws(E) -> R {
         binding.registerForCrashes()
         defer { outer.registerForCrashes() }

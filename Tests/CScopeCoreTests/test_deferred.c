@@ -30,26 +30,7 @@ static int start_http(void) {
 }
 
 /* The text of the cached envelope that mentions `id` (static buffer), or NULL. */
-static const char *cached_envelope(const char *id) {
-    static char buf[1 << 20];
-    DIR *d = opendir(g_cache);
-    if (!d) return NULL;
-    const char *found = NULL;
-    struct dirent *e;
-    while (!found && (e = readdir(d))) {
-        if (!strstr(e->d_name, ".envelope")) continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", g_cache, e->d_name);
-        FILE *f = fopen(path, "rb");
-        if (!f) continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        if (strstr(buf, id)) found = buf;
-    }
-    closedir(d);
-    return found;
-}
+static const char *cached_envelope(const char *id) { return tl_cached_envelope(g_cache, id); }
 
 /* The event of the cached envelope of `id` (its first item); caller owns. NULL when absent. */
 static json_t *cached_event(const char *id) {

@@ -14,6 +14,7 @@
 #ifndef CSC_TESTLIB_H
 #define CSC_TESTLIB_H
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,29 @@ static inline int tl_start_default(size_t max_breadcrumbs) {
     csc_options_t *o = tl_options();
     (void)csc_options_set_max_breadcrumbs(o, max_breadcrumbs);
     return tl_start(o);
+}
+
+/* The text of a cached envelope in `dir` that contains `needle` (static buffer, overwritten by
+ * the next call), or NULL. For tests of the HTTP transport, which caches what it cannot send. */
+static inline const char *tl_cached_envelope(const char *dir, const char *needle) {
+    static char buf[1 << 20];
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    const char *found = NULL;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (!strstr(e->d_name, ".envelope")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        if (strstr(buf, needle)) found = buf;
+    }
+    closedir(d);
+    return found;
 }
 
 /* ------------------------------------------------------------ JSON helpers */

@@ -39,7 +39,7 @@ static int cmp_i64(const void *a, const void *b) {
 
 typedef struct {
     const char *cmd, *run, *plan, *proxy, *ca_certs;
-    long count, attachment, queue, shutdown_ms, flush_ms;
+    long count, attachment, queue, shutdown_ms, flush_ms, tx_spans;
     int ids, reports, debug;
 } args_t;
 
@@ -57,6 +57,7 @@ static void parse_args(int argc, char **argv, args_t *a) {
         else if (!strcmp(o, "--queue")) { a->queue = atol(v); i++; }
         else if (!strcmp(o, "--shutdown-ms")) { a->shutdown_ms = atol(v); i++; }
         else if (!strcmp(o, "--flush-ms")) { a->flush_ms = atol(v); i++; }
+        else if (!strcmp(o, "--tx-spans")) { a->tx_spans = atol(v); i++; }
         else if (!strcmp(o, "--no-ids")) a->ids = 0;
         else if (!strcmp(o, "--no-reports")) a->reports = 0;
         else if (!strcmp(o, "--debug")) a->debug = 1;
@@ -79,6 +80,7 @@ static int init_sdk(const args_t *a) {
     csc_options_set_send_client_reports(o, a->reports);
     if (a->proxy) csc_options_set_http_proxy(o, a->proxy);
     if (a->ca_certs) csc_options_set_ca_certs(o, a->ca_certs);
+    if (a->tx_spans > 0) csc_options_set_traces_sample_rate(o, 1.0);
     return csc_init(o);
 }
 
@@ -120,6 +122,19 @@ static int cmd_capture(const args_t *a) {
         lat[i] = now_ns() - t0;
         if (rc == CSC_OK) ok++; else if (rc == CSC_ERR_DROPPED) dropped++; else other++;
         if (a->ids && rc == CSC_OK) printf("%s\"%s\"", ok > 1 ? ", " : "", id);
+        if (a->tx_spans > 0) { /* --tx-spans K: also a transaction of K child spans per capture */
+            csc_transaction_options_t to = CSC_TRANSACTION_OPTIONS_INIT;
+            to.name = "e2e-job";
+            to.op = "task";
+            csc_span_t *tx = csc_transaction_start(&to);
+            for (long k = 0; k < a->tx_spans; k++) {
+                csc_span_t *c = csc_span_start_child(tx, "step", NULL);
+                csc_span_finish(c);
+                csc_span_release(c);
+            }
+            csc_span_finish_ex(tx, &scopes, 0, NULL);
+            csc_span_release(tx);
+        }
     }
     if (!a->ids) printf("{\"ids\": null");
     else printf("]");

@@ -3,7 +3,7 @@
 exactly as sent: no `_meta` entry (nothing invalid, trimmed or replaced), no `errors[]`, and the
 protocol's required fields (event_id, timestamp, platform) sent by the SDK itself.
 
-Usage: relay_check.py FILE...     each FILE an event JSON or an envelope (every event item is checked)
+Usage: relay_check.py FILE...     each FILE an event JSON or an envelope (every event and transaction item is checked)
 Exit 0 when all are clean, 1 otherwise (findings printed as JSON). Also importable: check_event().
 Needs sentry_relay (scripts/test-e2e.sh installs it into .venv/e2e).
 """
@@ -79,7 +79,7 @@ def check_file(path):
         second = None
     if isinstance(second, dict) and "type" in second:
         _, items = split_envelope(data)
-        return {path + "#%d" % i: check_event(p) for i, (ih, p) in enumerate(items) if ih.get("type") == "event"}
+        return {path + "#%d" % i: check_event(p) for i, (ih, p) in enumerate(items) if ih.get("type") in ("event", "transaction")}
     del first
     return {path: check_event(data)}
 

@@ -159,6 +159,18 @@ def case_ratelimit_one_category(srv, tmp):
     check(reports(recs).get(("ratelimit_backoff", "attachment")) == 3000, "attachment bytes reported", reports(recs))
 
 
+def case_ratelimit_transactions(srv, tmp):
+    """A `transaction` limit holds transactions back (counted with their spans + 1 as `span`s), not errors."""
+    srv.control(mode="ratelimit", count=1, rate_limits="60:transaction:key:quota_exceeded")
+    out, _ = run_driver(["capture", "--plan", "1,sleep:300,3", "--tx-spans", "2", "--flush-ms", "5000"], srv.dsn)
+    recs = collect(srv)
+    check(sorted(event_ids(recs)) == sorted(out["ids"]), "every error event still delivered", event_ids(recs))
+    sent = [it for r in recs if r.get("status") == 200 for it in r.get("items", []) if it["header"].get("type") == "transaction"]
+    limited = reports(recs).get(("ratelimit_backoff", "transaction"), 0)
+    check(limited >= 3 and limited + len(sent) == 4, "transactions held back and counted", limited, len(sent))
+    check(reports(recs).get(("ratelimit_backoff", "span")) == 3 * limited, "their spans + 1 counted as spans", reports(recs))
+
+
 def case_stall_close(srv, tmp):
     cache = os.path.join(tmp, "cache")
     srv.control(mode="stall", stall_s=10, count=1)
@@ -248,6 +260,7 @@ def case_dsn_query_string(srv, tmp):
 
 
 CASES = [case_headers_and_delivery, case_retry_500, case_429_retry_after, case_ratelimit_one_category,
+         case_ratelimit_transactions,
          case_ratelimit_unparsable, case_dsn_query_string,
          case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound, case_stall_close, case_flood, case_throughput,
          case_http_proxy, case_tls_verified]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare two scope-scenario result files (stdlib only).
 
-Usage: python3 compare.py EXPECTED.json ACTUAL.json [--ignore GLOB ...]
+Usage: python3 compare.py EXPECTED.json ACTUAL.json [--ignore GLOB ...] [--loose-empty]
 
 Both files map scenario name -> list of records (the format written by the
 oracle, see README.md); the "__meta__" key is ignored. Every scenario of
@@ -17,7 +17,9 @@ repeatable) skipped K scenarios. Scenarios only present in ACTUAL are listed
 as a note and not counted. Exit status: 0 iff M == 0, 2 on usage/input errors.
 
 Equality is JSON equality: object key order is irrelevant, array order matters,
-1 == 1.0, but true/false never equal 1/0.
+1 == 1.0, but true/false never equal 1/0. With --loose-empty, an object key whose
+value is null, {} or [] (after the same rule inside it) counts as absent
+(missing = null = empty), as the Swift scenario tests compare the tracing set.
 """
 import argparse
 import fnmatch
@@ -112,6 +114,21 @@ def load(path):
     return doc
 
 
+def loose(value):
+    """value without object keys whose value is null, {} or [] (recursively)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            item = loose(item)
+            if item is None or item == {} or item == []:
+                continue
+            out[key] = item
+        return out
+    if isinstance(value, list):
+        return [loose(item) for item in value]
+    return value
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Compare two scope-scenario result files.",
@@ -120,10 +137,15 @@ def main(argv=None):
     ap.add_argument("actual")
     ap.add_argument("--ignore", action="append", default=[], metavar="GLOB",
                     help="skip scenarios whose name matches this fnmatch pattern (repeatable)")
+    ap.add_argument("--loose-empty", action="store_true",
+                    help="treat null, {} and [] object values as absent")
     args = ap.parse_args(argv)
 
     expected = load(args.expected)
     actual = load(args.actual)
+    if args.loose_empty:
+        expected = {k: (v if k == META_KEY else loose(v)) for k, v in expected.items()}
+        actual = {k: (v if k == META_KEY else loose(v)) for k, v in actual.items()}
 
     passed = failed = skipped = 0
     for name in expected:

@@ -81,36 +81,32 @@ import Testing
 
     @Test func threadRegistrationMovesBackWhenABindingEnds() async {
         await withStartedSDK { _ in
-            weak var probe: SpanProbe?
+            weak var probe: Scope?
             do {
                 let isolation = Scope()
-                let span = SpanProbe()
-                probe = span
-                isolation.span = span
+                probe = isolation
                 SentrySDK.withScopes(ScopeBinding(isolationScope: isolation, currentScope: Scope())) {
                     SentrySDK.setTag("inside", "1")
                     #expect(SentrySDK.isolationScope === isolation)
                 }
             }
             // The crash handler's registration of this thread went back to the outer pair: nothing
-            // keeps the inner isolation scope (and its span) alive any more.
+            // keeps the inner isolation scope alive any more.
             #expect(probe == nil)
         }
     }
 
     @Test func nestedBindingsRestoreTheOuterRegistration() async {
         await withStartedSDK { _ in
-            weak var outerProbe: SpanProbe?
-            weak var innerProbe: SpanProbe?
+            weak var outerProbe: Scope?
+            weak var innerProbe: Scope?
             do {
-                let outer = Scope(), outerSpan = SpanProbe()
-                outer.span = outerSpan
-                outerProbe = outerSpan
+                let outer = Scope()
+                outerProbe = outer
                 SentrySDK.withScopes(ScopeBinding(isolationScope: outer, currentScope: Scope())) {
                     do {
-                        let inner = Scope(), innerSpan = SpanProbe()
-                        inner.span = innerSpan
-                        innerProbe = innerSpan
+                        let inner = Scope()
+                        innerProbe = inner
                         SentrySDK.withScopes(ScopeBinding(isolationScope: inner, currentScope: Scope())) {
                             SentrySDK.setTag("inner", "1")
                         }
@@ -123,6 +119,3 @@ import Testing
         }
     }
 }
-
-/// A span that tells when it is freed.
-final class SpanProbe: Sendable {}

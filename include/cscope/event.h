@@ -63,7 +63,7 @@ CSC_API size_t csc_envelope_item_count(const csc_envelope_t *env);
 CSC_API const char *csc_envelope_item_type(const csc_envelope_t *env, size_t i);
 /** Item `i`'s payload. BORROWED. */
 CSC_API const char *csc_envelope_item_payload(const csc_envelope_t *env, size_t i, size_t *len);
-/** Parses the event item back into JSON. Caller owns. NULL when there is none. */
+/** Parses the event (or transaction) item back into JSON. Caller owns. NULL when there is none. */
 CSC_API json_t *csc_envelope_get_event(const csc_envelope_t *env);
 CSC_API void csc_envelope_free(csc_envelope_t *env);
 

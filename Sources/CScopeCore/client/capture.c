@@ -7,6 +7,8 @@
 #include "client_internal.h"
 #include "default_contexts.h"
 #include "merge.h"
+#include "tracing/tracing_internal.h"
+#include "transport/category.h"
 #include "transport/http_transport.h"
 #include "support/log.h"
 
@@ -18,9 +20,13 @@ static void resolve_scopes(const csc_scopes_t *in, csc_scopes_t *out) {
     out->extra = NULL;
 }
 
-static void record_lost(csc__client_t *c, const char *reason) {
-    csc__debug_log("event dropped: %s", reason);
-    if (c->http) csc__http_transport_record_lost(c->http, reason, "error", 1);
+/* `h` NULL: an error event. A transaction also counts its spans and itself as `span`s. */
+static void record_lost(csc__client_t *c, const char *reason, const csc__capture_hooks_t *h) {
+    csc__debug_log("%s dropped: %s", h ? h->item_type : "event", reason);
+    if (!c->http) return;
+    csc__http_transport_record_lost(c->http, reason, h ? h->category : "error", 1);
+    const char *second = h ? csc__item_secondary_category(h->item_type) : NULL; /* transaction -> span */
+    if (second) csc__http_transport_record_lost(c->http, reason, second, h->spans + 1);
 }
 
 /* The event's id (kept when it has a valid one) and timestamp: capture-time facts. */
@@ -44,19 +50,6 @@ static void fill_defaults(json_t *ev, const csc_options_t *o) {
                                              "packages", pkgs, "integrations"));
 }
 
-/* The envelope header's `trace`: the dynamic sampling context. */
-static char *dsc_json(const csc_options_t *o, const char *public_key, const char *org_id, const csc__propagation_t *p) {
-    json_t *d = json_pack("{s:s}", "trace_id", p->trace_id);
-    if (o->environment) json_object_set_new(d, "environment", json_string(o->environment));
-    if (o->release) json_object_set_new(d, "release", json_string(o->release));
-    if (public_key) {
-        json_object_set_new(d, "public_key", json_string(public_key));
-        if (org_id && org_id[0]) json_object_set_new(d, "org_id", json_string(org_id));
-    }
-    char *s = json_dumps(d, JSON_COMPACT);
-    json_decref(d);
-    return s;
-}
 
 static const char *guess_content_type(const char *filename) {
     static const char *const map[][2] = {
@@ -140,9 +133,16 @@ typedef struct {
     bool has_key;
     char public_key[sizeof ((csc__dsn_t *)0)->public_key];
     char org_id[sizeof ((csc__dsn_t *)0)->org_id];
+    json_t *dsc;                 /* the envelope's `trace` when known (a bound span's transaction); else the propagation context's */
+    json_t *span_trace;          /* contexts.trace of the bound span, NULL when none */
+    bool has_hooks;
+    csc__capture_hooks_t hooks;  /* a transaction (tracing/transaction.c) */
 } pending_event_t;
 
 static void pending_free(pending_event_t *p) {
+    if (p->has_hooks && p->hooks.free_ctx) p->hooks.free_ctx(p->hooks.ctx);
+    json_decref(p->dsc);
+    json_decref(p->span_trace);
     csc__merge_release(&p->m);
     json_decref(p->event);
     csc_options_free(p->opts);
@@ -151,19 +151,50 @@ static void pending_free(pending_event_t *p) {
 
 static void pending_discard(csc__pending_t *base) { pending_free((pending_event_t *)base); }
 
+static const char *item_type(const pending_event_t *p) { return p->has_hooks ? p->hooks.item_type : "event"; }
+
+/* A transaction's own fields (hooks), before the merge. */
+static int build_event(pending_event_t *p) {
+    if (!p->has_hooks || !p->hooks.build) return CSC_OK;
+    json_t *dsc = p->hooks.build(p->hooks.ctx, p->event, p->opts, p->has_key ? p->public_key : NULL, p->org_id[0] ? p->org_id : NULL);
+    json_decref(p->dsc);
+    p->dsc = dsc;
+    return CSC_OK;
+}
+
+/* An error captured while a span is bound carries that span's trace context and its
+ * transaction's DSC (taken now: the span may change later). */
+static void bound_span_context(const csc__client_t *c, const csc_scopes_t *sc, pending_event_t *p) {
+    csc_span_t *span = csc__span_from_scopes(sc);
+    if (!span) return;
+    csc__lock_t *l = span->tree ? &span->tree->lock : &span->own;
+    csc__lock(l);
+    p->span_trace = csc__span_trace_context(span);
+    if (span->tree) p->dsc = csc__dsc_of_tree_client(c, span->tree, span->trace_id);
+    csc__unlock(l);
+    p->m.span_trace = p->span_trace;
+    csc_span_release(span);
+}
+
 /* The envelope's trace header and attachments, once the event is rendered. */
 static void finish_envelope(csc_envelope_t *env, const pending_event_t *p) {
     json_t *ctx_trace = json_object_get(json_object_get(p->event, "contexts"), "trace");
-    if (p->m.trace_injected && p->m.propagation && json_is_object(ctx_trace))
-        env->trace_json = dsc_json(p->opts, p->has_key ? p->public_key : NULL, p->org_id, p->m.propagation);
-    add_attachments(env, &p->m);
+    json_t *dsc = NULL;
+    if (p->dsc && (p->has_hooks || p->m.trace_injected)) dsc = json_incref(p->dsc);
+    else if (p->m.trace_injected && p->m.propagation && json_is_object(ctx_trace))
+        dsc = csc__dsc_of_propagation(p->opts, p->has_key ? p->public_key : NULL, p->org_id, p->m.propagation);
+    if (dsc && json_object_size(dsc)) env->trace_json = json_dumps(dsc, JSON_COMPACT);
+    json_decref(dsc);
+    if (p->has_hooks) env->spans = p->hooks.spans;
+    else add_attachments(env, &p->m); /* transactions take no attachments (none is add_to_transactions) */
 }
 
 /* The fast path's second half (no processors, no before_send, sampled in), on the transport's
  * worker: merge, defaults, JSON into the placeholder item, trace header, attachments. */
 static int pending_render(csc__pending_t *base, csc_envelope_t *env) {
     pending_event_t *p = (pending_event_t *)base;
-    int rc = csc__merge_apply(&p->m, p->event, p->opts, false);
+    int rc = build_event(p);
+    if (rc == CSC_OK) rc = csc__merge_apply(&p->m, p->event, p->opts, false);
     size_t len = 0;
     char *payload = NULL;
     if (rc == CSC_OK) {
@@ -172,7 +203,7 @@ static int pending_render(csc__pending_t *base, csc_envelope_t *env) {
         if (!payload) rc = CSC_ERR_NOMEM;
     }
     /* items[0] is the placeholder; the worker may have appended a client report since */
-    if (rc == CSC_OK && env->count >= 1 && !env->items[0].payload && !strcmp(env->items[0].type, "event")) {
+    if (rc == CSC_OK && env->count >= 1 && !env->items[0].payload && !strcmp(env->items[0].type, item_type(p))) {
         env->items[0].payload = payload;
         env->items[0].len = len;
         finish_envelope(env, p);
@@ -185,15 +216,19 @@ static int pending_render(csc__pending_t *base, csc_envelope_t *env) {
     return rc;
 }
 
-static bool sampled_out(const csc_options_t *o) {
-    return o->sample_rate < 1.0 && (double)(csc__rand64() >> 11) * 0x1.0p-53 >= o->sample_rate;
+static bool sampled_out(const csc_options_t *o, const pending_event_t *p) {
+    return !p->has_hooks && o->sample_rate < 1.0 && (double)(csc__rand64() >> 11) * 0x1.0p-53 >= o->sample_rate;
 }
 
 /* Processors or before_send must see the merged event, or a custom transport wants it now:
  * everything on the calling thread. Consumes p. */
 static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
     const csc_options_t *o = c->opts;
-    int rc = csc__merge_apply(&p->m, p->event, o, slow);
+    const csc__capture_hooks_t *h = p->has_hooks ? &p->hooks : NULL;
+    csc_before_send_fn before_send = h ? h->before_send : o->before_send;
+    void *before_send_data = h ? h->before_send_data : o->before_send_data;
+    int rc = build_event(p);
+    if (rc == CSC_OK) rc = csc__merge_apply(&p->m, p->event, o, slow);
     if (rc == CSC_OK) fill_defaults(p->event, o);
     if (rc == CSC_OK && slow) {
         /* processors and before_send may change the event: give them a private copy */
@@ -201,17 +236,17 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
         json_decref(p->event);
         p->event = copy;
         if (!p->event) rc = CSC_ERR_NOMEM;
-        else if (!run_processors(&p->m, p->event)) { record_lost(c, "event_processor"); rc = CSC_ERR_DROPPED; }
-        else if (o->before_send && !o->before_send(p->event, o->before_send_data)) { record_lost(c, "before_send"); rc = CSC_ERR_DROPPED; }
+        else if (!run_processors(&p->m, p->event)) { record_lost(c, "event_processor", h); rc = CSC_ERR_DROPPED; }
+        else if (before_send && !before_send(p->event, before_send_data)) { record_lost(c, "before_send", h); rc = CSC_ERR_DROPPED; }
     }
-    if (rc == CSC_OK && sampled_out(o)) { record_lost(c, "sample_rate"); rc = CSC_ERR_DROPPED; }
+    if (rc == CSC_OK && sampled_out(o, p)) { record_lost(c, "sample_rate", h); rc = CSC_ERR_DROPPED; }
     csc_envelope_t *env = NULL;
     if (rc == CSC_OK) {
         size_t len;
         char *payload = csc__merge_serialize(&p->m, p->event, &len);
         const char *id = json_string_value(json_object_get(p->event, "event_id"));
         env = payload ? csc__envelope_new(id) : NULL;
-        if (!env || csc__envelope_add_item(env, "event", "application/json", NULL, payload, len) != CSC_OK) {
+        if (!env || csc__envelope_add_item(env, item_type(p), "application/json", NULL, payload, len) != CSC_OK) {
             if (!env) free(payload);
             csc_envelope_free(env);
             env = NULL;
@@ -223,7 +258,7 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
     if (env) {
         if (o->transport) o->transport(env, o->transport_data);
         else if (c->http) csc__http_transport_send(c->http, env);
-        else { csc_envelope_free(env); record_lost(c, "network_error"); rc = CSC_ERR_DROPPED; }
+        else { csc_envelope_free(env); record_lost(c, "network_error", h); rc = CSC_ERR_DROPPED; }
     }
     return rc;
 }
@@ -231,13 +266,13 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
 /* The fast path's first half, on the calling thread: an envelope holding the snapshots,
  * queued for the transport's worker to render. Consumes p. */
 static int capture_deferred(csc__client_t *c, pending_event_t *p, const char *id) {
-    if (sampled_out(c->opts)) { /* nothing could observe the event: sampling first is equivalent */
-        record_lost(c, "sample_rate");
+    if (sampled_out(c->opts, p)) { /* nothing could observe the event: sampling first is equivalent */
+        record_lost(c, "sample_rate", NULL);
         pending_free(p);
         return CSC_ERR_DROPPED;
     }
     csc_envelope_t *env = csc__envelope_new(id);
-    if (!env || csc__envelope_add_item(env, "event", "application/json", NULL, NULL, 0) != CSC_OK) {
+    if (!env || csc__envelope_add_item(env, item_type(p), "application/json", NULL, NULL, 0) != CSC_OK) {
         csc_envelope_free(env);
         pending_free(p);
         return CSC_ERR_NOMEM;
@@ -245,34 +280,46 @@ static int capture_deferred(csc__client_t *c, pending_event_t *p, const char *id
     p->base.render = pending_render;
     p->base.discard = pending_discard;
     env->pending = &p->base;
+    if (p->has_hooks) env->spans = p->hooks.spans; /* counted if the queue or a rate limit drops it */
     csc__http_transport_send(c->http, env);
     return CSC_OK;
 }
 
 int csc_capture_event(json_t *event, const csc_scopes_t *scopes, char *event_id_out) {
-    if (!event) return CSC_ERR_NULL;
-    if (!json_is_object(event)) { json_decref(event); return CSC_ERR_INVALID; }
+    return csc__capture_with_hooks(event, scopes, NULL, event_id_out);
+}
+
+int csc__capture_with_hooks(json_t *event, const csc_scopes_t *scopes, const csc__capture_hooks_t *hooks, char *event_id_out) {
+    csc__capture_hooks_t h = hooks ? *hooks : (csc__capture_hooks_t){ 0 };
+    if (!event || !json_is_object(event)) {
+        if (h.free_ctx) h.free_ctx(h.ctx);
+        if (!event) return CSC_ERR_NULL;
+        json_decref(event);
+        return CSC_ERR_INVALID;
+    }
     csc__client_t *c = csc__client_get();
-    if (!c) { json_decref(event); return CSC_ERR_DISABLED; }
+    if (!c) { json_decref(event); if (h.free_ctx) h.free_ctx(h.ctx); return CSC_ERR_DISABLED; }
     csc_options_t *o = c->opts;
     csc_scopes_t sc;
     resolve_scopes(scopes, &sc);
     pending_event_t *p = calloc(1, sizeof *p);
-    if (!p) { json_decref(event); csc__client_release(c); return CSC_ERR_NOMEM; }
+    if (!p) { json_decref(event); if (h.free_ctx) h.free_ctx(h.ctx); csc__client_release(c); return CSC_ERR_NOMEM; }
     p->event = event;
     p->opts = csc__options_retain(o);
+    p->has_hooks = hooks != NULL;
+    p->hooks = h;
     p->has_key = c->dsn.valid;
-    if (c->dsn.valid) {
-        memcpy(p->public_key, c->dsn.public_key, sizeof p->public_key);
-        memcpy(p->org_id, c->dsn.org_id, sizeof p->org_id);
-    }
+    if (c->dsn.valid) memcpy(p->public_key, c->dsn.public_key, sizeof p->public_key);
+    const char *org = csc__tracing_org_id(c);
+    if (org) snprintf(p->org_id, sizeof p->org_id, "%s", org);
     char id[33];
     set_id_and_timestamp(event, id);
     csc__merge_snapshot(&p->m, &sc);
-    bool slow = o->before_send || csc__merge_has_processors(&p->m);
+    if (!hooks && csc__tracing_enabled(o)) bound_span_context(c, &sc, p);
+    bool slow = (hooks ? h.before_send : o->before_send) || csc__merge_has_processors(&p->m);
     int rc = !slow && !o->transport && c->http ? capture_deferred(c, p, id) : capture_now(c, p, slow);
     if (rc == CSC_OK) {
-        if (sc.isolation) csc__scope_set_last_event_id(sc.isolation, id);
+        if (sc.isolation && !hooks) csc__scope_set_last_event_id(sc.isolation, id);
         if (event_id_out) memcpy(event_id_out, id, 33);
     }
     csc__client_release(c);

@@ -150,7 +150,10 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
         json_object_set_new(ev, "contexts", contexts);
     }
     json_t *trace = json_object_get(contexts, "trace");
-    if ((!trace || json_is_null(trace)) && m->propagation) {
+    if ((!trace || json_is_null(trace)) && m->span_trace) {
+        json_object_set_new(contexts, "trace", json_deep_copy(m->span_trace));
+        m->trace_injected = true;
+    } else if ((!trace || json_is_null(trace)) && m->propagation) {
         json_t *t = json_pack("{s:s,s:s}", "trace_id", m->propagation->trace_id, "span_id", m->propagation->span_id);
         json_object_set_new(t, "parent_span_id", m->propagation->parent_span_id[0] ? json_string(m->propagation->parent_span_id) : json_null());
         json_object_set_new(contexts, "trace", t);
@@ -174,7 +177,11 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
     if (update_object(ev, "tags", m, offsetof(csc__snapshot_t, tags)) != CSC_OK) return CSC_ERR_NOMEM;
     if (update_object(ev, "extra", m, offsetof(csc__snapshot_t, extras)) != CSC_OK) return CSC_ERR_NOMEM;
 
-    /* breadcrumbs: global ++ isolation ++ current ++ extra, then sorted by time */
+    /* breadcrumbs: global ++ isolation ++ current ++ extra, then sorted by time; none on transactions */
+    if (json_is_string(json_object_get(ev, "type")) && !strcmp(json_string_value(json_object_get(ev, "type")), "transaction")) {
+        m->inline_crumbs = true; /* nothing to splice */
+        goto options_fields;
+    }
     size_t n = 0;
     for (int i = 0; i < CSC__NSCOPES; i++) {
         if (m->snap[i].crumbs) n += m->snap[i].crumbs->count;
@@ -212,6 +219,7 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
     meta_put(m, "breadcrumbs", crumbs_meta);
 
     /* options-provided fields */
+options_fields:
     if (opts) {
         set_str_if_absent(ev, "release", opts->release);
         set_str_if_absent(ev, "environment", opts->environment);

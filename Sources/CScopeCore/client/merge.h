@@ -16,6 +16,7 @@ typedef struct csc__merge_s {
     bool inline_crumbs;        /* crumbs are in the event tree (slow path) rather than spliced */
     bool trace_injected;       /* contexts.trace came from the propagation context */
     csc__propagation_t *propagation; /* borrowed */
+    json_t *span_trace;        /* borrowed: contexts.trace of a bound span (beats the propagation context) */
     json_t *meta;              /* _meta to attach */
 } csc__merge_t;
 

@@ -126,7 +126,7 @@ json_t *csc_envelope_get_event(const csc_envelope_t *env) {
     env = rendered(env);
     if (!env) return NULL;
     for (size_t i = 0; i < env->count; i++)
-        if (!strcmp(env->items[i].type, "event")) return json_loadb(env->items[i].payload, env->items[i].len, 0, NULL);
+        if (!strcmp(env->items[i].type, "event") || !strcmp(env->items[i].type, "transaction")) return json_loadb(env->items[i].payload, env->items[i].len, 0, NULL);
     return NULL;
 }
 

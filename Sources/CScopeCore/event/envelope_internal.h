@@ -27,6 +27,7 @@ struct csc_envelope_s {
     csc__pending_t *pending; /* set: items[0] is an "event" placeholder without payload */
     char event_id[33];   /* "" when none */
     char *trace_json;    /* DSC object JSON for the header, or NULL */
+    uint32_t spans;      /* child spans of its transaction item: client reports count spans + 1 as `span` */
     csc__item_t *items;
     size_t count, cap;
     char *bytes;         /* last serialization */

@@ -35,6 +35,7 @@ csc_options_t *csc_options_new(void) {
     o->max_queue_size = 100;
     o->shutdown_timeout_ms = 2000;
     o->send_client_reports = true;
+    csc__tracing_opts_from_env(o);
     return o;
 }
 
@@ -50,6 +51,7 @@ void csc_options_free(csc_options_t *o) {
     free(o->cache_dir); free(o->http_proxy); free(o->ca_certs);
     free(o->runtime_name); free(o->runtime_version);
     json_decref(o->default_contexts);
+    csc__tracing_opts_free(o->tracing);
     free(o);
 }
 

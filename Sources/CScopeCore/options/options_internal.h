@@ -3,6 +3,7 @@
 #ifndef CSC_OPTIONS_INTERNAL_H
 #define CSC_OPTIONS_INTERNAL_H
 
+#include <regex.h>
 #include <stdatomic.h>
 
 #include "cscope.h"
@@ -29,9 +30,32 @@ struct csc_options_s {
     char *runtime_name, *runtime_version; /* csc_options_set_runtime */
     json_t *default_contexts;             /* os/device/runtime, built by csc_init */
     int8_t crash_handler; /* crash/crash_config.c: 0 default (on with a cache_dir), 1 on, 2 off */
+    struct csc__tracing_opts_s *tracing;  /* options/tracing_options.c; NULL = the defaults */
 };
 
 /* Another reference to options (released with csc_options_free). */
 csc_options_t *csc__options_retain(csc_options_t *opts);
+
+/* The tracing part of csc_options_t (options->tracing, NULL = every default). */
+typedef struct csc__tracing_opts_s {
+    bool has_rate;
+    double rate;
+    csc_traces_sampler_fn sampler;
+    void *sampler_data;
+    csc_before_send_fn before_send_transaction;
+    void *bst_data;
+    size_t max_spans;
+    char *org_id;
+    bool strict, traceparent;
+    bool targets_set;          /* false: every URL */
+    size_t ntargets;
+    regex_t *targets;
+} csc__tracing_opts_t;
+
+void csc__tracing_opts_free(csc__tracing_opts_t *t);
+/* Reads SENTRY_TRACES_SAMPLE_RATE into fresh options. */
+void csc__tracing_opts_from_env(csc_options_t *o);
+bool csc__tracing_enabled(const csc_options_t *o);
+size_t csc__tracing_max_spans(const csc_options_t *o);
 
 #endif

@@ -13,6 +13,8 @@ csc__propagation_t *csc__propagation_new(void) {
     csc_uuid4_hex(p->trace_id);
     csc__random_hex(p->span_id, 16);
     p->parent_span_id[0] = 0;
+    p->parent_sampled = CSC_SAMPLED_UNSET;
+    p->dsc = NULL;
     return p;
 }
 
@@ -22,7 +24,7 @@ static csc__propagation_t *prop_retain(csc__propagation_t *p) {
 }
 
 void csc__propagation_release(csc__propagation_t *p) {
-    if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) free(p);
+    if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) { json_decref(p->dsc); free(p); }
 }
 
 static csc__list_t *list_retain(csc__list_t *l) {
@@ -336,8 +338,14 @@ int csc_scope_set_transaction(csc_scope_t *s, const char *name, const char *sour
     json_t *old = s->transaction, *old_src = NULL;
     s->transaction = n;
     if (src) { old_src = s->transaction_source; s->transaction_source = src; }
+    csc__span_slot_t bound = s->span.renamed ? s->span : (csc__span_slot_t){ 0 };
+    if (bound.span && bound.retain) bound.retain(bound.span);
     csc__unlock(&s->lock);
     json_decref(old); json_decref(old_src);
+    if (bound.span) { /* a bound transaction is renamed too, as the Python SDK's set_transaction_name does */
+        bound.renamed(bound.span, name, source);
+        if (bound.release) bound.release(bound.span);
+    }
     return st;
 }
 
@@ -544,19 +552,23 @@ static bool is_hex(const char *s, size_t n) {
 int csc_scope_set_propagation_context(csc_scope_t *s, const char *trace_id, const char *span_id, const char *parent_span_id) {
     if (!s || !trace_id || !span_id) return CSC_ERR_NULL;
     if (!is_hex(trace_id, 32) || !is_hex(span_id, 16) || (parent_span_id && !is_hex(parent_span_id, 16))) return CSC_ERR_INVALID;
-    csc__propagation_t *p = malloc(sizeof *p);
+    csc__propagation_t *p = csc__propagation_new();
     if (!p) return CSC_ERR_NOMEM;
-    atomic_init(&p->refs, 1);
     memcpy(p->trace_id, trace_id, 33);
     memcpy(p->span_id, span_id, 17);
     if (parent_span_id) memcpy(p->parent_span_id, parent_span_id, 17);
-    else p->parent_span_id[0] = 0;
+    csc__scope_put_propagation(s, p);
+    csc__propagation_release(p);
+    return CSC_OK;
+}
+
+void csc__scope_put_propagation(csc_scope_t *s, csc__propagation_t *p) {
+    prop_retain(p);
     csc__lock(&s->lock);
     csc__propagation_t *old = s->propagation;
     s->propagation = p;
     csc__unlock(&s->lock);
     csc__propagation_release(old);
-    return CSC_OK;
 }
 
 int csc_scope_new_trace(csc_scope_t *s) {
@@ -580,15 +592,20 @@ bool csc_scope_get_trace_id(csc_scope_t *s, char out[33]) {
     return ok;
 }
 
-int csc_scope_set_span(csc_scope_t *s, void *span, void (*retain)(void *), void (*release)(void *)) {
+int csc__scope_set_span_slot(csc_scope_t *s, void *span, void (*retain)(void *), void (*release)(void *),
+                             void (*renamed)(void *span, const char *name, const char *source)) {
     if (!s) return CSC_ERR_NULL;
     if (span && retain) retain(span);
     csc__lock(&s->lock);
     csc__span_slot_t old = s->span;
-    s->span = (csc__span_slot_t){ span, span ? retain : NULL, span ? release : NULL };
+    s->span = (csc__span_slot_t){ span, span ? retain : NULL, span ? release : NULL, span ? renamed : NULL };
     csc__unlock(&s->lock);
     span_clear(&old);
     return CSC_OK;
+}
+
+int csc_scope_set_span(csc_scope_t *s, void *span, void (*retain)(void *), void (*release)(void *)) {
+    return csc__scope_set_span_slot(s, span, retain, release, NULL);
 }
 
 void *csc_scope_get_span(csc_scope_t *s) {

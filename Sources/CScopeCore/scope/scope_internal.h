@@ -13,6 +13,8 @@ typedef struct csc__propagation_s {
     char trace_id[33];
     char span_id[17];
     char parent_span_id[17]; /* "" = null */
+    int8_t parent_sampled;   /* CSC_SAMPLED_* of an incoming trace (tracing/propagation.c) */
+    json_t *dsc;             /* the incoming, frozen dynamic sampling context; NULL = none */
 } csc__propagation_t;
 
 typedef struct csc__processor_s {
@@ -40,7 +42,15 @@ typedef struct csc__span_slot_s {
     void *span;
     void (*retain)(void *);
     void (*release)(void *);
+    /* Told when csc_scope_set_transaction renames the scope while this span is bound (the
+     * tracing layer renames a bound transaction, as Python's set_transaction_name); may be NULL.
+     * The scope layer knows spans only through these callbacks. */
+    void (*renamed)(void *span, const char *name, const char *source);
 } csc__span_slot_t;
+
+/* csc_scope_set_span with a rename callback (see csc__span_slot_t). */
+int csc__scope_set_span_slot(csc_scope_t *s, void *span, void (*retain)(void *), void (*release)(void *),
+                             void (*renamed)(void *span, const char *name, const char *source));
 
 struct csc_scope_s {
     csc__lock_t lock;
@@ -80,6 +90,8 @@ void csc__scope_set_last_event_id(csc_scope_t *s, const char *id);
 csc_scope_t *csc__scope_new_bare(void);
 
 csc__propagation_t *csc__propagation_new(void);
+/* Makes `p` (retained) the scope's propagation context. */
+void csc__scope_put_propagation(csc_scope_t *s, csc__propagation_t *p);
 void csc__propagation_release(csc__propagation_t *p);
 void csc__list_release(csc__list_t *l, void (*release_item)(void *));
 void csc__processor_release(void *p);

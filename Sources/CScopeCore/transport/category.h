@@ -23,7 +23,7 @@ const char *csc__category_name(int index);
  * type -> "default" (its own category, never "error"). Never NULL. */
 const char *csc__item_category(const char *item_type);
 /* The second category a lost item also counts in for client reports ("transaction" ->
- * "span", "log" -> "log_byte"), or NULL. Ready for tracing and logs; not produced yet. */
+ * "span", "log" -> "log_byte"), or NULL. Lost transactions count their spans + 1 here. */
 const char *csc__item_secondary_category(const char *item_type);
 /* Quantity an item counts for in client reports: bytes for attachments, else 1. */
 uint64_t csc__item_quantity(const char *item_type, size_t payload_len);

@@ -11,12 +11,17 @@
 
 /* ------------------------------------------------------------ accounting */
 
+/* One lost item, also in its second category: a transaction loses its spans and itself as
+ * `span`s (as the Python SDK counts), a log its bytes. */
+static void count_item(csc__http_transport_t *t, const csc_envelope_t *env, const csc__item_t *it, const char *reason) {
+    if (!csc__item_reportable(it->type)) return;
+    const char *cat = csc__item_category(it->type), *second = csc__item_secondary_category(it->type);
+    csc__reports_record(&t->reports, reason, cat, csc__item_quantity(it->type, it->len));
+    if (second) csc__reports_record(&t->reports, reason, second, !strcmp(cat, "transaction") ? (uint64_t)env->spans + 1 : it->len);
+}
+
 void csc__transport_count_items(csc__http_transport_t *t, const csc_envelope_t *env, const char *reason) {
-    for (size_t i = 0; env && i < env->count; i++) {
-        const csc__item_t *it = &env->items[i];
-        if (csc__item_reportable(it->type))
-            csc__reports_record(&t->reports, reason, csc__item_category(it->type), csc__item_quantity(it->type, it->len));
-    }
+    for (size_t i = 0; env && i < env->count; i++) count_item(t, env, &env->items[i], reason);
 }
 
 static void on_cache_evict(const char *data, size_t len, void *ud) {
@@ -56,11 +61,11 @@ static csc_envelope_t *apply_rate_limits(csc__http_transport_t *t, csc_envelope_
     if (keep == env->count) return env;
     csc_envelope_t *out = keep ? csc__envelope_new(env->event_id[0] ? env->event_id : NULL) : NULL;
     if (out && env->trace_json) out->trace_json = strdup(env->trace_json);
+    if (out) out->spans = env->spans;
     for (size_t i = 0; i < env->count; i++) {
         csc__item_t *it = &env->items[i];
         if (csc__rl_limited(&t->rl, csc__item_category(it->type), now)) {
-            if (csc__item_reportable(it->type))
-                csc__reports_record(&t->reports, "ratelimit_backoff", csc__item_category(it->type), csc__item_quantity(it->type, it->len));
+            count_item(t, env, it, "ratelimit_backoff");
             continue;
         }
         char *copy = out ? malloc(it->len + 1) : NULL;

@@ -31,6 +31,20 @@ enum Actions {
         }
     }
 
+    /// `traces_sampler` `{"rates": {NAME: rate}, "default": rate, "inherit_parent": bool, "custom_key": K}`:
+    /// the parent's decision (with inherit_parent), else the custom sampling context's value
+    /// under K, else the rate for the name, else `default` (0).
+    static func sampler(_ spec: SentryJSONObject) -> @Sendable (SamplingContext) -> Double {
+        { ctx in
+            if spec["inherit_parent"]?.boolValue == true, let parent = ctx.parentSampled { return parent ? 1 : 0 }
+            if let key = spec["custom_key"]?.stringValue, let v = ctx.customSamplingContext[key] {
+                return v.doubleValue ?? v.boolValue.map { $0 ? 1 : 0 } ?? .nan
+            }
+            if let rate = spec["rates"]?[ctx.name]?.doubleValue { return rate }
+            return spec["default"]?.doubleValue ?? 0
+        }
+    }
+
     /// `{"drop_category": C, "append_message": S}`.
     static func breadcrumbCallback(_ action: SentryJSONObject) -> @Sendable (Breadcrumb) -> Breadcrumb? {
         { crumb in
@@ -43,7 +57,7 @@ enum Actions {
         }
     }
 
-    /// Python's truthiness of a JSON value.
+    /// Python's truthiness of a SentryJSON value.
     static func pythonTruthy(_ v: SentryJSON) -> Bool {
         switch v {
         case .null: return false
@@ -56,7 +70,7 @@ enum Actions {
         }
     }
 
-    /// Python's `str()` of a scalar JSON value (containers fall back to JSON text).
+    /// Python's `str()` of a scalar SentryJSON value (containers fall back to JSON text).
     static func pythonStr(_ v: SentryJSON) -> String {
         switch v {
         case .null: return "None"

@@ -1,11 +1,38 @@
 import Sentry
 
-/// Compares result documents as `compare.py` does (JSON equality: key order ignored,
-/// `1 == 1.0`, booleans never equal numbers; `"__meta__"` ignored).
+/// Compares result documents as `compare.py` does (SentryJSON equality: key order ignored,
+/// `1 == 1.0`, booleans never equal numbers; `"__meta__"` ignored). With `looseEmpty`
+/// (`compare.py --loose-empty`), an object key whose value is null, `{}` or `[]` counts as absent.
 public enum ScenarioComparison {
     /// The names of the scenarios of `expected` that `actual` lacks or that differ, in `expected`'s order.
-    public static func differing(expected: SentryJSONObject, actual: SentryJSONObject) -> [String] {
-        expected.keys.filter { $0 != "__meta__" && actual[$0] != expected[$0] }
+    public static func differing(expected: SentryJSONObject, actual: SentryJSONObject, looseEmpty: Bool = false) -> [String] {
+        expected.keys.filter { name in
+            guard name != "__meta__" else { return false }
+            guard looseEmpty else { return actual[name] != expected[name] }
+            return actual[name].map(loose) != expected[name].map(loose)
+        }
+    }
+
+    /// `value` with every object key whose value is (after this) null, `{}` or `[]` removed.
+    public static func loose(_ value: SentryJSON) -> SentryJSON {
+        switch value {
+        case .object(let o):
+            var out = SentryJSONObject()
+            for (k, v) in o {
+                let l = loose(v)
+                switch l {
+                case .null: continue
+                case .object(let x) where x.isEmpty: continue
+                case .array(let x) where x.isEmpty: continue
+                default: out[k] = l
+                }
+            }
+            return .object(out)
+        case .array(let a):
+            return .array(a.map(loose))
+        default:
+            return value
+        }
     }
 
     /// Path-level differences between two values (for messages), at most `limit`.

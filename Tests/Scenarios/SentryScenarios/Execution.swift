@@ -14,12 +14,16 @@ struct Execution {
     enum Record {
         case sent(envelopeIndex: Int)
         case dropped
-        case probe(SentryId)
+        case unsampled
+        case probe(SentryId?)
+        case traceHeaders([String: String])
     }
 
     let transport: InMemoryTransport
     let scenarioName: String
     var records: [Record] = []
+    /// Trace/span ids and sample_rand values the scenario's headers supply (kept verbatim).
+    var verbatim: Set<String> = []
 
     init(transport: InMemoryTransport, scenarioName: String) {
         self.transport = transport
@@ -65,6 +69,9 @@ struct Execution {
             return
         case "last_event_id":
             records.append(.probe(SentrySDK.lastEventId))
+            return
+        case "continue_trace", "start_transaction", "start_span", "set_http_status", "trace_headers":
+            try runTracing(op)
             return
         default:
             break
@@ -122,7 +129,7 @@ struct Execution {
         }
     }
 
-    /// Typed `Breadcrumb` when the crumb fits it exactly (the fast path); the raw JSON API otherwise
+    /// Typed `Breadcrumb` when the crumb fits it exactly (the fast path); the raw SentryJSON API otherwise
     /// (explicit timestamps, `null` fields, unknown keys, non-string values).
     func addBreadcrumb(_ crumb: SentryJSONObject, to s: Scope?) {
         if let typed = Self.typedBreadcrumb(crumb) {
@@ -221,7 +228,7 @@ struct Execution {
     /// The normalised records (events and envelopes with placeholders).
     func output() -> [SentryJSON] {
         let envelopes = transport.envelopes
-        var normalizer = Normalizer()
+        var normalizer = Normalizer(verbatim: verbatim)
         var eventPlaceholders: [String: String] = [:]
         var out: [SentryJSON] = []
         for record in records {
@@ -230,7 +237,7 @@ struct Execution {
                 let env = envelopes[index]
                 let placeholder = "<event:\(eventPlaceholders.count)>"
                 eventPlaceholders[env.eventId ?? ""] = placeholder
-                let event = normalizer.event(env.event?.raw ?? [:])
+                let event = normalizer.event(env.event?.raw ?? env.transaction?.raw ?? [:])
                 let envelope = normalizer.envelope(env, eventPlaceholder: placeholder)
                 out.append(["event": .object(event), "envelope": .object(envelope)])
             case .dropped:
@@ -238,6 +245,10 @@ struct Execution {
             case .probe(let id):
                 let value: SentryJSON = id == .empty ? .null : .string(eventPlaceholders[id.hexString] ?? "<unknown-event>")
                 out.append(["probe": "last_event_id", "value": value])
+            case .unsampled:
+                out.append(["unsampled": true])
+            case .traceHeaders(let h):
+                out.append(["probe": "trace_headers", "value": .object(normalizer.traceHeaders(h))])
             }
         }
         return out

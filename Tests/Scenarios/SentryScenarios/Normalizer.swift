@@ -6,10 +6,16 @@ struct Normalizer {
     private static let platformContexts: Set<String> = ["runtime", "os", "device", "app", "culture", "cloud_resource"]
     /// `threads` and `debug_meta` (and exception stack traces, below) are process-specific; this SDK
     /// also attaches them by default (`attachStacktrace`, as sentry-cocoa), the Python oracle does not.
-    private static let removedEventKeys = ["event_id", "timestamp", "sdk", "server_name", "platform", "modules", "threads", "debug_meta"]
+    private static let removedEventKeys = [
+        "event_id", "timestamp", "start_timestamp", "sdk", "server_name", "platform", "modules", "threads", "debug_meta",
+    ]
 
     /// Placeholder maps, per kind (`trace`, `span`), numbered from 1 in order of first appearance.
     private var ids: [String: [String: String]] = [:]
+    /// Ids and sample_rand values the scenario itself supplied: kept as they are.
+    let verbatim: Set<String>
+
+    init(verbatim: Set<String> = []) { self.verbatim = verbatim }
 
     mutating func placeholder(_ kind: String, _ raw: String) -> String {
         var map = ids[kind] ?? [:]
@@ -24,18 +30,82 @@ struct Normalizer {
         s.utf8.count == n && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
+    /// A trace context, span, DSC or baggage object with its volatile parts replaced (the
+    /// oracle's `trace_fields`): ids by placeholders, a generated sample_rand by
+    /// `<sample_rand>`, span timestamps and thread data dropped.
     mutating func traceContext(_ trace: SentryJSONObject) -> SentryJSONObject {
         var out = SentryJSONObject()
         for (k, v) in trace {
-            if k == "trace_id", let s = v.stringValue, Self.isHex(s, 32) {
+            if k == "timestamp" || k == "start_timestamp" { continue }
+            if k == "trace_id", let s = v.stringValue, Self.isHex(s, 32), !verbatim.contains(s) {
                 out[k] = .string(placeholder("trace", s))
-            } else if k == "span_id" || k == "parent_span_id", let s = v.stringValue, Self.isHex(s, 16) {
+            } else if k == "span_id" || k == "parent_span_id", let s = v.stringValue, Self.isHex(s, 16), !verbatim.contains(s) {
                 out[k] = .string(placeholder("span", s))
+            } else if k == "sample_rand", !v.isNull {
+                let text = v.stringValue ?? v.serialized()
+                out[k] = verbatim.contains(text) ? v : "<sample_rand>"
+            } else if k == "data", case .object(var data) = v {
+                data.removeValue(forKey: "thread.id")
+                data.removeValue(forKey: "thread.name")
+                if !data.isEmpty { out[k] = .object(data) }
             } else {
                 out[k] = v
             }
         }
         return out
+    }
+
+    /// The `trace_headers` probe: `sentry-trace` split into its parts, `baggage` into its Sentry
+    /// items (prefix removed, values URL-decoded) and the others.
+    mutating func traceHeaders(_ h: [String: String]) -> SentryJSONObject {
+        var out: SentryJSONObject = ["sentry-trace": .null, "baggage": .null]
+        if let st = h["sentry-trace"], !st.isEmpty {
+            let parts = st.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+            var ids: SentryJSONObject = ["trace_id": .string(parts[0])]
+            ids["span_id"] = parts.count > 1 ? .string(parts[1]) : .null
+            ids = traceContext(ids)
+            ids["sampled"] = parts.count > 2 ? .string(parts[2]) : .null
+            out["sentry-trace"] = .object(ids)
+        }
+        if let b = h["baggage"], !b.isEmpty {
+            var sentry = SentryJSONObject()
+            var other: [SentryJSON] = []
+            for raw in b.split(separator: ",", omittingEmptySubsequences: false) {
+                let item = raw.trimmingSpaces
+                let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                let key = parts[0].trimmingSpaces
+                if key.hasPrefix("sentry-"), parts.count == 2 {
+                    sentry[Self.percentDecoded(key.dropFirst(7))] = .string(Self.percentDecoded(parts[1].trimmingSpaces))
+                } else if !item.isEmpty {
+                    other.append(.string(String(item)))
+                }
+            }
+            out["baggage"] = ["sentry": .object(traceContext(sentry)), "other": .array(other)]
+        }
+        return out
+    }
+
+    static func percentDecoded(_ s: Substring) -> String {
+        var bytes: [UInt8] = []
+        var u = Array(s.utf8)[...]
+        while let c = u.popFirst() {
+            if c == 37, u.count >= 2, let hi = hexValue(u[u.startIndex]), let lo = hexValue(u[u.startIndex + 1]) {
+                bytes.append(hi << 4 | lo)
+                u = u.dropFirst(2)
+            } else {
+                bytes.append(c)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
     }
 
     /// Explicit scenario timestamps use years before 2010 and are kept; SDK-filled ones are volatile.
@@ -62,6 +132,9 @@ struct Normalizer {
                 return .object(o)
             })
             ev["exception"] = .object(exc)
+        }
+        if let spans = ev["spans"]?.arrayValue {  // spans before contexts: placeholder numbering follows the oracle
+            ev["spans"] = .array(spans.map { s in s.objectValue.map { .object(traceContext($0)) } ?? s })
         }
         if case .object(var ctx) = ev["contexts"] {
             for k in ctx.keys where Self.platformContexts.contains(k) { ctx.removeValue(forKey: k) }

@@ -8,7 +8,8 @@ import Musl
 import Darwin
 #endif
 
-/// A scenario file (format 1, described in Tests/Scenarios/README.md).
+/// A scenario file (format 1, or format 2 with the tracing ops and init keys; described in
+/// Tests/Scenarios/README.md).
 public struct ScenarioFile: Sendable {
     /// One scenario: a name, init options and a list of operations.
     public struct Scenario: Sendable {
@@ -31,6 +32,7 @@ public struct ScenarioFile: Sendable {
             throw ScenarioError("not a scenario file: no \"scenarios\" array")
         }
         format = root["format"] ?? .null
+        if let f = format.intValue, f != 1 && f != 2 { throw ScenarioError("unsupported scenario file format \(f)") }
         let defaults = root["defaults"]?["init"]?.objectValue ?? [:]
         var names = Set<String>()
         scenarios = []

@@ -1,0 +1,118 @@
+/* The Dynamic Sampling Context: frozen as received, or made from a transaction (frozen at
+ * first use) or from the options; as the envelope header `trace` and as baggage. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracing_internal.h"
+
+static void put(json_t *d, const char *k, const char *v) {
+    if (v) json_object_set_new(d, k, json_string(v));
+}
+
+/* environment, release, public_key, org_id: shared by both kinds of DSC. */
+static void put_client_items(json_t *d, const csc_options_t *o, const char *public_key, const char *org_id) {
+    if (o && o->environment && *o->environment) put(d, "environment", o->environment);
+    if (o && o->release && *o->release) put(d, "release", o->release);
+    if (public_key) {
+        put(d, "public_key", public_key);
+        if (org_id && *org_id) put(d, "org_id", org_id);
+    }
+}
+
+json_t *csc__dsc_of_propagation(const csc_options_t *o, const char *public_key, const char *org_id, const csc__propagation_t *p) {
+    if (p->dsc) return json_incref(p->dsc);
+    json_t *d = json_pack("{s:s}", "trace_id", p->trace_id);
+    if (!d) return NULL;
+    put_client_items(d, o, public_key, org_id);
+    if (o && o->tracing && o->tracing->has_rate && o->tracing->rate != 0.0) {
+        char r[32];
+        csc__float_repr(o->tracing->rate, r);
+        put(d, "sample_rate", r);
+    }
+    return d;
+}
+
+json_t *csc__dsc_of_tree_client(const csc__client_t *c, csc__tree_t *t, const char *trace_id) {
+    return csc__dsc_of_tree(c ? c->opts : NULL, c && c->dsn.valid ? c->dsn.public_key : NULL, c ? csc__tracing_org_id(c) : NULL, t, trace_id);
+}
+
+json_t *csc__dsc_of_tree(const csc_options_t *o, const char *public_key, const char *org_id, csc__tree_t *t, const char *trace_id) {
+    if (t->dsc) return json_incref(t->dsc);
+    json_t *d = json_pack("{s:s}", "trace_id", trace_id);
+    if (!d) return NULL;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.6f", t->sample_rand);
+    put(d, "sample_rand", buf);
+    put_client_items(d, o, public_key, org_id);
+    if (t->name && *t->name && !(t->source && !strcmp(t->source, "url"))) put(d, "transaction", t->name);
+    if (t->has_rate) {
+        csc__float_repr(t->sample_rate, buf);
+        put(d, "sample_rate", buf);
+    }
+    if (t->sampled != CSC_SAMPLED_UNSET) put(d, "sampled", t->sampled ? "true" : "false");
+    t->dsc = json_incref(d); /* frozen from now on */
+    return d;
+}
+
+/* Percent-encodes as Python's urllib.parse.quote (safe: letters, digits, "_.-~" and "/"). */
+static void put_quoted(csc__buf_t *b, const char *s) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char ch = *p;
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("_.-~/", ch)) csc__buf_putc(b, (char)ch);
+        else { char e[3] = { '%', hex[ch >> 4], hex[ch & 15] }; csc__buf_put(b, e, 3); }
+    }
+}
+
+/* True if the baggage item [s, s+n) (untrimmed) is a sentry- item. */
+static bool is_sentry_item(const char *s, size_t n) {
+    while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+    return n >= 7 && !memcmp(s, "sentry-", 7);
+}
+
+char *csc__dsc_to_baggage(const json_t *dsc) {
+    csc__buf_t b = { 0 };
+    csc__buf_reserve(&b, 256);
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)dsc, k, v) {
+        if (!json_is_string(v)) continue;
+        if (b.len) csc__buf_putc(&b, ',');
+        csc__buf_put(&b, "sentry-", 7);
+        put_quoted(&b, k);
+        csc__buf_putc(&b, '=');
+        put_quoted(&b, json_string_value(v));
+    }
+    csc__buf_putc(&b, 0);
+    if (b.oom) { free(b.p); return NULL; }
+    return b.p;
+}
+
+char *csc__baggage_merge(const char *existing, const char *sentry_items) {
+    csc__buf_t b = { 0 };
+    size_t n_items = strlen(sentry_items);
+    csc__buf_reserve(&b, n_items + (existing ? strlen(existing) : 0) + 2);
+    if (existing) { /* keep the other vendors' items, drop older sentry- ones */
+        const char *p = existing;
+        for (;;) {
+            const char *e = strchr(p, ',');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            if (!is_sentry_item(p, n) && n) {
+                if (b.len) csc__buf_putc(&b, ',');
+                csc__buf_put(&b, p, n);
+            }
+            if (!e) break;
+            p = e + 1;
+        }
+    }
+    if (b.len && n_items) csc__buf_putc(&b, ',');
+    csc__buf_put(&b, sentry_items, n_items);
+    csc__buf_putc(&b, 0);
+    if (b.oom) { free(b.p); return NULL; }
+    return b.p;
+}
+
+const char *csc__tracing_org_id(const csc__client_t *c) {
+    if (c->opts->tracing && c->opts->tracing->org_id) return c->opts->tracing->org_id;
+    return c->dsn.valid && c->dsn.org_id[0] ? c->dsn.org_id : NULL;
+}
