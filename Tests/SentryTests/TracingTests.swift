@@ -1,7 +1,8 @@
-@_spi(Testing) import Sentry
+import Sentry
+import SentryTestKit
 import Testing
 
-private func tracing(_ options: inout Options) {
+private func tracing(_ options: inout SentryOptions) {
     options.tracesSampleRate = 1
 }
 

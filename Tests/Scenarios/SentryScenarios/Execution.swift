@@ -15,7 +15,7 @@ struct Execution {
         case sent(envelopeIndex: Int)
         case dropped
         case unsampled
-        case probe(SentryId?)
+        case probe(SentryId)
         case traceHeaders([String: String])
     }
 
