@@ -131,7 +131,10 @@ extension SentrySDK {
     static func startChildOfActive(_ active: ScopePair, _ operation: String, _ description: String?) -> SentrySpan? {
         guard let parent = activeSpanHandle(active) else { return nil }
         defer { csc_span_release(parent) }
-        return SentrySpan(owning: csc_span_start_child(parent, operation, description))
+        let child = operation.withCString { op in
+            withOptionalCString(description) { csc_span_start_child(parent, op, $0) }  // no temporary arrays
+        }
+        return SentrySpan(owning: child)
     }
 
     private static func run<R, E: Error>(_ span: SentrySpan, in pair: ScopePair, restoring active: ScopePair,

@@ -72,7 +72,8 @@ public final class SentrySpan: Sendable {
     /// the task so errors and outgoing requests inside see it.
     public func startChild(operation: String, description: String? = nil) -> SentrySpan {
         guard let handle else { return .inert }
-        return SentrySpan(owning: csc_span_start_child(handle, operation, description))
+        let child = operation.withCString { op in withOptionalCString(description) { csc_span_start_child(handle, op, $0) } }
+        return SentrySpan(owning: child)
     }
 
     // MARK: - Data
@@ -120,7 +121,7 @@ public final class SentrySpan: Sendable {
     /// Sets the description (for a query: its text; for a request: method and URL).
     public func setDescription(_ description: String?) {
         guard let handle else { return }
-        _ = csc_span_set_description(handle, description)
+        withOptionalCString(description) { _ = csc_span_set_description(handle, $0) }
     }
 
     /// Sets a measurement of a transaction (`measurements.<name>`).
