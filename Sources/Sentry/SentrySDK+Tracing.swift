@@ -35,7 +35,7 @@ extension SentrySDK {
 
     /// Runs `body` inside a new transaction, bound to the task (a fork of the current scope holds
     /// it) and finished when `body` returns: with status `internal_error` when it throws, as the
-    /// Python SDK's context manager does. Errors captured inside carry its trace; ``withSpan(operation:description:_:)``
+    /// Python SDK's context manager does. Errors captured inside carry its trace; ``withSpan(operation:description:_:)-61v6``
     /// inside makes children of it.
     ///
     /// `headers`, the incoming request's headers, continue the caller's trace (`sentry-trace` and
@@ -169,10 +169,13 @@ extension SentrySDK {
     // MARK: - Manual transactions
 
     /// Starts a transaction without binding it (for code that cannot nest a closure). Finish it
-    /// with ``SentrySpan/finish(status:)``; bind it with ``withActiveSpan(_:_:)`` to make errors
+    /// with ``SentrySpan/finish(status:)``; bind it with ``withActiveSpan(_:_:)-11l0q`` to make errors
     /// and `withSpan` inside see it. A transaction never finished is discarded when released.
     ///
     /// - Parameters:
+    ///   - name: the transaction's name (for `http.server`, the route template).
+    ///   - operation: the transaction's `op`, e.g. `http.server` or `queue.process`.
+    ///   - source: where the name comes from (``TransactionSource/route`` for route templates).
     ///   - headers: incoming headers whose trace to continue (see ``continueTrace(headers:)``).
     ///   - sampled: a forced decision, beating `tracesSampler` and `tracesSampleRate`.
     ///   - customSamplingContext: values handed to `tracesSampler`.

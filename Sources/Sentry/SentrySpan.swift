@@ -3,8 +3,8 @@ import CScopeCore
 /// A span: a timed unit of work in a trace. A transaction is the root span of one service's
 /// part of a trace; its children describe the work inside (queries, outgoing requests, ...).
 ///
-/// Spans are created by ``SentrySDK/withTransaction(name:operation:source:headers:_:)``,
-/// ``SentrySDK/withSpan(operation:description:_:)``, ``SentrySDK/startTransaction(name:operation:source:headers:sampled:customSamplingContext:)``
+/// Spans are created by ``SentrySDK/withTransaction(name:operation:source:headers:_:)-76fzu``,
+/// ``SentrySDK/withSpan(operation:description:_:)-61v6``, ``SentrySDK/startTransaction(name:operation:source:headers:sampled:customSamplingContext:)``
 /// and ``startChild(operation:description:)``. A finished transaction is sent with its
 /// finished children (at most `SentryOptions.maxSpans`); a child finished after its transaction is
 /// not sent.
@@ -68,7 +68,7 @@ public final class SentrySpan: Sendable {
     // MARK: - Children
 
     /// A child of this span: same trace, same sampling decision. The caller finishes it
-    /// (``finish(status:)``); ``SentrySDK/withSpan(operation:description:_:)`` also binds it to
+    /// (``finish(status:)``); ``SentrySDK/withSpan(operation:description:_:)-61v6`` also binds it to
     /// the task so errors and outgoing requests inside see it.
     public func startChild(operation: String, description: String? = nil) -> SentrySpan {
         guard let handle else { return .inert }
