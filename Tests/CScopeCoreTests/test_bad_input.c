@@ -505,6 +505,147 @@ static void test_attachment_path_missing_file(void) {
     csc_scope_release(s);
 }
 
+/* ------------------------------------------------------------ found by fuzzing (issue 14) */
+
+/* Every header line and JSON payload of the serialized envelope parses back with jansson
+ * (as the disk cache and the crash reader do); returns the number of items read, -1 if any fails. */
+static int envelope_reparses(csc_envelope_t *e) {
+    size_t len = 0;
+    const char *p = csc_envelope_serialize(e, &len);
+    if (!p) return -1;
+    const char *end = p + len, *nl = memchr(p, '\n', len);
+    if (!nl) return -1;
+    json_t *h = json_loadb(p, (size_t)(nl - p), 0, NULL);
+    if (!h) return -1;
+    json_decref(h);
+    int items = 0;
+    p = nl + 1;
+    while (p < end) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        json_t *ih = json_loadb(p, nl ? (size_t)(nl - p) : (size_t)(end - p), 0, NULL);
+        if (!ih || !nl) { json_decref(ih); return -1; }
+        size_t n = (size_t)json_integer_value(json_object_get(ih, "length"));
+        const char *type = json_string_value(json_object_get(ih, "type"));
+        bool is_json = type && (!strcmp(type, "event") || !strcmp(type, "client_report"));
+        json_decref(ih);
+        p = nl + 1;
+        if (n > (size_t)(end - p)) return -1;
+        if (is_json) {
+            json_t *pl = json_loadb(p, n, 0, NULL);
+            if (!pl) return -1;
+            json_decref(pl);
+        }
+        p += n;
+        if (p < end && *p == '\n') p++;
+        items++;
+    }
+    return items;
+}
+
+/* An attachment's filename and content type with invalid UTF-8 (and NUL-free garbage) went into
+ * the item header as is: the envelope did not parse back and a cached one was deleted as corrupt. */
+static void test_fuzz_attachment_header_invalid_utf8(void) {
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_add_attachment_bytes(s, "abc", 3, "log\xff\xfe.txt", "text/\xc3(plain"), CSC_OK);
+    csc_scopes_t sc = { .current = s };
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    csc_envelope_t *e = tl_last_envelope();
+    CHECK(e != NULL);
+    if (e) {
+        CHECK_EQ_INT(envelope_reparses(e), 2);
+        size_t len = 0;
+        const char *p = csc_envelope_serialize(e, &len);
+        CHECK(p && tl_utf8_valid(p, len - 3) && memmem(p, len, "log" FFFD FFFD ".txt", 11) != NULL);
+    }
+    csc_scope_release(s);
+}
+
+/* csc_scope_set_tag(s, "", "v") passed NULL to memcpy/memcmp in the map (UBSan aborted), and
+ * Relay drops empty tag keys: refused with CSC_ERR_PARSE. Empty values and extra keys still work. */
+static void test_fuzz_empty_keys(void) {
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_set_tag(s, "", "v"), CSC_ERR_PARSE);
+    CHECK_EQ_INT(csc_scope_set_tag_n(s, "x", 0, "v", 1), CSC_ERR_PARSE);
+    CHECK_EQ_INT(csc_scope_set_tag_json(s, "", json_integer(1)), CSC_ERR_PARSE);
+    CHECK_EQ_INT(csc_scope_set_tag_json(s, "", json_string("v")), CSC_ERR_PARSE);
+    CHECK_STR(only_tag_key(s), "<none>");
+    CHECK_EQ_INT(csc_scope_set_tag(s, "k", ""), CSC_OK);
+    CHECK_STR(tag_of(s, "k"), "");
+    CHECK_EQ_INT(csc_scope_set_extra(s, "", json_string("e")), CSC_OK); /* the map itself takes "" */
+    CHECK_EQ_INT(csc_scope_set_extra(s, "", json_string("f")), CSC_OK);
+    CHECK_EQ_INT(csc_scope_remove_extra(s, ""), CSC_OK);
+    CHECK_EQ_INT(csc_scope_remove_tag(s, ""), CSC_OK);
+    csc_scope_t *f = csc_scope_fork(s); /* copy-on-write of a map holding empty strings */
+    CHECK_EQ_INT(csc_scope_set_tag(f, "k2", ""), CSC_OK);
+    CHECK_STR(tag_of(f, "k"), "");
+    csc_scope_release(f);
+    csc_scope_release(s);
+}
+
+/* NUL inside tag keys or values (the _n setters) became "\u0000", which jansson refuses to read
+ * back: cached events and crash reports holding it could not be re-read. NUL -> U+FFFD, CSC_REPAIRED. */
+static void test_fuzz_nul_in_tags(void) {
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_set_tag_n(s, "a\0b", 3, "x\0y\0\0z", 6), CSC_REPAIRED);
+    CHECK_STR(tag_of(s, "a" FFFD "b"), "x" FFFD "y" FFFD FFFD "z");
+    CHECK_EQ_INT(csc_scope_set_tag_n(s, "12345678\0", 9, "abcdefgh12345678\0", 17), CSC_REPAIRED); /* the 8-byte scan */
+    CHECK_STR(tag_of(s, "12345678" FFFD), "abcdefgh12345678" FFFD);
+    csc_scopes_t sc = { .current = s };
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    csc_envelope_t *e = tl_last_envelope();
+    CHECK(e != NULL && envelope_reparses(e) == 1);
+    size_t len = 0;
+    const char *p = e ? csc_envelope_serialize(e, &len) : NULL;
+    CHECK(p && !memmem(p, len, "\\u0000", 6));
+    csc_scope_release(s);
+}
+
+/* Strings from jansson's unchecked constructors (invalid UTF-8, NUL) in a host's json_t made every
+ * later capture on that scope fail with CSC_ERR_NOMEM: now written repaired (U+FFFD), event kept. */
+static void test_fuzz_nocheck_json_strings(void) {
+    csc_scope_t *s = csc_scope_new();
+    json_t *bag = json_object();
+    json_object_set_new(bag, "bad", json_stringn_nocheck("a\xff\xfe" "b", 4));
+    json_object_set_new(bag, "nul", json_stringn_nocheck("c\0d", 3));
+    json_object_set_new_nocheck(bag, "key\xc3", json_true());
+    json_object_set_new(bag, "list", json_pack("[o]", json_stringn_nocheck("\xed\xa0\x80", 3)));
+    CHECK_EQ_INT(csc_scope_set_extra(s, "host", bag), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_context(s, "ctx", json_pack("{s:o}", "v", json_string_nocheck("\x80"))), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_tag_json(s, "t", json_stringn_nocheck("q\xff", 2)), CSC_REPAIRED);
+    csc_breadcrumb_t bc = { .message = "crumb", .level = CSC_LEVEL_NONE };
+    json_t *data = json_pack("{s:o}", "d", json_stringn_nocheck("\xf8\0", 2));
+    csc_kv_t kv = { .key = "j", .type = CSC_KV_JSON, .v = { .json = data } };
+    bc.data = &kv; bc.data_count = 1;
+    (void)csc_scope_add_breadcrumb(s, &bc);
+    json_decref(data);
+    csc_scopes_t sc = { .current = s };
+    for (int round = 0; round < 2; round++) { /* every capture, not only the first */
+        tl_sink_reset();
+        CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+        csc_envelope_t *e = tl_last_envelope();
+        CHECK(e != NULL && envelope_reparses(e) == 1);
+        json_t *ev = tl_last_event();
+        CHECK_STR(tl_str(ev, "extra.host.bad"), "a" FFFD FFFD "b");
+        CHECK_STR(tl_str(ev, "extra.host.nul"), "c" FFFD "d");
+        CHECK(json_is_true(tl_path(ev, "extra.host.key" FFFD)));
+        CHECK_STR(tl_str(ev, "contexts.ctx.v"), FFFD);
+        json_decref(ev);
+    }
+    /* csc_event_prepare_json too */
+    size_t len = 0;
+    json_t *raw = json_pack("{s:o}", "message", json_stringn_nocheck("m\xff", 2));
+    char *out = csc_event_prepare_json(raw, &sc, &len);
+    CHECK(out != NULL);
+    json_t *back = out ? json_loadb(out, len, 0, NULL) : NULL;
+    CHECK(back != NULL);
+    json_decref(back);
+    free(out);
+    json_decref(raw);
+    csc_scope_release(s);
+}
+
 int main(void) {
     unsetenv("SENTRY_DSN");
     if (tl_start_default(100) != CSC_OK) {
@@ -526,6 +667,10 @@ int main(void) {
     RUN(test_malformed_dsn);
     RUN(test_logger_receives_diagnostics);
     RUN(test_attachment_path_missing_file);
+    RUN(test_fuzz_attachment_header_invalid_utf8);
+    RUN(test_fuzz_empty_keys);
+    RUN(test_fuzz_nul_in_tags);
+    RUN(test_fuzz_nocheck_json_strings);
     (void)csc_close();
     tl_sink_reset();
     return TL_DONE();

@@ -5,6 +5,7 @@
 #include "databag.h"
 #include "merge.h"
 #include "scope/scrubber.h"
+#include "support/log.h"
 
 bool csc__merge_has_processors(const csc__merge_t *m) {
     for (int i = CSC__G; i <= CSC__C; i++)
@@ -246,12 +247,6 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
     return CSC_OK;
 }
 
-static int dump_cb(const char *buffer, size_t size, void *data) {
-    csc__buf_t *b = data;
-    csc__buf_put(b, buffer, size);
-    return b->oom ? -1 : 0;
-}
-
 char *csc__merge_serialize(csc__merge_t *m, json_t *ev, size_t *len) {
     if (m->meta) {
         json_t *existing = json_object_get(ev, "_meta");
@@ -263,7 +258,11 @@ char *csc__merge_serialize(csc__merge_t *m, json_t *ev, size_t *len) {
     if (!m->inline_crumbs)
         for (size_t i = 0; i < m->crumb_count; i++) est += 64 + m->crumbs[i]->message_len + m->crumbs[i]->data_len + m->crumbs[i]->category_len;
     csc__buf_reserve(&b, est);
-    if (json_dump_callback(ev, dump_cb, &b, JSON_COMPACT) != 0 || b.oom || b.len < 2) { free(b.p); return NULL; }
+    /* a host's json_t may hold what jansson cannot write or read back (invalid UTF-8, NUL):
+     * those strings are repaired (U+FFFD), never a reason to drop the event */
+    int st = csc__buf_put_json_flags(&b, ev, JSON_COMPACT);
+    if (st < 0 || b.oom || b.len < 2) { free(b.p); return NULL; }
+    if (st > 0) csc__debug_log("event: invalid UTF-8 or NUL in a string or key replaced by U+FFFD");
     if (!m->inline_crumbs) {
         /* splice the breadcrumbs in from their cached JSON */
         b.len--; /* drop the closing brace */
