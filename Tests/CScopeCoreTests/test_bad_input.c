@@ -633,6 +633,17 @@ static void test_fuzz_nocheck_json_strings(void) {
         CHECK_STR(tl_str(ev, "contexts.ctx.v"), FFFD);
         json_decref(ev);
     }
+    /* found by fuzz_scope: jansson ignores its failure to write a key, so a bad key alone
+     * (no bad value to fail the dump) gave "{"id":"","\u0002:""}" with success */
+    json_t *u = json_pack("{s:s}", "id", "");
+    json_object_set_new_nocheck(u, "\x02\xf1", json_string(""));
+    CHECK_EQ_INT(csc_scope_set_user(s, u), CSC_OK);
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    CHECK(tl_last_envelope() != NULL && envelope_reparses(tl_last_envelope()) == 1);
+    json_t *ue = tl_last_event();
+    CHECK(json_is_string(tl_path(ue, "user.\x02" FFFD)));
+    json_decref(ue);
     /* csc_event_prepare_json too */
     size_t len = 0;
     json_t *raw = json_pack("{s:o}", "message", json_stringn_nocheck("m\xff", 2));

@@ -364,10 +364,35 @@ json_t *csc__json_repaired_copy(const json_t *v, int *status) {
     return r;
 }
 
+/* True when every object key under v is valid UTF-8 without NUL. jansson ignores its own
+ * failure to write a key (dump_string's result is not checked for keys): it reports success
+ * for a document that is not JSON, so keys are checked before, values by the dump itself. */
+static bool keys_ok(const json_t *v, int depth) {
+    if (depth > CSC__REPAIR_DEPTH) return false;
+    if (json_is_array(v)) {
+        size_t i; json_t *x;
+        json_array_foreach(v, i, x) if ((json_is_object(x) || json_is_array(x)) && !keys_ok(x, depth + 1)) return false;
+        return true;
+    }
+    if (!json_is_object(v)) return true;
+    for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
+        const unsigned char *k = (const unsigned char *)json_object_iter_key(it);
+        size_t kl = json_object_iter_key_len(it);
+        for (size_t i = 0; i < kl;) {
+            size_t n = k[i] && k[i] < 0x80 ? 1 : k[i] ? utf8_seq(k + i, kl - i) : 0;
+            if (!n) return false;
+            i += n;
+        }
+        json_t *x = json_object_iter_value(it);
+        if ((json_is_object(x) || json_is_array(x)) && !keys_ok(x, depth + 1)) return false;
+    }
+    return true;
+}
+
 int csc__buf_put_json_flags(csc__buf_t *b, const json_t *v, size_t flags) {
     if (!v) { csc__buf_put(b, "null", 4); return b->oom ? CSC_ERR_NOMEM : CSC_OK; }
     size_t start = b->len;
-    int rc = json_dump_callback(v, dump_cb, b, flags);
+    int rc = keys_ok(v, 0) ? json_dump_callback(v, dump_cb, b, flags) : -1;
     if (b->oom) return CSC_ERR_NOMEM;
     /* jansson refuses to write invalid UTF-8 (json_stringn_nocheck and friends let it in) and
      * writes NUL as "\u0000", which it refuses to read back: repair a copy and write that */
