@@ -657,6 +657,55 @@ static void test_fuzz_nocheck_json_strings(void) {
     csc_scope_release(s);
 }
 
+/* The Python SDK's max_value_length (off by default in sentry-sdk 2.75.0, as here). Expected
+ * values and _meta are what sentry-sdk 2.75.0 sends with max_value_length=10 for the same calls. */
+static void test_max_value_length_as_python(void) {
+    csc_options_t *o = tl_options();
+    CHECK_EQ_INT(csc_options_set_max_value_length(o, 2), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_options_set_max_value_length(o, 10), CSC_OK);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    csc_scope_t *s = csc_scope_new();
+    (void)csc_scope_set_tag(s, "t", "0123456789ABC");
+    (void)csc_scope_set_extra(s, "big", json_string("0123456789ABC"));
+    (void)csc_scope_set_extra(s, "nested", json_pack("{s:[s,s]}", "a", "short", "éééééé"));
+    (void)csc_scope_set_extra(s, "fits", json_string("ééééé")); /* 10 bytes */
+    csc_breadcrumb_t bc = { .message = "crumb message long", .level = CSC_LEVEL_NONE };
+    (void)csc_scope_add_breadcrumb(s, &bc);
+    csc_scopes_t sc = { .current = s };
+    CHECK_EQ_INT(csc_capture_message("aaaaaaaaaaaaaaaaaaaa", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    json_t *ev = tl_last_event();
+    CHECK_STR(tl_str(ev, "message"), "aaaaaaa...");
+    CHECK_STR(tl_str(ev, "tags.t"), "0123456...");
+    CHECK_STR(tl_str(ev, "extra.big"), "0123456...");
+    json_t *arr = tl_path(ev, "extra.nested.a");
+    CHECK_STR(json_string_value(json_array_get(arr, 0)), "short");
+    CHECK_STR(json_string_value(json_array_get(arr, 1)), "ééé...");
+    CHECK_STR(tl_str(ev, "extra.fits"), "ééééé");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(tl_crumbs(ev), 0), "message")), "crumb m...");
+    CHECK(tl_str(ev, "event_id") && strlen(tl_str(ev, "event_id")) == 32);
+    CHECK(tl_str(ev, "timestamp") && strlen(tl_str(ev, "timestamp")) > 10);
+    char *meta = json_dumps(json_object_get(ev, "_meta"), JSON_COMPACT | JSON_SORT_KEYS);
+    const char *lim = "\"rem\":[[\"!limit\",\"x\",7,10]]";
+    char want[256];
+    snprintf(want, sizeof want, "\"message\":{\"\":{\"len\":20,%s}}", lim);
+    CHECK(meta && strstr(meta, want));
+    snprintf(want, sizeof want, "\"tags\":{\"t\":{\"\":{\"len\":13,%s}}}", lim);
+    CHECK(meta && strstr(meta, want));
+    snprintf(want, sizeof want, "\"nested\":{\"a\":{\"1\":{\"\":{\"len\":12,%s}}}}", lim);
+    CHECK(meta && strstr(meta, want));
+    snprintf(want, sizeof want, "\"breadcrumbs\":{\"values\":{\"0\":{\"message\":{\"\":{\"len\":18,%s}}}}}", lim);
+    CHECK(meta && strstr(meta, want));
+    CHECK(meta && !strstr(meta, "\"fits\""));
+    free(meta);
+    json_decref(ev);
+    /* the scope keeps the whole value */
+    json_t *j = csc_scope_to_json(s);
+    CHECK_STR(tl_str(j, "extra.big"), "0123456789ABC");
+    json_decref(j);
+    csc_scope_release(s);
+    CHECK_EQ_INT(tl_start_default(100), CSC_OK);
+}
+
 int main(void) {
     unsetenv("SENTRY_DSN");
     if (tl_start_default(100) != CSC_OK) {
@@ -682,6 +731,7 @@ int main(void) {
     RUN(test_fuzz_empty_keys);
     RUN(test_fuzz_nul_in_tags);
     RUN(test_fuzz_nocheck_json_strings);
+    RUN(test_max_value_length_as_python);
     (void)csc_close();
     tl_sink_reset();
     return TL_DONE();

@@ -54,6 +54,23 @@ static void meta_put(csc__merge_t *m, const char *key, json_t *v) {
     json_object_set_new(m->meta, key, v);
 }
 
+/* Deep merge of src's annotations into dst (an object of ours). What dst holds may be shared (a
+ * breadcrumb's cached meta): merged into a copy. */
+static void meta_merge(json_t *dst, json_t *src) {
+    const char *k; json_t *v;
+    json_object_foreach(src, k, v) {
+        json_t *cur = json_object_get(dst, k);
+        if (json_is_object(cur) && json_is_object(v)) {
+            json_t *copy = json_deep_copy(cur);
+            if (!copy) continue;
+            json_object_set_new(dst, k, copy);
+            meta_merge(copy, v);
+        } else {
+            json_object_set(dst, k, v);
+        }
+    }
+}
+
 /* stable insertion sort by timestamp: the input is nearly sorted */
 static void sort_crumbs(csc__crumb_t **a, size_t n) {
     for (size_t i = 1; i < n; i++) {
@@ -188,7 +205,8 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
             m->crumbs[m->crumb_count++] = csc__ring_at(m->snap[i].crumbs, k);
     json_t *values_meta = NULL;
     size_t crumb_total = m->crumb_count;
-    if (tree_crumbs || json_object_get(ev, "breadcrumbs")) {
+    bool strip = opts && opts->max_value_length; /* breadcrumb strings are cut too: in the tree */
+    if (tree_crumbs || strip || json_object_get(ev, "breadcrumbs")) {
         json_t *values = tree_breadcrumbs(m, ev, scrub, &values_meta);
         if (!values) return CSC_ERR_NOMEM;
         crumb_total = json_array_size(values);
@@ -242,6 +260,15 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
             csc__scrub_object(copy, &user_meta);
             json_object_set_new(ev, "user", copy);
             meta_put(m, "user", user_meta);
+        }
+    }
+    if (strip) {
+        json_t *smeta = NULL;
+        json_decref(csc__strip_strings(ev, opts->max_value_length, &smeta)); /* ev is changed in place */
+        if (smeta) {
+            if (!m->meta) m->meta = json_object();
+            meta_merge(m->meta, smeta);
+            json_decref(smeta);
         }
     }
     return CSC_OK;
