@@ -1,23 +1,32 @@
 /* Breadcrumb data (scope/breadcrumb.c): csc_breadcrumb_t fields and key/value data of every
  * type (strings with explicit lengths holding NUL and invalid UTF-8, json values from jansson's
  * unchecked constructors, huge keys, many entries), and csc_scope_add_breadcrumb_json with any
- * JSON. The event's breadcrumbs read back with jansson and keep to max_breadcrumbs and the
- * databag breadth. */
+ * JSON. The event's breadcrumbs read back with jansson and keep to max_breadcrumbs, the databag
+ * breadth and max_value_length (set here: every string value but timestamps within MAX_VALUE). */
 #include "fuzz_common.h"
 #include "fuzz_reader.h"
 
 #define MAX_CRUMBS 16
+#define MAX_VALUE 100
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc; (void)argv;
     csc_options_t *o = csc_options_new();
     (void)csc_options_set_transport(o, fuzz_transport, NULL);
     (void)csc_options_set_max_breadcrumbs(o, MAX_CRUMBS);
+    (void)csc_options_set_max_value_length(o, MAX_VALUE);
     if (csc_init(o) != CSC_OK) abort();
     return 0;
 }
 
 #define MAX_KV 24
+
+static void check_values(json_t *v, const char *key) {
+    const char *k; json_t *x; size_t i;
+    if (json_is_string(v) && strcmp(key, "timestamp")) FUZZ_CHECK(json_string_length(v) <= MAX_VALUE);
+    if (json_is_object(v)) json_object_foreach(v, k, x) check_values(x, k);
+    if (json_is_array(v)) json_array_foreach(v, i, x) check_values(x, "");
+}
 
 static void add_one(csc_scope_t *s, fz_t *r) {
     uint8_t op = fz_u8(r);
@@ -85,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         json_t *d = json_object_get(c, "data");
         FUZZ_CHECK(d == NULL || json_is_object(d));
         if (d) FUZZ_CHECK(json_object_size(d) <= CSC_MAX_DATABAG_BREADTH);
+        check_values(c, "");
     }
     json_decref(back);
     free(out);
