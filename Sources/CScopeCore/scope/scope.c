@@ -222,7 +222,6 @@ static int map_set_json(csc_scope_t *s, csc__map_t **slot, const char *key, json
 
 int csc_scope_set_tag_n(csc_scope_t *s, const char *key, size_t kl, const char *value, size_t vl) {
     if (CSC_UNLIKELY(!s || !key || !value)) return CSC_ERR_NULL;
-    if (CSC_UNLIKELY(!kl)) return CSC_ERR_PARSE; /* an empty tag key: Relay drops the tag */
     const char *ck, *cv; size_t ckl, cvl;
     int st = clean_key(key, kl, &ck, &ckl);
     if (CSC_UNLIKELY(st < 0)) return st;
@@ -248,7 +247,6 @@ int csc_scope_set_tag_json(csc_scope_t *s, const char *key, json_t *value) {
         json_decref(value);
         return rc;
     }
-    if (s && key && value && !key[0]) { json_decref(value); return CSC_ERR_PARSE; } /* as csc_scope_set_tag_n */
     return map_set_json(s, s ? &s->tags : NULL, key, value);
 }
 
@@ -272,7 +270,7 @@ static int remove_cow(csc_scope_t *s, csc__map_t **slot, const char *key) {
         uint32_t h = csc__hash(ck, ckl);
         for (uint32_t i = 0; i < (*slot)->count; i++) {
             csc__entry_t *e = &(*slot)->e[i];
-            if (e->hash == h && e->klen == ckl && !memcmp(csc__map_key(*slot, e), ck, ckl)) { present = true; break; }
+            if (e->hash == h && e->klen == ckl && (!ckl || !memcmp(csc__map_key(*slot, e), ck, ckl))) { present = true; break; }
         }
         if (present) {
             rc = csc__map_make_unique(slot);
