@@ -505,6 +505,219 @@ static void test_attachment_path_missing_file(void) {
     csc_scope_release(s);
 }
 
+/* ------------------------------------------------------------ found by fuzzing (issue 14) */
+
+/* Every header line and JSON payload of the serialized envelope parses back with jansson
+ * (as the disk cache and the crash reader do); returns the number of items read, -1 if any fails. */
+static int envelope_reparses(csc_envelope_t *e) {
+    size_t len = 0;
+    const char *p = csc_envelope_serialize(e, &len);
+    if (!p) return -1;
+    const char *end = p + len, *nl = memchr(p, '\n', len);
+    if (!nl) return -1;
+    json_t *h = json_loadb(p, (size_t)(nl - p), 0, NULL);
+    if (!h) return -1;
+    json_decref(h);
+    int items = 0;
+    p = nl + 1;
+    while (p < end) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        json_t *ih = json_loadb(p, nl ? (size_t)(nl - p) : (size_t)(end - p), 0, NULL);
+        if (!ih || !nl) { json_decref(ih); return -1; }
+        size_t n = (size_t)json_integer_value(json_object_get(ih, "length"));
+        const char *type = json_string_value(json_object_get(ih, "type"));
+        bool is_json = type && (!strcmp(type, "event") || !strcmp(type, "client_report"));
+        json_decref(ih);
+        p = nl + 1;
+        if (n > (size_t)(end - p)) return -1;
+        if (is_json) {
+            json_t *pl = json_loadb(p, n, 0, NULL);
+            if (!pl) return -1;
+            json_decref(pl);
+        }
+        p += n;
+        if (p < end && *p == '\n') p++;
+        items++;
+    }
+    return items;
+}
+
+/* An attachment's filename and content type with invalid UTF-8 (and NUL-free garbage) went into
+ * the item header as is: the envelope did not parse back and a cached one was deleted as corrupt. */
+static void test_fuzz_attachment_header_invalid_utf8(void) {
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_add_attachment_bytes(s, "abc", 3, "log\xff\xfe.txt", "text/\xc3(plain"), CSC_OK);
+    csc_scopes_t sc = { .current = s };
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    csc_envelope_t *e = tl_last_envelope();
+    CHECK(e != NULL);
+    if (e) {
+        CHECK_EQ_INT(envelope_reparses(e), 2);
+        size_t len = 0;
+        const char *p = csc_envelope_serialize(e, &len);
+        CHECK(p && tl_utf8_valid(p, len - 3) && memmem(p, len, "log" FFFD FFFD ".txt", 11) != NULL);
+    }
+    csc_scope_release(s);
+}
+
+/* csc_scope_set_tag(s, "", "v") passed NULL to memcpy/memcmp in the map (UBSan aborted). Empty
+ * tag keys are kept, as the Python SDK keeps them (scenario empty_strings); Relay drops them. */
+static void test_fuzz_empty_keys(void) {
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_set_tag(s, "", "v"), CSC_OK);
+    CHECK_STR(tag_of(s, ""), "v");
+    CHECK_EQ_INT(csc_scope_set_tag_n(s, "x", 0, "w", 1), CSC_OK); /* the same empty key */
+    CHECK_STR(tag_of(s, ""), "w");
+    CHECK_EQ_INT(csc_scope_set_tag_json(s, "", json_integer(1)), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_tag_json(s, "", json_string("v")), CSC_OK);
+    CHECK_STR(only_tag_key(s), "");
+    CHECK_EQ_INT(csc_scope_remove_tag(s, ""), CSC_OK);
+    CHECK_STR(only_tag_key(s), "<none>");
+    csc_scope_t *e = csc_scope_new(); /* empty key and value in a fresh map: no heap at all */
+    CHECK_EQ_INT(csc_scope_set_tag(e, "", ""), CSC_OK);
+    CHECK_STR(tag_of(e, ""), "");
+    csc_scope_t *u = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_update_from(u, e), CSC_OK);
+    CHECK_EQ_INT(csc_scope_remove_tag(u, ""), CSC_OK);
+    csc_scope_release(u);
+    csc_scope_release(e);
+    CHECK_EQ_INT(csc_scope_set_tag(s, "k", ""), CSC_OK);
+    CHECK_STR(tag_of(s, "k"), "");
+    CHECK_EQ_INT(csc_scope_set_extra(s, "", json_string("e")), CSC_OK); /* the map itself takes "" */
+    CHECK_EQ_INT(csc_scope_set_extra(s, "", json_string("f")), CSC_OK);
+    CHECK_EQ_INT(csc_scope_remove_extra(s, ""), CSC_OK);
+    CHECK_EQ_INT(csc_scope_remove_tag(s, ""), CSC_OK);
+    csc_scope_t *f = csc_scope_fork(s); /* copy-on-write of a map holding empty strings */
+    CHECK_EQ_INT(csc_scope_set_tag(f, "k2", ""), CSC_OK);
+    CHECK_STR(tag_of(f, "k"), "");
+    csc_scope_release(f);
+    csc_scope_release(s);
+}
+
+/* NUL inside tag keys or values (the _n setters) became "\u0000", which jansson refuses to read
+ * back: cached events and crash reports holding it could not be re-read. NUL -> U+FFFD, CSC_REPAIRED. */
+static void test_fuzz_nul_in_tags(void) {
+    csc_scope_t *s = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_set_tag_n(s, "a\0b", 3, "x\0y\0\0z", 6), CSC_REPAIRED);
+    CHECK_STR(tag_of(s, "a" FFFD "b"), "x" FFFD "y" FFFD FFFD "z");
+    CHECK_EQ_INT(csc_scope_set_tag_n(s, "12345678\0", 9, "abcdefgh12345678\0", 17), CSC_REPAIRED); /* the 8-byte scan */
+    CHECK_STR(tag_of(s, "12345678" FFFD), "abcdefgh12345678" FFFD);
+    csc_scopes_t sc = { .current = s };
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    csc_envelope_t *e = tl_last_envelope();
+    CHECK(e != NULL && envelope_reparses(e) == 1);
+    size_t len = 0;
+    const char *p = e ? csc_envelope_serialize(e, &len) : NULL;
+    CHECK(p && !memmem(p, len, "\\u0000", 6));
+    csc_scope_release(s);
+}
+
+/* Strings from jansson's unchecked constructors (invalid UTF-8, NUL) in a host's json_t made every
+ * later capture on that scope fail with CSC_ERR_NOMEM: now written repaired (U+FFFD), event kept. */
+static void test_fuzz_nocheck_json_strings(void) {
+    csc_scope_t *s = csc_scope_new();
+    json_t *bag = json_object();
+    json_object_set_new(bag, "bad", json_stringn_nocheck("a\xff\xfe" "b", 4));
+    json_object_set_new(bag, "nul", json_stringn_nocheck("c\0d", 3));
+    json_object_set_new_nocheck(bag, "key\xc3", json_true());
+    json_object_set_new(bag, "list", json_pack("[o]", json_stringn_nocheck("\xed\xa0\x80", 3)));
+    CHECK_EQ_INT(csc_scope_set_extra(s, "host", bag), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_context(s, "ctx", json_pack("{s:o}", "v", json_string_nocheck("\x80"))), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_tag_json(s, "t", json_stringn_nocheck("q\xff", 2)), CSC_REPAIRED);
+    csc_breadcrumb_t bc = { .message = "crumb", .level = CSC_LEVEL_NONE };
+    json_t *data = json_pack("{s:o}", "d", json_stringn_nocheck("\xf8\0", 2));
+    csc_kv_t kv = { .key = "j", .type = CSC_KV_JSON, .v = { .json = data } };
+    bc.data = &kv; bc.data_count = 1;
+    (void)csc_scope_add_breadcrumb(s, &bc);
+    json_decref(data);
+    csc_scopes_t sc = { .current = s };
+    for (int round = 0; round < 2; round++) { /* every capture, not only the first */
+        tl_sink_reset();
+        CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+        csc_envelope_t *e = tl_last_envelope();
+        CHECK(e != NULL && envelope_reparses(e) == 1);
+        json_t *ev = tl_last_event();
+        CHECK_STR(tl_str(ev, "extra.host.bad"), "a" FFFD FFFD "b");
+        CHECK_STR(tl_str(ev, "extra.host.nul"), "c" FFFD "d");
+        CHECK(json_is_true(tl_path(ev, "extra.host.key" FFFD)));
+        CHECK_STR(tl_str(ev, "contexts.ctx.v"), FFFD);
+        json_decref(ev);
+    }
+    /* found by fuzz_scope: jansson ignores its failure to write a key, so a bad key alone
+     * (no bad value to fail the dump) gave "{"id":"","\u0002:""}" with success */
+    json_t *u = json_pack("{s:s}", "id", "");
+    json_object_set_new_nocheck(u, "\x02\xf1", json_string(""));
+    CHECK_EQ_INT(csc_scope_set_user(s, u), CSC_OK);
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    CHECK(tl_last_envelope() != NULL && envelope_reparses(tl_last_envelope()) == 1);
+    json_t *ue = tl_last_event();
+    CHECK(json_is_string(tl_path(ue, "user.\x02" FFFD)));
+    json_decref(ue);
+    /* csc_event_prepare_json too */
+    size_t len = 0;
+    json_t *raw = json_pack("{s:o}", "message", json_stringn_nocheck("m\xff", 2));
+    char *out = csc_event_prepare_json(raw, &sc, &len);
+    CHECK(out != NULL);
+    json_t *back = out ? json_loadb(out, len, 0, NULL) : NULL;
+    CHECK(back != NULL);
+    json_decref(back);
+    free(out);
+    json_decref(raw);
+    csc_scope_release(s);
+}
+
+/* The Python SDK's max_value_length (off by default in sentry-sdk 2.75.0, as here). Expected
+ * values and _meta are what sentry-sdk 2.75.0 sends with max_value_length=10 for the same calls. */
+static void test_max_value_length_as_python(void) {
+    csc_options_t *o = tl_options();
+    CHECK_EQ_INT(csc_options_set_max_value_length(o, 2), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_options_set_max_value_length(o, 10), CSC_OK);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    csc_scope_t *s = csc_scope_new();
+    (void)csc_scope_set_tag(s, "t", "0123456789ABC");
+    (void)csc_scope_set_extra(s, "big", json_string("0123456789ABC"));
+    (void)csc_scope_set_extra(s, "nested", json_pack("{s:[s,s]}", "a", "short", "éééééé"));
+    (void)csc_scope_set_extra(s, "fits", json_string("ééééé")); /* 10 bytes */
+    csc_breadcrumb_t bc = { .message = "crumb message long", .level = CSC_LEVEL_NONE };
+    (void)csc_scope_add_breadcrumb(s, &bc);
+    csc_scopes_t sc = { .current = s };
+    CHECK_EQ_INT(csc_capture_message("aaaaaaaaaaaaaaaaaaaa", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
+    json_t *ev = tl_last_event();
+    CHECK_STR(tl_str(ev, "message"), "aaaaaaa...");
+    CHECK_STR(tl_str(ev, "tags.t"), "0123456...");
+    CHECK_STR(tl_str(ev, "extra.big"), "0123456...");
+    json_t *arr = tl_path(ev, "extra.nested.a");
+    CHECK_STR(json_string_value(json_array_get(arr, 0)), "short");
+    CHECK_STR(json_string_value(json_array_get(arr, 1)), "ééé...");
+    CHECK_STR(tl_str(ev, "extra.fits"), "ééééé");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(tl_crumbs(ev), 0), "message")), "crumb m...");
+    CHECK(tl_str(ev, "event_id") && strlen(tl_str(ev, "event_id")) == 32);
+    CHECK(tl_str(ev, "timestamp") && strlen(tl_str(ev, "timestamp")) > 10);
+    char *meta = json_dumps(json_object_get(ev, "_meta"), JSON_COMPACT | JSON_SORT_KEYS);
+    const char *lim = "\"rem\":[[\"!limit\",\"x\",7,10]]";
+    char want[256];
+    snprintf(want, sizeof want, "\"message\":{\"\":{\"len\":20,%s}}", lim);
+    CHECK(meta && strstr(meta, want));
+    snprintf(want, sizeof want, "\"tags\":{\"t\":{\"\":{\"len\":13,%s}}}", lim);
+    CHECK(meta && strstr(meta, want));
+    snprintf(want, sizeof want, "\"nested\":{\"a\":{\"1\":{\"\":{\"len\":12,%s}}}}", lim);
+    CHECK(meta && strstr(meta, want));
+    snprintf(want, sizeof want, "\"breadcrumbs\":{\"values\":{\"0\":{\"message\":{\"\":{\"len\":18,%s}}}}}", lim);
+    CHECK(meta && strstr(meta, want));
+    CHECK(meta && !strstr(meta, "\"fits\""));
+    free(meta);
+    json_decref(ev);
+    /* the scope keeps the whole value */
+    json_t *j = csc_scope_to_json(s);
+    CHECK_STR(tl_str(j, "extra.big"), "0123456789ABC");
+    json_decref(j);
+    csc_scope_release(s);
+    CHECK_EQ_INT(tl_start_default(100), CSC_OK);
+}
+
 int main(void) {
     unsetenv("SENTRY_DSN");
     if (tl_start_default(100) != CSC_OK) {
@@ -526,6 +739,11 @@ int main(void) {
     RUN(test_malformed_dsn);
     RUN(test_logger_receives_diagnostics);
     RUN(test_attachment_path_missing_file);
+    RUN(test_fuzz_attachment_header_invalid_utf8);
+    RUN(test_fuzz_empty_keys);
+    RUN(test_fuzz_nul_in_tags);
+    RUN(test_fuzz_nocheck_json_strings);
+    RUN(test_max_value_length_as_python);
     (void)csc_close();
     tl_sink_reset();
     return TL_DONE();

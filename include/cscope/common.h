@@ -39,7 +39,7 @@ typedef enum csc_status_e {
     CSC_OK = 0,
     /** Stored, but a string was cut to its documented limit (UTF-8 safe). */
     CSC_TRUNCATED = 1,
-    /** Stored, but invalid UTF-8 sequences were replaced by U+FFFD. */
+    /** Stored, but invalid UTF-8 sequences (or NUL bytes) were replaced by U+FFFD. */
     CSC_REPAIRED = 2,
     /** (CSC_TRUNCATED | CSC_REPAIRED) both happened. */
     CSC_TRUNCATED_AND_REPAIRED = 3,

@@ -40,6 +40,13 @@ CSC_API int csc_options_set_sdk(csc_options_t *opts, const char *name, const cha
 CSC_API int csc_options_set_runtime(csc_options_t *opts, const char *name, const char *version);
 /** 0..CSC_MAX_BREADCRUMBS_LIMIT; 0 keeps none (each is still counted as evicted). */
 CSC_API int csc_options_set_max_breadcrumbs(csc_options_t *opts, size_t max_breadcrumbs);
+/**
+ * The Python SDK's `max_value_length`: every string value of an event longer than `n` UTF-8
+ * bytes is cut to its first n-3 bytes (at a character boundary) plus "...", with the `_meta`
+ * Python writes (`{"": {"len": N, "rem": [["!limit", "x", n-3, n]]}}`). 0 (the default, as
+ * sentry-sdk 2.75.0's None) sends strings whole; 1 and 2 are CSC_ERR_INVALID.
+ */
+CSC_API int csc_options_set_max_value_length(csc_options_t *opts, size_t n);
 /** 0.0..1.0: probability that an error event is sent. */
 CSC_API int csc_options_set_sample_rate(csc_options_t *opts, double rate);
 CSC_API int csc_options_set_send_default_pii(csc_options_t *opts, bool enabled);

@@ -103,7 +103,9 @@ CSC_API int csc_scope_update_from(csc_scope_t *scope, csc_scope_t *other);
 
 /* ------------------------------------------------------------ tags */
 
-/** Sets a string tag (NUL-terminated). Key and value are cut to 200 characters. */
+/** Sets a string tag (NUL-terminated). Key and value are cut to 200 characters.
+ *  An empty key is stored and sent, as the Python SDK does (Relay drops such tags); NUL bytes
+ *  inside the _n variant's key or value are replaced by U+FFFD, as invalid UTF-8 is (CSC_REPAIRED). */
 CSC_API int csc_scope_set_tag(csc_scope_t *scope, const char *key, const char *value);
 /** Same with explicit lengths (no NUL needed). */
 CSC_API int csc_scope_set_tag_n(csc_scope_t *scope, const char *key, size_t key_len, const char *value, size_t value_len);

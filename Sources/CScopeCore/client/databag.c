@@ -119,3 +119,59 @@ static json_t *trim(json_t *v, int depth, json_t **meta) {
 }
 
 json_t *csc__databag_trim(json_t *v, int depth, json_t **meta) { return trim(v, depth, meta); }
+
+/* ------------------------------------------------------------ max_value_length */
+
+static json_t *strip_one(const json_t *v, size_t max, json_t **meta) {
+    size_t n = json_string_length(v);
+    if (n <= max) return NULL;
+    const char *s = json_string_value(v);
+    size_t cut = max - 3;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--; /* errors="ignore" drops a split character */
+    char *t = malloc(cut + 3);
+    if (!t) return NULL;
+    memcpy(t, s, cut);
+    memcpy(t + cut, "...", 3);
+    json_t *out = json_stringn_nocheck(t, cut + 3);
+    free(t);
+    if (out)
+        *meta = json_pack("{s:{s:I,s:[[s,s,I,I]]}}", "", "len", (json_int_t)n, "rem", "!limit", "x",
+                          (json_int_t)(max - 3), (json_int_t)max);
+    return out;
+}
+
+/* path depth: spans[i].description is exempt (Python: len(path) == 3, path[0] == "spans") */
+static json_t *strip(json_t *v, size_t max, json_t **meta, int level, bool in_spans) {
+    if (json_is_string(v)) return level == 3 && in_spans ? NULL : strip_one(v, max, meta);
+    json_t *out = NULL;
+    if (json_is_object(v)) {
+        const char *k; json_t *x;
+        json_object_foreach(v, k, x) {
+            if (level == 0 && (!strcmp(k, "_meta") || !strcmp(k, "event_id"))) continue; /* the envelope's id */
+            /* timestamps are datetimes in Python, which strip_string never sees */
+            if (json_is_string(x) && (!strcmp(k, "timestamp") || !strcmp(k, "start_timestamp"))) continue;
+            if (level == 2 && in_spans && strcmp(k, "description") == 0 && json_is_string(x)) continue;
+            json_t *cm = NULL;
+            json_t *nx = strip(x, max, &cm, level + 1, level == 0 ? !strcmp(k, "spans") : in_spans);
+            if (cm) meta_set(meta, k, cm);
+            if (!nx) continue;
+            if (!out) out = level == 0 ? json_incref(v) : json_copy(v); /* the event itself is ours */
+            if (out) json_object_set_new(out, k, nx);
+            else json_decref(nx);
+        }
+    } else if (json_is_array(v)) {
+        size_t i; json_t *x;
+        json_array_foreach(v, i, x) {
+            json_t *cm = NULL;
+            json_t *nx = strip(x, max, &cm, level + 1, in_spans);
+            if (cm) { char idx[24]; snprintf(idx, sizeof idx, "%zu", i); meta_set(meta, idx, cm); }
+            if (!nx) continue;
+            if (!out) out = json_copy(v);
+            if (out) json_array_set_new(out, i, nx);
+            else json_decref(nx);
+        }
+    }
+    return out;
+}
+
+json_t *csc__strip_strings(json_t *v, size_t max, json_t **meta) { return strip(v, max, meta, 0, false); }

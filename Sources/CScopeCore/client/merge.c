@@ -5,6 +5,7 @@
 #include "databag.h"
 #include "merge.h"
 #include "scope/scrubber.h"
+#include "support/log.h"
 
 bool csc__merge_has_processors(const csc__merge_t *m) {
     for (int i = CSC__G; i <= CSC__C; i++)
@@ -51,6 +52,23 @@ static void meta_put(csc__merge_t *m, const char *key, json_t *v) {
     if (!v) return;
     if (!m->meta) m->meta = json_object();
     json_object_set_new(m->meta, key, v);
+}
+
+/* Deep merge of src's annotations into dst (an object of ours). What dst holds may be shared (a
+ * breadcrumb's cached meta): merged into a copy. */
+static void meta_merge(json_t *dst, json_t *src) {
+    const char *k; json_t *v;
+    json_object_foreach(src, k, v) {
+        json_t *cur = json_object_get(dst, k);
+        if (json_is_object(cur) && json_is_object(v)) {
+            json_t *copy = json_deep_copy(cur);
+            if (!copy) continue;
+            json_object_set_new(dst, k, copy);
+            meta_merge(copy, v);
+        } else {
+            json_object_set(dst, k, v);
+        }
+    }
 }
 
 /* stable insertion sort by timestamp: the input is nearly sorted */
@@ -194,7 +212,8 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
             m->crumbs[m->crumb_count++] = csc__ring_at(m->snap[i].crumbs, k);
     json_t *values_meta = NULL;
     size_t crumb_total = m->crumb_count;
-    if (tree_crumbs || json_object_get(ev, "breadcrumbs")) {
+    bool strip = opts && opts->max_value_length; /* breadcrumb strings are cut too: in the tree */
+    if (tree_crumbs || strip || json_object_get(ev, "breadcrumbs")) {
         json_t *values = tree_breadcrumbs(m, ev, scrub, &values_meta);
         if (!values) return CSC_ERR_NOMEM;
         crumb_total = json_array_size(values);
@@ -251,13 +270,16 @@ options_fields:
             meta_put(m, "user", user_meta);
         }
     }
+    if (strip) {
+        json_t *smeta = NULL;
+        json_decref(csc__strip_strings(ev, opts->max_value_length, &smeta)); /* ev is changed in place */
+        if (smeta) {
+            if (!m->meta) m->meta = json_object();
+            meta_merge(m->meta, smeta);
+            json_decref(smeta);
+        }
+    }
     return CSC_OK;
-}
-
-static int dump_cb(const char *buffer, size_t size, void *data) {
-    csc__buf_t *b = data;
-    csc__buf_put(b, buffer, size);
-    return b->oom ? -1 : 0;
 }
 
 char *csc__merge_serialize(csc__merge_t *m, json_t *ev, size_t *len) {
@@ -271,7 +293,11 @@ char *csc__merge_serialize(csc__merge_t *m, json_t *ev, size_t *len) {
     if (!m->inline_crumbs)
         for (size_t i = 0; i < m->crumb_count; i++) est += 64 + m->crumbs[i]->message_len + m->crumbs[i]->data_len + m->crumbs[i]->category_len;
     csc__buf_reserve(&b, est);
-    if (json_dump_callback(ev, dump_cb, &b, JSON_COMPACT) != 0 || b.oom || b.len < 2) { free(b.p); return NULL; }
+    /* a host's json_t may hold what jansson cannot write or read back (invalid UTF-8, NUL):
+     * those strings are repaired (U+FFFD), never a reason to drop the event */
+    int st = csc__buf_put_json_flags(&b, ev, JSON_COMPACT);
+    if (st < 0 || b.oom || b.len < 2) { free(b.p); return NULL; }
+    if (st > 0) csc__debug_log("event: invalid UTF-8 or NUL in a string or key replaced by U+FFFD");
     if (!m->inline_crumbs) {
         /* splice the breadcrumbs in from their cached JSON */
         b.len--; /* drop the closing brace */

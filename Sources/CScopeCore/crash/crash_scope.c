@@ -58,7 +58,7 @@ static bool map_has(const csc__map_t *m, const char *k, uint32_t kl, uint32_t h)
     for (uint32_t i = 0; m && i < m->count; i++) {
         const csc__entry_t *e = &m->e[i];
         if (e->hash == h && e->klen == kl) {
-            const char *x = m->heap + e->koff;
+            const char *x = csc__map_key(m, e);
             uint32_t j = 0;
             while (j < kl && x[j] == k[j]) j++;
             if (j == kl) return true;
@@ -74,7 +74,7 @@ static int write_map_entries(csc__sw_t *w, const csc__crash_scopes_t *cs, int wh
         const csc__map_t *m = map_of(cs->s[i], which);
         for (uint32_t k = 0; m && k < m->count; k++) {
             const csc__entry_t *e = &m->e[k];
-            const char *key = m->heap + e->koff;
+            const char *key = csc__map_key(m, e); /* no NULL + 0 for an empty map heap */
             bool shadowed = false;
             for (int j = i + 1; j < cs->n && !shadowed; j++) shadowed = map_has(map_of(cs->s[j], which), key, e->klen, e->hash);
             if (shadowed) continue;
@@ -83,7 +83,7 @@ static int write_map_entries(csc__sw_t *w, const csc__crash_scopes_t *cs, int wh
             csc__sw_putc(w, ':');
             if (scrub && csc__scrub_key(key, e->klen)) CSC__SW_LIT(w, "\"[Filtered]\"");
             else if (e->j) csc__sw_json(w, e->j, 32);
-            else csc__sw_str(w, m->heap + e->voff, e->vlen);
+            else csc__sw_str(w, e->vlen ? m->heap + e->voff : "", e->vlen);
             written++;
         }
     }

@@ -11,6 +11,13 @@ csc_envelope_t *csc__envelope_new(const char *event_id) {
     return e;
 }
 
+static char *clean_dup(const char *s) {
+    if (!s) return NULL;
+    const char *c; size_t n;
+    if (csc__utf8_clean(s, strlen(s), CSC_MAX_STRING_LEN, &c, &n) < 0) return NULL;
+    return c == s ? csc__strdup(s) : (char *)c;
+}
+
 int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *content_type, const char *filename, char *payload, size_t len) {
     if (env->count == env->cap) {
         size_t nc = env->cap ? env->cap * 2 : 4;
@@ -20,8 +27,10 @@ int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *co
     }
     csc__item_t *it = &env->items[env->count];
     it->type = csc__strdup(type);
-    it->content_type = csc__strdup(content_type);
-    it->filename = csc__strdup(filename);
+    /* the item header must parse back (a cached envelope that does not is deleted as corrupt):
+     * invalid UTF-8 and NUL in a host's filename or content type become U+FFFD */
+    it->content_type = clean_dup(content_type);
+    it->filename = clean_dup(filename);
     it->payload = payload;
     it->len = len;
     if (!it->type || (content_type && !it->content_type) || (filename && !it->filename)) {

@@ -91,6 +91,12 @@ int csc_options_set_max_breadcrumbs(csc_options_t *o, size_t n) {
     o->max_breadcrumbs = n;
     return CSC_OK;
 }
+int csc_options_set_max_value_length(csc_options_t *o, size_t n) {
+    if (!o) return CSC_ERR_NULL;
+    if (n && n < 3) return CSC_ERR_INVALID; /* room for the "..." */
+    o->max_value_length = n;
+    return CSC_OK;
+}
 int csc_options_set_sample_rate(csc_options_t *o, double rate) {
     if (!o) return CSC_ERR_NULL;
     if (!(rate >= 0.0 && rate <= 1.0)) return CSC_ERR_INVALID;

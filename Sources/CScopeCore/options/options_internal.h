@@ -12,6 +12,7 @@ struct csc_options_s {
     atomic_int refs;  /* the client and events still being rendered by the transport hold one each */
     char *dsn, *release, *environment, *dist, *server_name, *platform, *sdk_name, *sdk_version;
     size_t max_breadcrumbs;
+    size_t max_value_length; /* 0: strings are sent whole (sentry-sdk 2.75.0's default) */
     double sample_rate;
     bool send_default_pii, debug;
     csc_logger_fn logger;

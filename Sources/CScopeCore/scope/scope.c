@@ -272,7 +272,7 @@ static int remove_cow(csc_scope_t *s, csc__map_t **slot, const char *key) {
         uint32_t h = csc__hash(ck, ckl);
         for (uint32_t i = 0; i < (*slot)->count; i++) {
             csc__entry_t *e = &(*slot)->e[i];
-            if (e->hash == h && e->klen == ckl && !memcmp(csc__map_key(*slot, e), ck, ckl)) { present = true; break; }
+            if (e->hash == h && e->klen == ckl && (!ckl || !memcmp(csc__map_key(*slot, e), ck, ckl))) { present = true; break; }
         }
         if (present) {
             rc = csc__map_make_unique(slot);

@@ -10,7 +10,7 @@ static int map_update(csc__map_t **dst, const csc__map_t *src) {
         const csc__entry_t *e = &src->e[i];
         const char *k = csc__map_key(src, e);
         rc = e->j ? csc__map_set_json(*dst, k, e->klen, json_incref(e->j))
-                  : csc__map_set_str(*dst, k, e->klen, src->heap + e->voff, e->vlen);
+                  : csc__map_set_str(*dst, k, e->klen, e->vlen ? src->heap + e->voff : "", e->vlen);
     }
     return rc;
 }

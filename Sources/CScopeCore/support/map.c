@@ -25,10 +25,10 @@ static int rebuild_heap(csc__map_t *dst, const csc__map_t *src, uint32_t cap) {
     uint32_t used = 0;
     for (uint32_t i = 0; i < dst->count; i++) {
         csc__entry_t *e = &dst->e[i];
-        memcpy(h + used, src->heap + e->koff, e->klen);
+        if (e->klen) memcpy(h + used, src->heap + e->koff, e->klen);
         e->koff = used; used += e->klen;
         if (!e->j) {
-            memcpy(h + used, src->heap + e->voff, e->vlen);
+            if (e->vlen) memcpy(h + used, src->heap + e->voff, e->vlen);
             e->voff = used; e->vcap = e->vlen; used += e->vlen;
         }
     }
@@ -77,7 +77,7 @@ static int heap_alloc(csc__map_t *m, uint32_t n, uint32_t *off) {
 static csc__entry_t *find(csc__map_t *m, const char *k, size_t kl, uint32_t h) {
     for (uint32_t i = 0; i < m->count; i++) {
         csc__entry_t *e = &m->e[i];
-        if (e->hash == h && e->klen == kl && memcmp(m->heap + e->koff, k, kl) == 0) return e;
+        if (e->hash == h && e->klen == kl && (!kl || memcmp(m->heap + e->koff, k, kl) == 0)) return e;
     }
     return NULL;
 }
@@ -94,7 +94,7 @@ static csc__entry_t *find_or_add(csc__map_t *m, const char *k, size_t kl) {
     }
     uint32_t koff;
     if (heap_alloc(m, (uint32_t)kl, &koff) != CSC_OK) return NULL;
-    memcpy(m->heap + koff, k, kl);
+    if (kl) memcpy(m->heap + koff, k, kl); /* an empty key may have no heap yet: no NULL to memcpy */
     e = &m->e[m->count++];
     *e = (csc__entry_t){ .hash = h, .koff = koff, .klen = (uint32_t)kl };
     return e;
@@ -115,7 +115,7 @@ int csc__map_set_str(csc__map_t *m, const char *k, size_t kl, const char *v, siz
     uint32_t off;
     if (heap_alloc(m, (uint32_t)vl, &off) != CSC_OK) return CSC_ERR_NOMEM;
     e = &m->e[idx];
-    memcpy(m->heap + off, v, vl);
+    if (vl) memcpy(m->heap + off, v, vl);
     e->voff = off; e->vlen = e->vcap = (uint32_t)vl;
     return CSC_OK;
 }

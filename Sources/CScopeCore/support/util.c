@@ -36,13 +36,15 @@ int csc__utf8_clean(const char *s, size_t n, size_t max_chars, const char **out,
     while (i + 8 <= n && chars + 8 <= max_chars) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        if (w & 0x8080808080808080ull) break;
+        /* non-ASCII, or a zero byte (NUL is repaired: jansson does not read "\u0000" back) */
+        if ((w | ((w - 0x0101010101010101ull) & ~w)) & 0x8080808080808080ull) break;
         i += 8;
         chars += 8;
     }
     while (i < n) {
         if (chars == max_chars) break;
-        if (u[i] < 0x80) { i++; chars++; continue; }
+        if (u[i] && u[i] < 0x80) { i++; chars++; continue; }
+        if (!u[i]) break;
         size_t k = utf8_seq(u + i, n - i);
         if (!k) break;
         i += k;
@@ -57,7 +59,7 @@ int csc__utf8_clean(const char *s, size_t n, size_t max_chars, const char **out,
     size_t o = i;
     while (i < n) {
         if (chars == max_chars) { status |= CSC_TRUNCATED; break; }
-        size_t k = u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
+        size_t k = u[i] < 0x80 ? (u[i] ? 1 : 0) : utf8_seq(u + i, n - i); /* NUL: replaced too */
         if (k) { memcpy(buf + o, s + i, k); o += k; i += k; }
         else { memcpy(buf + o, "\xEF\xBF\xBD", 3); o += 3; i++; status |= CSC_REPAIRED; }
         chars++;
@@ -320,10 +322,92 @@ static int dump_cb(const char *buffer, size_t size, void *data) {
     return b->oom ? -1 : 0;
 }
 
-void csc__buf_put_json(csc__buf_t *b, const json_t *v) {
-    if (!v) { csc__buf_put(b, "null", 4); return; }
-    if (json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY) != 0) b->oom = true;
+/* A copy of v whose strings and keys are valid UTF-8 without NUL (U+FFFD instead), or NULL
+ * on allocation failure. Containers deeper than CSC__REPAIR_DEPTH become null. */
+#define CSC__REPAIR_DEPTH 2048
+static json_t *repaired_copy(const json_t *v, int depth, int *status) {
+    if (depth > CSC__REPAIR_DEPTH) { *status |= CSC_TRUNCATED; return json_null(); }
+    if (json_is_string(v)) {
+        json_t *r = csc__json_string_clean(json_string_value(v), json_string_length(v), SIZE_MAX, status);
+        return r;
+    }
+    if (json_is_array(v)) {
+        json_t *out = json_array();
+        size_t i; json_t *x;
+        json_array_foreach(v, i, x) {
+            if (!out || json_array_append_new(out, repaired_copy(x, depth + 1, status))) { json_decref(out); return NULL; }
+        }
+        return out;
+    }
+    if (json_is_object(v)) {
+        json_t *out = json_object();
+        for (void *it = json_object_iter((json_t *)v); out && it; it = json_object_iter_next((json_t *)v, it)) {
+            const char *k = json_object_iter_key(it), *ck;
+            size_t kl = json_object_iter_key_len(it), ckl;
+            int st = csc__utf8_clean(k, kl, SIZE_MAX, &ck, &ckl);
+            if (st < 0) { json_decref(out); return NULL; }
+            *status |= st;
+            json_t *x = repaired_copy(json_object_iter_value(it), depth + 1, status);
+            int rc = x ? json_object_setn_new_nocheck(out, ck, ckl, x) : -1;
+            if (ck != k) free((void *)ck);
+            if (rc) { json_decref(out); return NULL; }
+        }
+        return out;
+    }
+    return json_incref((json_t *)v); /* numbers, booleans, null: immutable here */
 }
+
+json_t *csc__json_repaired_copy(const json_t *v, int *status) {
+    int st = 0;
+    json_t *r = v ? repaired_copy(v, 0, &st) : NULL;
+    if (status) *status |= st;
+    return r;
+}
+
+/* True when every object key under v is valid UTF-8 without NUL. jansson ignores its own
+ * failure to write a key (dump_string's result is not checked for keys): it reports success
+ * for a document that is not JSON, so keys are checked before, values by the dump itself. */
+static bool keys_ok(const json_t *v, int depth) {
+    if (depth > CSC__REPAIR_DEPTH) return false;
+    if (json_is_array(v)) {
+        size_t i; json_t *x;
+        json_array_foreach(v, i, x) if ((json_is_object(x) || json_is_array(x)) && !keys_ok(x, depth + 1)) return false;
+        return true;
+    }
+    if (!json_is_object(v)) return true;
+    for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
+        const unsigned char *k = (const unsigned char *)json_object_iter_key(it);
+        size_t kl = json_object_iter_key_len(it);
+        for (size_t i = 0; i < kl;) {
+            size_t n = k[i] && k[i] < 0x80 ? 1 : k[i] ? utf8_seq(k + i, kl - i) : 0;
+            if (!n) return false;
+            i += n;
+        }
+        json_t *x = json_object_iter_value(it);
+        if ((json_is_object(x) || json_is_array(x)) && !keys_ok(x, depth + 1)) return false;
+    }
+    return true;
+}
+
+int csc__buf_put_json_flags(csc__buf_t *b, const json_t *v, size_t flags) {
+    if (!v) { csc__buf_put(b, "null", 4); return b->oom ? CSC_ERR_NOMEM : CSC_OK; }
+    size_t start = b->len;
+    int rc = keys_ok(v, 0) ? json_dump_callback(v, dump_cb, b, flags) : -1;
+    if (b->oom) return CSC_ERR_NOMEM;
+    /* jansson refuses to write invalid UTF-8 (json_stringn_nocheck and friends let it in) and
+     * writes NUL as "\u0000", which it refuses to read back: repair a copy and write that */
+    if (rc == 0 && !memmem(b->p + start, b->len - start, "\\u0000", 6)) return CSC_OK;
+    b->len = start;
+    int st = 0;
+    json_t *r = csc__json_repaired_copy(v, &st);
+    if (!r) { b->oom = true; return CSC_ERR_NOMEM; }
+    rc = json_dump_callback(r, dump_cb, b, flags);
+    json_decref(r);
+    if (rc != 0 || b->oom) { b->oom = true; return CSC_ERR_NOMEM; }
+    return st; /* 0 when the match was a literal backslash followed by u0000: nothing changed */
+}
+
+void csc__buf_put_json(csc__buf_t *b, const json_t *v) { csc__buf_put_json_flags(b, v, JSON_COMPACT | JSON_ENCODE_ANY); }
 
 int csc__json_depth(const json_t *v, int limit) {
     if (!v || limit < 0) return 0;

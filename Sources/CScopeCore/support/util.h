@@ -109,6 +109,13 @@ static inline void csc__buf_put_plain_string(csc__buf_t *b, const char *s, size_
 void csc__buf_put_i64(csc__buf_t *b, int64_t v);
 /* Dumps a jansson value compactly into the buffer. */
 void csc__buf_put_json(csc__buf_t *b, const json_t *v);
+/* Appends v dumped with jansson `flags`. Strings or keys jansson cannot write (invalid UTF-8,
+ * let in by its unchecked constructors) or could not read back (NUL) are written from a
+ * repaired copy (U+FFFD): returns CSC_OK, a CSC_REPAIRED status, or CSC_ERR_NOMEM (b->oom). */
+int csc__buf_put_json_flags(csc__buf_t *b, const json_t *v, size_t flags);
+/* A deep copy of v with every string and key valid UTF-8 without NUL (new reference; NULL on
+ * allocation failure); *status gets CSC_REPAIRED when something was replaced. */
+json_t *csc__json_repaired_copy(const json_t *v, int *status);
 
 /* Depth of a JSON value (a scalar is 0). Stops counting at limit+1. */
 int csc__json_depth(const json_t *v, int limit);
