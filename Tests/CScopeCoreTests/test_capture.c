@@ -568,10 +568,21 @@ static void test_scrubber_without_pii(void) {
     (void)csc_scope_set_user(t.i, json_pack("{s:s,s:s}", "id", "u1", "ip_address", "192.0.2.1"));
     (void)csc_scope_set_extra(t.i, "password", json_string("hunter2"));
     (void)csc_scope_set_extra(t.i, "harmless", json_string("kept"));
+    /* the denylist is matched without regard to case, as Python's EventScrubber (key.lower()) */
+    (void)csc_scope_set_extra(t.i, "Password", json_string("hunter3"));
+    (void)csc_scope_set_extra(t.i, "API_KEY", json_string("sk-live"));
+    (void)csc_scope_set_extra(t.i, "Authorization", json_string("Bearer x"));
+    (void)csc_scope_set_extra(t.i, "passwords", json_string("not a denylisted key"));
+    (void)csc_scope_set_extra(t.i, "auth", json_string("the shortest denylisted key"));
     json_t *ev = cap(&t.sc, CSC_LEVEL_NONE, NULL);
     CHECK_STR(tl_str(ev, "user.id"), "u1");
     CHECK(tl_path(ev, "user.ip_address") == NULL);
     CHECK_STR(tl_str(ev, "extra.password"), "[Filtered]");
+    CHECK_STR(tl_str(ev, "extra.Password"), "[Filtered]");
+    CHECK_STR(tl_str(ev, "extra.API_KEY"), "[Filtered]");
+    CHECK_STR(tl_str(ev, "extra.Authorization"), "[Filtered]");
+    CHECK_STR(tl_str(ev, "extra.passwords"), "not a denylisted key");
+    CHECK_STR(tl_str(ev, "extra.auth"), "[Filtered]");
     CHECK_STR(tl_str(ev, "extra.harmless"), "kept");
     json_decref(ev);
     json_t *j = csc_scope_to_json(t.i);
