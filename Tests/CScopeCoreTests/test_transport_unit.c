@@ -19,6 +19,7 @@
 #include "transport/client_report.h"
 #include "transport/disk_cache.h"
 #include "transport/gzip.h"
+#include "transport/queue.h"
 #include "transport/ratelimit.h"
 
 #include "testlib.h"
@@ -148,6 +149,27 @@ static void test_disk_cache(void) {
     CHECK(system(path) == 0);
 }
 
+/* The bounded queue holds exactly maxQueueSize envelopes, first in first out, across wrap-around. */
+static void test_queue_bounds(void) {
+    csc__queue_t q;
+    CHECK(csc__queue_init(&q, 3));
+    csc_envelope_t *e[5];
+    for (int i = 0; i < 5; i++) e[i] = csc__envelope_parse(k_env, sizeof k_env - 1);
+    for (int round = 0; round < 2; round++) { /* the second round wraps around the slots */
+        CHECK(csc__queue_push(&q, e[0]) && csc__queue_push(&q, e[1]));
+        CHECK(csc__queue_push(&q, e[2]));
+        CHECK(!csc__queue_push(&q, e[3])); /* full: refused, the caller keeps it */
+        CHECK(csc__queue_pop(&q) == e[0]);
+        CHECK(csc__queue_push(&q, e[3]));
+        CHECK(!csc__queue_push(&q, e[4]));
+        CHECK(csc__queue_pop(&q) == e[1] && csc__queue_pop(&q) == e[2] && csc__queue_pop(&q) == e[3]);
+        CHECK(csc__queue_pop(&q) == NULL);
+    }
+    CHECK(csc__queue_push(&q, e[4])); /* destroy frees what is still queued */
+    csc__queue_destroy(&q);
+    for (int i = 0; i < 4; i++) csc_envelope_free(e[i]);
+}
+
 /* ------------------------------------------------------------ envelope URL with a path prefix */
 
 /* A one-request HTTP endpoint on 127.0.0.1: records the request line and X-Sentry-Auth, answers 200. */
@@ -227,6 +249,7 @@ int main(void) {
     RUN(test_client_report);
     RUN(test_gzip);
     RUN(test_disk_cache);
+    RUN(test_queue_bounds);
     RUN(test_envelope_url_with_path_prefix);
     return TL_DONE();
 }
