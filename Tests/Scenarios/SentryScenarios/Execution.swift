@@ -66,6 +66,11 @@ struct Execution {
         case "last_event_id":
             records.append(.probe(SentrySDK.lastEventId))
             return
+        case "update_from_scope":  // Python's target.update_from_scope(Scope() after ops); no api form
+            let source = Scope()
+            try run(op["ops"]?.arrayValue?.compactMap(\.objectValue) ?? [], standalone: source)
+            try need(target(op, standalone: standalone), kind).update(from: source)
+            return
         default:
             break
         }
