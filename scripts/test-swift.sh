@@ -50,3 +50,29 @@ if [ "$tsan_status" -ne 0 ] || grep -q "WARNING: ThreadSanitizer" "$tsan_log"; t
 fi
 rm -f "$tsan_log"
 
+# The whole suite again under AddressSanitizer with LeakSanitizer: no leak of ours (the callback
+# contexts of every start() included). Tests/Sanitizers/lsan-swift.supp suppresses only what the
+# Swift toolchain's XCTest and Foundation keep until exit. About 3.5 min from cold on 2 cores,
+# 45 s when the build is up to date (the test run itself ~35 s).
+asan_scratch="${TMPDIR:-/tmp}/sentry-swift-asan-$(id -u)-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
+asan_log="$(mktemp)"
+set +e
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$root/Tests/Sanitizers/lsan-swift.supp" \
+    swift test --sanitize=address --scratch-path "$asan_scratch" >"$asan_log" 2>&1
+asan_status=$?
+set -e
+tail -n 3 "$asan_log"
+if grep -q "LeakSanitizer does not work\|LeakSanitizer has encountered a fatal error" "$asan_log"; then
+    echo "test-swift.sh: note: LeakSanitizer cannot run here (ptrace restrictions); AddressSanitizer only" >&2
+    set +e
+    ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path "$asan_scratch" >"$asan_log" 2>&1
+    asan_status=$?
+    set -e
+fi
+if [ "$asan_status" -ne 0 ] || grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$asan_log"; then
+    grep -A 40 "ERROR: \(Address\|Leak\)Sanitizer" "$asan_log" | head -n 160 >&2 || true
+    rm -f "$asan_log"
+    echo "test-swift.sh: the AddressSanitizer/LeakSanitizer run failed" >&2
+    exit 1
+fi
+rm -f "$asan_log"

@@ -1,9 +1,14 @@
 import CScopeCore
+internal import CScopeCoreSPI
 
 /// Turns ``SentryOptions`` into the core's `csc_options_t`, with trampolines for the Swift callbacks.
 ///
-/// Callback boxes are retained for the life of the process: the core has no hook to free
-/// them, and a callback may still run on another thread while a new client starts.
+/// The callback boxes (`beforeSend`, `beforeBreadcrumb`, `transport`, `logger`) are handed to
+/// the core unretained and kept alive by one ``CallbackBoxes`` per options, which the core
+/// releases through `csc_options_set_release_hook` when it is done with those options: when
+/// the client they started is closed or replaced and no callback of theirs can still run on
+/// another thread (with a logger, when the next `start()` replaces it: the core logs through
+/// it after `close()`).
 enum OptionsBridge {
     /// The `platform` of events sent by the Swift overlay: `"native"`, as the C core and
     /// sentry-native send.
@@ -35,7 +40,6 @@ enum OptionsBridge {
         if let rate = options.sampleRate { _ = csc_options_set_sample_rate(o, rate.isNaN ? 1 : max(0, min(rate, 1))) }
         _ = csc_options_set_send_default_pii(o, options.sendDefaultPii)
         if options.debug { _ = csc_options_set_debug(o, true) }  // false leaves SENTRY_DEBUG in charge
-        LoggerBox.install(options.logger, on: o)
         if let v = options.cacheDirectory { _ = csc_options_set_cache_dir(o, v) }
         if let v = options.httpProxy { _ = csc_options_set_http_proxy(o, v) }
         if let v = options.caCerts { _ = csc_options_set_ca_certs(o, v) }
@@ -43,18 +47,22 @@ enum OptionsBridge {
         _ = csc_options_set_shutdown_timeout(o, milliseconds(options.shutdownTimeout))
         _ = csc_options_set_send_client_reports(o, options.sendClientReports)
         _ = csc_options_set_crash_handler(o, options.enableCrashHandler)
+        let boxes = CallbackBoxes()
+        if let logger = options.logger {
+            _ = csc_options_set_logger(o, loggerTrampoline, boxes.keep(LoggerBox(logger)))
+        }
         if let beforeSend = options.beforeSend {
-            let box = Unmanaged.passRetained(EventCallbackBox(beforeSend)).toOpaque()
-            _ = csc_options_set_before_send(o, beforeSendTrampoline, box)
+            _ = csc_options_set_before_send(o, beforeSendTrampoline, boxes.keep(EventCallbackBox(beforeSend)))
         }
         if let beforeBreadcrumb = options.beforeBreadcrumb {
-            let box = Unmanaged.passRetained(BreadcrumbCallbackBox(beforeBreadcrumb)).toOpaque()
-            _ = csc_options_set_before_breadcrumb(o, beforeBreadcrumbTrampoline, box)
+            _ = csc_options_set_before_breadcrumb(o, beforeBreadcrumbTrampoline, boxes.keep(BreadcrumbCallbackBox(beforeBreadcrumb)))
         }
         TracingOptionsBridge.apply(options, to: o)
         if let transport = options.transport {
-            let box = Unmanaged.passRetained(TransportBox(transport)).toOpaque()
-            _ = csc_options_set_transport(o, transportTrampoline, box)
+            _ = csc_options_set_transport(o, transportTrampoline, boxes.keep(TransportBox(transport)))
+        }
+        if !boxes.isEmpty {
+            _ = csc_options_set_release_hook(o, releaseCallbackBoxes, Unmanaged.passRetained(boxes).toOpaque())
         }
         return o
     }
@@ -67,6 +75,26 @@ enum OptionsBridge {
         if ms.overflow || ms.partialValue > Int64(UInt32.max) { return UInt32.max }
         return UInt32(min(Int64(UInt32.max), ms.partialValue + attoseconds / 1_000_000_000_000_000))
     }
+}
+
+/// The callback boxes of one `csc_options_t`: the core holds them unretained as `user_data`;
+/// this keeps them alive until the core's release hook (`releaseCallbackBoxes`) runs.
+final class CallbackBoxes: @unchecked Sendable {
+    // Written only while the options are built (one thread), read by nobody after.
+    private var boxes: [AnyObject] = []
+
+    var isEmpty: Bool { boxes.isEmpty }
+
+    /// Keeps `box` and returns the pointer the core gets as `user_data`.
+    func keep(_ box: AnyObject) -> UnsafeMutableRawPointer {
+        boxes.append(box)
+        return Unmanaged.passUnretained(box).toOpaque()
+    }
+}
+
+private func releaseCallbackBoxes(_ ctx: UnsafeMutableRawPointer?) {
+    guard let ctx else { return }
+    Unmanaged<CallbackBoxes>.fromOpaque(ctx).release()
 }
 
 /// A Swift `beforeBreadcrumb` handed to the core as `user_data`.

@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cscope_spi.h" /* csc_options_set_release_hook */
 #include "testlib.h"
 
 #define DSN "https://pub123@o7.ingest.sentry.io/42"
@@ -568,10 +569,21 @@ static void test_scrubber_without_pii(void) {
     (void)csc_scope_set_user(t.i, json_pack("{s:s,s:s}", "id", "u1", "ip_address", "192.0.2.1"));
     (void)csc_scope_set_extra(t.i, "password", json_string("hunter2"));
     (void)csc_scope_set_extra(t.i, "harmless", json_string("kept"));
+    /* the denylist is matched without regard to case, as Python's EventScrubber (key.lower()) */
+    (void)csc_scope_set_extra(t.i, "Password", json_string("hunter3"));
+    (void)csc_scope_set_extra(t.i, "API_KEY", json_string("sk-live"));
+    (void)csc_scope_set_extra(t.i, "Authorization", json_string("Bearer x"));
+    (void)csc_scope_set_extra(t.i, "passwords", json_string("not a denylisted key"));
+    (void)csc_scope_set_extra(t.i, "auth", json_string("the shortest denylisted key"));
     json_t *ev = cap(&t.sc, CSC_LEVEL_NONE, NULL);
     CHECK_STR(tl_str(ev, "user.id"), "u1");
     CHECK(tl_path(ev, "user.ip_address") == NULL);
     CHECK_STR(tl_str(ev, "extra.password"), "[Filtered]");
+    CHECK_STR(tl_str(ev, "extra.Password"), "[Filtered]");
+    CHECK_STR(tl_str(ev, "extra.API_KEY"), "[Filtered]");
+    CHECK_STR(tl_str(ev, "extra.Authorization"), "[Filtered]");
+    CHECK_STR(tl_str(ev, "extra.passwords"), "not a denylisted key");
+    CHECK_STR(tl_str(ev, "extra.auth"), "[Filtered]");
     CHECK_STR(tl_str(ev, "extra.harmless"), "kept");
     json_decref(ev);
     json_t *j = csc_scope_to_json(t.i);
@@ -587,6 +599,47 @@ static void test_scrubber_without_pii(void) {
     json_decref(ev);
     tiers_free(&t);
     CHECK_EQ_INT(start(1.0), CSC_OK);
+}
+
+/* csc_options_set_release_hook: the callbacks' user data is released when the client is replaced
+ * or closed, or when the options die unused; a logger's only when a later csc_init replaces it. */
+static int hook_calls[4];
+static void count_release(void *ctx) { hook_calls[(intptr_t)ctx]++; }
+static bool keep_all(json_t *event, void *ud) { return true; }
+static void quiet_logger(const char *line, void *ud) {}
+
+static void test_release_hook(void) {
+    memset(hook_calls, 0, sizeof hook_calls);
+    csc_options_t *o = tl_options();
+    (void)csc_options_set_before_send(o, keep_all, NULL);
+    CHECK_EQ_INT(csc_options_set_release_hook(o, count_release, (void *)(intptr_t)0), CSC_OK);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_INFO, NULL, NULL), CSC_OK);
+    CHECK_EQ_INT(hook_calls[0], 0);
+    CHECK_EQ_INT(start(1.0), CSC_OK); /* replaced */
+    CHECK_EQ_INT(hook_calls[0], 1);
+
+    o = tl_options();
+    (void)csc_options_set_release_hook(o, count_release, (void *)(intptr_t)1);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    CHECK_EQ_INT(csc_close(), CSC_OK); /* closed */
+    CHECK_EQ_INT(hook_calls[1], 1);
+
+    o = tl_options();
+    (void)csc_options_set_release_hook(o, count_release, (void *)(intptr_t)2);
+    csc_options_free(o); /* never used */
+    CHECK_EQ_INT(hook_calls[2], 1);
+
+    o = tl_options();
+    (void)csc_options_set_logger(o, quiet_logger, NULL);
+    (void)csc_options_set_release_hook(o, count_release, (void *)(intptr_t)3);
+    CHECK_EQ_INT(tl_start(o), CSC_OK);
+    CHECK_EQ_INT(csc_close(), CSC_OK);
+    CHECK_EQ_INT(hook_calls[3], 0); /* the logger outlives the client */
+    CHECK_EQ_INT(start(1.0), CSC_OK);
+    CHECK_EQ_INT(hook_calls[3], 1);
+    CHECK_EQ_INT(hook_calls[0] + hook_calls[1] + hook_calls[2], 3); /* each once */
+    CHECK_EQ_INT(csc_options_set_release_hook(NULL, count_release, NULL), CSC_ERR_NULL);
 }
 
 static void test_flush_with_custom_transport(void) {
@@ -907,6 +960,7 @@ int main(void) {
     RUN(test_server_name_option);
     RUN(test_default_contexts);
     RUN(test_scrubber_without_pii);
+    RUN(test_release_hook);
     RUN(test_flush_with_custom_transport);
     RUN(test_uuid4);
     RUN(test_exception_shape);

@@ -767,6 +767,45 @@ static void test_update_from_sums_truncation(void) {
     CHECK_EQ_INT(tl_start_default(100), CSC_OK);
 }
 
+/* A ring that update_from left longer than max_breadcrumbs is trimmed by the next add to the
+ * newest max_breadcrumbs (deque(maxlen) semantics: the oldest go), and the trimmed crumbs
+ * are counted in _meta. */
+static void test_update_from_then_add_trims_oldest(void) {
+    CHECK_EQ_INT(tl_start_default(2), CSC_OK);
+    csc_scope_t *a = csc_scope_new(), *b = csc_scope_new();
+    const char *am[] = { "a1", "a2" }, *bm[] = { "b1", "b2" };
+    for (int i = 0; i < 2; i++) {
+        csc_breadcrumb_t c = { .message = am[i], .level = CSC_LEVEL_NONE, .timestamp_us = 1000000 + i };
+        (void)csc_scope_add_breadcrumb(a, &c);
+        c.message = bm[i];
+        (void)csc_scope_add_breadcrumb(b, &c);
+    }
+    CHECK_EQ_INT(csc_scope_update_from(a, b), CSC_OK);
+    CHECK_EQ_INT(csc_scope_breadcrumb_count(a), 4);
+    csc_breadcrumb_t n = { .message = "n", .level = CSC_LEVEL_NONE, .timestamp_us = 2000000 };
+    CHECK_EQ_INT(csc_scope_add_breadcrumb(a, &n), CSC_OK);
+    CHECK_EQ_INT(csc_scope_breadcrumb_count(a), 2);
+    json_t *ev = capture_with(a);
+    CHECK(ev != NULL);
+    json_t *v = tl_crumbs(ev);
+    CHECK_EQ_INT(json_array_size(v), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(v, 0), "message")), "b2");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(v, 1), "message")), "n");
+    CHECK_EQ_INT(tl_meta_len(ev, "breadcrumbs"), 5); /* 2 kept + 3 trimmed */
+    json_decref(ev);
+    /* and again: the ring now holds exactly max_breadcrumbs and keeps rotating */
+    n.message = "m";
+    CHECK_EQ_INT(csc_scope_add_breadcrumb(a, &n), CSC_OK);
+    ev = capture_with(a);
+    v = tl_crumbs(ev);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(v, 0), "message")), "n");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(v, 1), "message")), "m");
+    json_decref(ev);
+    csc_scope_release(a);
+    csc_scope_release(b);
+    CHECK_EQ_INT(tl_start_default(100), CSC_OK);
+}
+
 static void test_update_from_attachments_appended(void) {
     csc_scope_t *a = csc_scope_new(), *b = csc_scope_new();
     (void)csc_scope_add_attachment_bytes(a, "1", 1, "a.txt", NULL);
@@ -815,6 +854,7 @@ int main(void) {
     RUN(test_clear_event_processors);
     RUN(test_update_from_rules);
     RUN(test_update_from_sums_truncation);
+    RUN(test_update_from_then_add_trims_oldest);
     RUN(test_update_from_attachments_appended);
     (void)csc_close();
     tl_sink_reset();

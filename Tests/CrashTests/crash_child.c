@@ -46,8 +46,18 @@ static int *volatile g_null = NULL;
 NOINLINE void crash_segv(void) { *g_null = 42; __asm__ volatile(""); }
 NOINLINE void crash_abort(void) { abort(); }
 NOINLINE void crash_ill(void) { __builtin_trap(); }
+#if defined(__x86_64__) || defined(__i386__)
 NOINLINE int crash_fpe(void) { volatile int a = 1; int r = a / g_zero; __asm__ volatile(""); return r; }
 NOINLINE void crash_trap(void) { __asm__ volatile("int3"); __asm__ volatile(""); }
+#else
+/* aarch64: an integer division by zero gives 0 (no trap), so SIGFPE is raised; brk is the breakpoint */
+NOINLINE int crash_fpe(void) { volatile int a = 1; int r = a / (g_zero + 1); raise(SIGFPE); __asm__ volatile(""); return r; }
+#if defined(__aarch64__)
+NOINLINE void crash_trap(void) { __asm__ volatile("brk #0"); __asm__ volatile(""); }
+#else
+NOINLINE void crash_trap(void) { raise(SIGTRAP); __asm__ volatile(""); }
+#endif
+#endif
 NOINLINE int crash_bus(void) {
     char path[] = "/tmp/csc-crash-bus-XXXXXX";
     int fd = mkstemp(path);

@@ -7,6 +7,7 @@ import http.server
 import json
 import os
 import signal
+import shlex
 import subprocess
 import threading
 import time
@@ -37,7 +38,9 @@ def run_child(child, mode, cache_dir, dsn, env=None, timeout=CHILD_TIMEOUT):
     e.pop("SENTRY_DSN", None)
     e.update(env or {})
     try:
-        p = subprocess.run([child, mode, cache_dir, dsn], capture_output=True, text=True, timeout=timeout, env=e)
+        # CSC_CRASH_EMULATOR: a cross build's emulator (qemu-aarch64 -L ..., scripts/test-arm64.sh)
+        prefix = shlex.split(os.environ.get("CSC_CRASH_EMULATOR", ""))
+        p = subprocess.run(prefix + [child, mode, cache_dir, dsn], capture_output=True, text=True, timeout=timeout, env=e)
         return Result(p.returncode, p.stdout, p.stderr, False)
     except subprocess.TimeoutExpired as ex:
         out = ex.stdout.decode() if isinstance(ex.stdout, bytes) else (ex.stdout or "")

@@ -1,4 +1,5 @@
 import Sentry
+import SentryTestKit
 import Synchronization
 import Testing
 
@@ -85,4 +86,64 @@ extension SDKTests {
             #expect(transport.events.first?.tags["from"] == "extra")
         }
     }
+
+    /// The boxes holding `beforeSend`, `beforeBreadcrumb` and `transport` are released when the
+    /// client is closed or replaced. With a `logger`, the core keeps logging through it after
+    /// `close()`: that start's boxes go when the next `start()` replaces the logger.
+    @Test func callbackContextsAreReleasedWithTheirClient() async {
+        await SentryTestSupport.withExclusiveSDK {
+            weak var closed: Token?
+            do {
+                let a = Token()
+                closed = a
+                var options = plainOptions()
+                options.beforeSend = { event in a.touch(); return event }
+                options.beforeBreadcrumb = { crumb in a.touch(); return crumb }
+                SentrySDK.start(options: options)
+                SentrySDK.addBreadcrumb(Breadcrumb(message: "b"))
+                SentrySDK.capture(message: "m")
+            }
+            #expect(closed != nil)  // in use
+            SentrySDK.close()
+            #expect(closed == nil)
+
+            weak var replaced: Token?
+            do {
+                let c = Token()
+                replaced = c
+                var options = plainOptions()
+                options.beforeSend = { event in c.touch(); return event }
+                SentrySDK.start(options: options)
+            }
+            #expect(replaced != nil)
+            SentrySDK.start(options: plainOptions())  // replaces the client
+            #expect(replaced == nil)
+            SentrySDK.close()
+
+            weak var logging: Token?
+            do {
+                let b = Token()
+                logging = b
+                var options = plainOptions()
+                options.logger = { _ in b.touch() }
+                options.beforeSend = { event in b.touch(); return event }
+                SentrySDK.start(options: options)
+            }
+            SentrySDK.close()
+            #expect(logging != nil)  // diagnostics still go to that logger
+            SentrySDK.start(options: plainOptions())
+            #expect(logging == nil)
+            SentrySDK.close()
+        }
+    }
+}
+
+private func plainOptions() -> SentryOptions {
+    var options = SentryOptions(dsn: testDSN)
+    options.transport = InMemoryTransport()
+    return options
+}
+
+private final class Token: Sendable {
+    func touch() {}
 }

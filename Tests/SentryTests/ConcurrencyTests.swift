@@ -37,6 +37,52 @@ extension SDKTests {
         }
     }
 
+    /// Sibling tasks each inside an async `withIsolationScope`, all suspended inside it at once
+    /// (a barrier) and resumed on whatever thread: what one writes never reaches another's events,
+    /// nor the parent's isolation scope.
+    @Test func asyncIsolationScopesOfSiblingTasksStayApart() async throws {
+        try await withStartedSDK { transport in
+            let siblings = 16
+            let barrier = Barrier(count: siblings)
+            await withTaskGroup(of: Void.self) { group in
+                for i in 0..<siblings {
+                    group.addTask {
+                        await SentrySDK.withIsolationScope { _ in
+                            SentrySDK.setTag("sibling", String(i))
+                            SentrySDK.setTag("only-\(i)", "1")
+                            SentrySDK.setUser(User(id: String(i)))
+                            SentrySDK.addBreadcrumb(Breadcrumb(message: "before \(i)"))
+                            await barrier.arrive()  // every sibling is inside its scope now
+                            await Task.yield()
+                            SentrySDK.setExtra("n", .int(Int64(i)))
+                            SentrySDK.addBreadcrumb(Breadcrumb(message: "after \(i)"))
+                            SentrySDK.capture(message: "sibling \(i)")
+                        }
+                    }
+                }
+            }
+            SentrySDK.capture(message: "parent")
+            let events = transport.events
+            #expect(events.count == siblings + 1)
+            var seen = Set<String>()
+            for event in events {
+                guard let message = event.message, message.hasPrefix("sibling ") else { continue }
+                let i = String(message.dropFirst("sibling ".count))
+                seen.insert(i)
+                #expect(event.tags["sibling"] == .string(i))
+                #expect(event.tags.keys.filter { $0.hasPrefix("only-") } == ["only-\(i)"])
+                #expect(event.user?.id == i)
+                #expect(event.extra["n"] == .int(Int64(i)!))
+                #expect(event.breadcrumbs.map(\.message) == ["before \(i)", "after \(i)"])
+            }
+            #expect(seen.count == siblings)
+            let parent = try #require(events.first { $0.message == "parent" })
+            #expect(parent.tags["sibling"] == nil)
+            #expect(parent.user == nil)
+            #expect(parent.breadcrumbs.isEmpty)
+        }
+    }
+
     @Test func scopeSharedByChildTasksLosesNoWrite() async {
         let scope = Scope()
         await withTaskGroup(of: Void.self) { group in
@@ -65,5 +111,24 @@ extension SDKTests {
             let tags = try #require(transport.events.first).tags
             #expect((0..<50).allSatisfy { tags["child\($0)"] == "1" })
         }
+    }
+}
+
+/// Suspends callers until `count` of them have arrived, then resumes them all.
+private actor Barrier {
+    private let count: Int
+    private var arrived = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { self.count = count }
+
+    func arrive() async {
+        arrived += 1
+        if arrived == count {
+            waiting.forEach { $0.resume() }
+            waiting.removeAll()
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
     }
 }

@@ -58,9 +58,13 @@ static void publish(csc__client_t *c) {
     csc__client_release(old);
 }
 
+static void options_retain(void *o) { (void)csc__options_retain(o); }
+static void options_release(void *o) { csc_options_free(o); }
+
 int csc_init(csc_options_t *opts) {
     if (!opts) return CSC_ERR_NULL;
-    csc__log_set_logger(opts->logger, opts->logger_data);
+    /* the logger keeps its options (and so its user data) alive until the next csc_init */
+    csc__log_set_logger(opts->logger, opts->logger_data, options_retain, options_release, opts->logger ? opts : NULL);
     csc__log_set_debug(opts->debug);
     csc__crash_detect_last_run(opts);
     csc__client_t *c = calloc(1, sizeof *c);

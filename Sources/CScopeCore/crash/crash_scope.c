@@ -22,7 +22,7 @@ static bool try_lock(csc__lock_t *l) {
         if (!atomic_load_explicit(&l->v, memory_order_relaxed) &&
             !atomic_exchange_explicit(&l->v, 1, memory_order_acquire))
             return true;
-        __builtin_ia32_pause();
+        csc__spin_pause();
     }
     return false;
 }

@@ -50,6 +50,17 @@ static bool after_call(const csc__crash_config_t *cfg, uintptr_t ret) {
     }
     return false;
 }
+#elif defined(__aarch64__)
+/* Whether `ret` follows a BL or BLR (the only calls that set the link register). */
+static bool after_call(const csc__crash_config_t *cfg, uintptr_t ret) {
+    if (ret & 3) return false;
+    uintptr_t w;
+    uintptr_t base = (ret - 4) & ~(uintptr_t)7;
+    if (!probe_read(cfg, base, &w)) return false;
+    uint32_t insn = (uint32_t)(w >> (8 * ((ret - 4) - base))); /* little-endian */
+    return (insn & 0xFC000000u) == 0x94000000u      /* BL imm26 */
+        || (insn & 0xFFFFFC1Fu) == 0xD63F0000u;     /* BLR Xn */
+}
 #endif
 
 int csc__crash_unwind(const ucontext_t *uc, const csc__crash_config_t *cfg, uintptr_t *frames, uint8_t *trust, int max) {
@@ -76,6 +87,14 @@ int csc__crash_unwind(const ucontext_t *uc, const csc__crash_config_t *cfg, uint
     uintptr_t top, chain_ret = 0, chain_next;
     if (probe_read(cfg, fp, &chain_next)) probe_read(cfg, fp + sizeof(uintptr_t), &chain_ret);
     if (probe_read(cfg, sp, &top) && top > 4096 && top != chain_ret && top != pc && after_call(cfg, top)) { trust[n] = CSC__TRUST_PROLOGUE; frames[n++] = top; }
+#elif defined(__aarch64__)
+    /* A leaf function (gcc and clang leave leaf frames without a frame record on aarch64) keeps
+     * its return address in the link register only: take it, as Breakpad's arm64 walker does,
+     * unless the frame record already has it. (In a non-leaf function that has called since its
+     * prologue, x30 points into the function itself: one duplicate frame, no lost caller.) */
+    uintptr_t lr = (uintptr_t)uc->uc_mcontext.regs[30], chain_ret = 0, chain_next;
+    if (probe_read(cfg, fp, &chain_next)) probe_read(cfg, fp + sizeof(uintptr_t), &chain_ret);
+    if (n < max && lr > 4096 && lr != chain_ret && lr != pc && after_call(cfg, lr)) { trust[n] = CSC__TRUST_PROLOGUE; frames[n++] = lr; }
 #endif
     /* frame records are {saved fp, return address}, walked while they go up the stack */
     uintptr_t lo = sp;

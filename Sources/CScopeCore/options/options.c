@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cscope_spi.h" /* csc_options_set_release_hook, for the overlay */
 #include "options_internal.h"
 #include "support/util.h"
 
@@ -52,7 +53,15 @@ void csc_options_free(csc_options_t *o) {
     free(o->runtime_name); free(o->runtime_version);
     json_decref(o->default_contexts);
     csc__tracing_opts_free(o->tracing);
+    if (o->release_hook) o->release_hook(o->release_hook_ctx); /* the callbacks' user data */
     free(o);
+}
+
+int csc_options_set_release_hook(csc_options_t *o, void (*fn)(void *), void *ctx) {
+    if (!o) return CSC_ERR_NULL;
+    o->release_hook = fn;
+    o->release_hook_ctx = fn ? ctx : NULL;
+    return CSC_OK;
 }
 
 static int set_str(csc_options_t *o, char **slot, const char *v) {

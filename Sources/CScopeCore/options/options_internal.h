@@ -32,6 +32,8 @@ struct csc_options_s {
     json_t *default_contexts;             /* os/device/runtime, built by csc_init */
     int8_t crash_handler; /* crash/crash_config.c: 0 default (on with a cache_dir), 1 on, 2 off */
     struct csc__tracing_opts_s *tracing;  /* options/tracing_options.c; NULL = the defaults */
+    void (*release_hook)(void *); /* csc_options_set_release_hook (cscope_spi.h): run by the last csc_options_free */
+    void *release_hook_ctx;
 };
 
 /* Another reference to options (released with csc_options_free). */

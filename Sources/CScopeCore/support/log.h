@@ -9,8 +9,12 @@
 
 #include "cscope/options.h"
 
-/* The sink for every line: `fn(line, data)`, or stderr ("[sentry] line") when fn is NULL. */
-void csc__log_set_logger(csc_logger_fn fn, void *data);
+/* The sink for every line: `fn(line, data)`, or stderr ("[sentry] line") when fn is NULL.
+ * `owner` (may be NULL) is what keeps `data` alive: the logger holds a reference to it,
+ * taken with retain(owner) here and dropped with release(owner) when a later call replaces
+ * it; each line retains it for the call, so a logger replaced on another thread is never
+ * freed under a running fn. */
+void csc__log_set_logger(csc_logger_fn fn, void *data, void (*retain)(void *), void (*release)(void *), void *owner);
 /* Turns csc__debug_log on or off (csc__log_always is not affected). */
 void csc__log_set_debug(bool on);
 /* A diagnostic line, written only while debug is on (one relaxed atomic load when off).

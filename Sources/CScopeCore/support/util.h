@@ -14,6 +14,17 @@
 #define CSC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CSC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* ---- the CPU's spin-wait hint: tells a core (or its SMT sibling) that this loop waits */
+static inline void csc__spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    atomic_signal_fence(memory_order_seq_cst); /* no hint: only keep the compiler from fusing the loop */
+#endif
+}
+
 /* ---- spinlock: critical sections are a few dozen instructions, never I/O. */
 typedef struct { atomic_int v; } csc__lock_t;
 static inline void csc__lock(csc__lock_t *l) {
@@ -21,7 +32,7 @@ static inline void csc__lock(csc__lock_t *l) {
     for (unsigned spins = 0;; spins++) {
         while (atomic_load_explicit(&l->v, memory_order_relaxed)) {
             if (spins++ > 64) sched_yield();
-            else __builtin_ia32_pause();
+            else csc__spin_pause();
         }
         if (!atomic_exchange_explicit(&l->v, 1, memory_order_acquire)) return;
     }

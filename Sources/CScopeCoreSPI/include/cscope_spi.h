@@ -146,6 +146,20 @@ CSC_API size_t csc_timestamp_format(int64_t us, char out[32]);
  */
 CSC_API bool csc_timestamp_parse(const char *text, int64_t *us);
 
+/**
+ * Sets the function the core calls once, with `ctx`, when it is done with `opts` and with the
+ * user data of every callback set on them (before_send, before_breadcrumb, transport,
+ * logger): after the client they started was closed or replaced and no callback of theirs
+ * runs or can start any more (a capture, a transport worker or a log line on another
+ * thread holds the options until it returns); when csc_init rejects them; or when
+ * csc_options_free frees options never passed to csc_init. The logger of the last
+ * csc_init stays in use after csc_close (diagnostics of a later csc_init go there): its
+ * options are released when the next csc_init replaces it. May run on any thread; must not
+ * call into the SDK. The Swift overlay frees its callback boxes here. Returns CSC_ERR_NULL
+ * when `opts` is NULL.
+ */
+CSC_API int csc_options_set_release_hook(csc_options_t *opts, void (*fn)(void *ctx), void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

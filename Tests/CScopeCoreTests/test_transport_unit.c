@@ -1,21 +1,28 @@
-/* transport_unit: fast checks of the transport's pure parts (rate-limit header parsing,
- * cache-file parsing, client-report payload, gzip, disk-cache bounds). Links the static
- * library's internal symbols. Run by scripts/test-e2e.sh before the e2e cases. */
+/* test_transport_unit: fast checks of the transport's pure parts that the table test
+ * (test_transport_vectors.c) does not cover: how several rate-limit entries combine, a
+ * shorter limit that does not shorten, Retry-After ignored outside 429, cache-file parsing,
+ * the client-report payload, gzip, disk-cache bounds. Links the static library's internal
+ * symbols. (Until issue 14 this was Tests/EndToEndTests/transport_unit.c, run only by
+ * scripts/test-e2e.sh.) */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 
 #include "event/envelope_internal.h"
 #include "transport/client_report.h"
 #include "transport/disk_cache.h"
 #include "transport/gzip.h"
+#include "transport/queue.h"
 #include "transport/ratelimit.h"
 
-static int failures;
-#define CHECK(c) do { if (!(c)) { failures++; fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); } } while (0)
+#include "testlib.h"
 
 static void test_rate_limits(void) {
     csc__ratelimits_t rl = {0};
@@ -34,12 +41,7 @@ static void test_rate_limits(void) {
     csc__rl_update(&r2, 200, "5:error:key", NULL, now); /* a shorter limit does not shorten */
     CHECK(csc__rl_until(&r2, "error") == now + 30000);
 
-    csc__ratelimits_t r3 = {0};
-    csc__rl_update(&r3, 429, NULL, "7", now);
-    CHECK(csc__rl_until(&r3, "anything") == now + 7000);
-    csc__ratelimits_t r4 = {0};
-    csc__rl_update(&r4, 429, "", "", now); /* bare 429: 60 s for all */
-    CHECK(csc__rl_until(&r4, "error") == now + 60000);
+    /* (a 429 with only Retry-After, or a bare 429: rows of test_transport_vectors.c) */
     csc__ratelimits_t r5 = {0};
     csc__rl_update(&r5, 429, "3:metric_bucket:organization:quota:custom", "100", now); /* header wins over Retry-After */
     CHECK(csc__rl_until(&r5, "metric_bucket") == now + 3000 && !csc__rl_limited(&r5, "error", now));
@@ -147,12 +149,107 @@ static void test_disk_cache(void) {
     CHECK(system(path) == 0);
 }
 
+/* The bounded queue holds exactly maxQueueSize envelopes, first in first out, across wrap-around. */
+static void test_queue_bounds(void) {
+    csc__queue_t q;
+    CHECK(csc__queue_init(&q, 3));
+    csc_envelope_t *e[5];
+    for (int i = 0; i < 5; i++) e[i] = csc__envelope_parse(k_env, sizeof k_env - 1);
+    for (int round = 0; round < 2; round++) { /* the second round wraps around the slots */
+        CHECK(csc__queue_push(&q, e[0]) && csc__queue_push(&q, e[1]));
+        CHECK(csc__queue_push(&q, e[2]));
+        CHECK(!csc__queue_push(&q, e[3])); /* full: refused, the caller keeps it */
+        CHECK(csc__queue_pop(&q) == e[0]);
+        CHECK(csc__queue_push(&q, e[3]));
+        CHECK(!csc__queue_push(&q, e[4]));
+        CHECK(csc__queue_pop(&q) == e[1] && csc__queue_pop(&q) == e[2] && csc__queue_pop(&q) == e[3]);
+        CHECK(csc__queue_pop(&q) == NULL);
+    }
+    CHECK(csc__queue_push(&q, e[4])); /* destroy frees what is still queued */
+    csc__queue_destroy(&q);
+    for (int i = 0; i < 4; i++) csc_envelope_free(e[i]);
+}
+
+/* ------------------------------------------------------------ envelope URL with a path prefix */
+
+/* A one-request HTTP endpoint on 127.0.0.1: records the request line and X-Sentry-Auth, answers 200. */
+typedef struct { int fd; char request_line[512]; char auth[512]; } http_one_t;
+
+static void *http_one_serve(void *arg) {
+    http_one_t *h = arg;
+    int c = accept(h->fd, NULL, NULL);
+    if (c < 0) return NULL;
+    char buf[16384];
+    size_t n = 0;
+    long body = -1;
+    for (;;) { /* headers, then Content-Length bytes of body */
+        ssize_t r = recv(c, buf + n, sizeof buf - 1 - n, 0);
+        if (r <= 0) break;
+        n += (size_t)r;
+        buf[n] = 0;
+        char *end = strstr(buf, "\r\n\r\n");
+        if (!end) { if (n == sizeof buf - 1) break; continue; }
+        if (body < 0) {
+            char *cl = strcasestr(buf, "\r\ncontent-length:");
+            body = cl ? strtol(cl + 17, NULL, 10) : 0;
+        }
+        if ((long)(n - (size_t)(end + 4 - buf)) >= body || n == sizeof buf - 1) break;
+    }
+    char *eol = strstr(buf, "\r\n");
+    if (eol) snprintf(h->request_line, sizeof h->request_line, "%.*s", (int)(eol - buf), buf);
+    char *a = strcasestr(buf, "\r\nx-sentry-auth:");
+    if (a) { a += 2; char *e = strstr(a, "\r\n"); snprintf(h->auth, sizeof h->auth, "%.*s", e ? (int)(e - a) : 0, a); }
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    (void)!send(c, ok, sizeof ok - 1, 0);
+    close(c);
+    return NULL;
+}
+
+/* Captures through the HTTP transport with the DSN `http://key@127.0.0.1:<port><path>`; returns the request line. */
+static void capture_to_prefix(const char *path, char *request_line, size_t cap, char *auth, size_t auth_cap) {
+    http_one_t h = { .fd = socket(AF_INET, SOCK_STREAM, 0) };
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t sl = sizeof sa;
+    CHECK(h.fd >= 0 && bind(h.fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(h.fd, 4) == 0
+          && getsockname(h.fd, (struct sockaddr *)&sa, &sl) == 0);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, http_one_serve, &h) == 0);
+    char dsn[256];
+    snprintf(dsn, sizeof dsn, "http://pubkey@127.0.0.1:%d%s", ntohs(sa.sin_port), path);
+    csc_options_t *o = csc_options_new();
+    (void)csc_options_set_dsn(o, dsn);
+    (void)csc_options_set_send_client_reports(o, false);
+    CHECK_EQ_INT(csc_init(o), CSC_OK);
+    CHECK_EQ_INT(csc_capture_message("prefixed", CSC_LEVEL_INFO, NULL, NULL), CSC_OK);
+    CHECK_EQ_INT(csc_flush(5000), CSC_OK);
+    CHECK_EQ_INT(csc_close(), CSC_OK);
+    shutdown(h.fd, SHUT_RDWR); /* unblocks accept if nothing came */
+    pthread_join(th, NULL);
+    close(h.fd);
+    snprintf(request_line, cap, "%s", h.request_line);
+    snprintf(auth, auth_cap, "%s", h.auth);
+}
+
+/* The envelope goes to {path prefix}/api/{project}/envelope/ (the Python SDK's Dsn.get_api_url). */
+static void test_envelope_url_with_path_prefix(void) {
+    char line[512], auth[512];
+    setenv("no_proxy", "127.0.0.1", 1); /* libcurl would send it to an http_proxy of the environment */
+    capture_to_prefix("/prefix/path/42", line, sizeof line, auth, sizeof auth);
+    CHECK_STR(line, "POST /prefix/path/api/42/envelope/ HTTP/1.1");
+    CHECK(strstr(auth, "sentry_key=pubkey") != NULL);
+    capture_to_prefix("/sentry/7/", line, sizeof line, auth, sizeof auth); /* trailing slash dropped */
+    CHECK_STR(line, "POST /sentry/api/7/envelope/ HTTP/1.1");
+    capture_to_prefix("/42", line, sizeof line, auth, sizeof auth); /* no prefix */
+    CHECK_STR(line, "POST /api/42/envelope/ HTTP/1.1");
+}
+
 int main(void) {
-    test_rate_limits();
-    test_envelope_parse();
-    test_client_report();
-    test_gzip();
-    test_disk_cache();
-    printf("%s transport_unit (%d failures)\n", failures ? "FAIL" : "PASS", failures);
-    return failures != 0;
+    RUN(test_rate_limits);
+    RUN(test_envelope_parse);
+    RUN(test_client_report);
+    RUN(test_gzip);
+    RUN(test_disk_cache);
+    RUN(test_queue_bounds);
+    RUN(test_envelope_url_with_path_prefix);
+    return TL_DONE();
 }
