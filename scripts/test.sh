@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the C core (plain, ASan+UBSan, TSan, install +
 # examples), the Swift overlay and scenario tests, the scenario oracle (the committed
-# expected files equal a fresh sentry-python run), the DocC build,
+# expected files equal a fresh sentry-python run), the DocC build, a short libFuzzer run of every harness,
 # and the end-to-end tests against Bugsink, a fault-injecting server and Relay's normalizer.
 # Installs what it needs (apt packages; pip packages into .venv/).
 set -uo pipefail
@@ -27,6 +27,7 @@ stage "C core (ctest, ASan+UBSan, TSan, install, examples)" bash scripts/test-c.
 stage "Swift overlay and scenarios (swift test)" bash scripts/test-swift.sh
 stage "scenario oracle (sentry-python regenerates Tests/Scenarios)" bash scripts/test-scenario-oracle.sh
 stage "documentation (DocC, no warnings)" bash scripts/test-docs.sh
+stage "fuzzing (libFuzzer, 15 s per harness)" bash scripts/fuzz.sh --seconds 15
 stage "end to end (Bugsink, fault server, Relay)" bash scripts/test-e2e.sh
 
 echo

@@ -57,7 +57,7 @@ enum OptionsBridge {
         if let beforeBreadcrumb = options.beforeBreadcrumb {
             _ = csc_options_set_before_breadcrumb(o, beforeBreadcrumbTrampoline, boxes.keep(BreadcrumbCallbackBox(beforeBreadcrumb)))
         }
-        TracingOptionsBridge.apply(options, to: o)
+        TracingOptionsBridge.apply(options, to: o, boxes: boxes)
         if let transport = options.transport {
             _ = csc_options_set_transport(o, transportTrampoline, boxes.keep(TransportBox(transport)))
         }

@@ -22,15 +22,13 @@ public struct SamplingContext: Sendable {
 
 /// Hands the tracing options to the core.
 enum TracingOptionsBridge {
-    static func apply(_ options: SentryOptions, to o: OpaquePointer) {
+    static func apply(_ options: SentryOptions, to o: OpaquePointer, boxes: CallbackBoxes) {
         if let rate = options.tracesSampleRate { _ = csc_options_set_traces_sample_rate(o, rate.isNaN ? -1 : min(max(rate, 0), 1)) }
         if let sampler = options.tracesSampler {
-            let box = Unmanaged.passRetained(SamplerBox(sampler)).toOpaque()  // kept for the process (see OptionsBridge)
-            _ = csc_options_set_traces_sampler(o, samplerTrampoline, box)
+            _ = csc_options_set_traces_sampler(o, samplerTrampoline, boxes.keep(SamplerBox(sampler)))
         }
         if let bst = options.beforeSendTransaction {
-            let box = Unmanaged.passRetained(EventCallbackBox(bst)).toOpaque()
-            _ = csc_options_set_before_send_transaction(o, beforeSendTransactionTrampoline, box)
+            _ = csc_options_set_before_send_transaction(o, beforeSendTransactionTrampoline, boxes.keep(EventCallbackBox(bst)))
         }
         _ = csc_options_set_max_spans(o, max(1, min(options.maxSpans, Int(CSC_MAX_SPANS_LIMIT))))
         if let org = options.orgId { _ = csc_options_set_org_id(o, org) }

@@ -159,6 +159,7 @@ int csc__merge_into(csc__merge_t *m, json_t *ev, const csc_scopes_t *sc, const c
 
 int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, bool tree_crumbs) {
     bool scrub = opts ? !opts->send_default_pii : true;
+    bool strip = opts && opts->max_value_length; /* breadcrumb strings are cut too: in the tree */
 
     /* contexts, then the trace context */
     if (update_object(ev, "contexts", m, offsetof(csc__snapshot_t, contexts)) != CSC_OK) return CSC_ERR_NOMEM;
@@ -212,7 +213,6 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
             m->crumbs[m->crumb_count++] = csc__ring_at(m->snap[i].crumbs, k);
     json_t *values_meta = NULL;
     size_t crumb_total = m->crumb_count;
-    bool strip = opts && opts->max_value_length; /* breadcrumb strings are cut too: in the tree */
     if (tree_crumbs || strip || json_object_get(ev, "breadcrumbs")) {
         json_t *values = tree_breadcrumbs(m, ev, scrub, &values_meta);
         if (!values) return CSC_ERR_NOMEM;
