@@ -72,6 +72,7 @@ struct Execution {
             return
         case "continue_trace", "start_transaction", "start_span", "set_http_status", "trace_headers":
             try runTracing(op)
+            return
         case "update_from_scope":  // Python's target.update_from_scope(Scope() after ops); no api form
             let source = Scope()
             try run(op["ops"]?.arrayValue?.compactMap(\.objectValue) ?? [], standalone: source)
