@@ -8,7 +8,8 @@
  * tiers.h (global/isolation/current), options.h (client and life cycle),
  * event.h (events, exceptions, envelopes), capture.h (the capture pipeline),
  * transport.h (the HTTP transport's settings, csc_flush), stacktrace.h (stack
- * traces for errors reported from C), crash.h (crash reporting). Each header
+ * traces for errors reported from C), crash.h (crash reporting), health.h
+ * (sessions and cron check-ins). Each header
  * also compiles on its own (C11 and C++; tests/headers checks it).
  *
  * jansson is part of this API: events, contexts, extras, breadcrumb data and
@@ -40,5 +41,6 @@
 #include "cscope/transport.h"
 #include "cscope/stacktrace.h"
 #include "cscope/crash.h"
+#include "cscope/health.h"
 
 #endif /* CSCOPE_H */

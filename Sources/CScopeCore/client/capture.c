@@ -6,6 +6,7 @@
 
 #include "client_internal.h"
 #include "default_contexts.h"
+#include "health/health_internal.h"
 #include "merge.h"
 #include "transport/http_transport.h"
 #include "support/log.h"
@@ -140,6 +141,8 @@ typedef struct {
     bool has_key;
     char public_key[sizeof ((csc__dsn_t *)0)->public_key];
     char org_id[sizeof ((csc__dsn_t *)0)->org_id];
+    int health;                  /* csc__health_event_verdict; applied once before_send kept the event */
+    csc_scope_t *isolation;      /* borrowed, for that (the capture's caller holds it) */
 } pending_event_t;
 
 static void pending_free(pending_event_t *p) {
@@ -204,6 +207,7 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
         else if (!run_processors(&p->m, p->event)) { record_lost(c, "event_processor"); rc = CSC_ERR_DROPPED; }
         else if (o->before_send && !o->before_send(p->event, o->before_send_data)) { record_lost(c, "before_send"); rc = CSC_ERR_DROPPED; }
     }
+    if (rc == CSC_OK && p->health) csc__health_mark(p->isolation, p->health); /* before sampling, as sentry-python */
     if (rc == CSC_OK && sampled_out(o)) { record_lost(c, "sample_rate"); rc = CSC_ERR_DROPPED; }
     csc_envelope_t *env = NULL;
     if (rc == CSC_OK) {
@@ -231,6 +235,7 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
 /* The fast path's first half, on the calling thread: an envelope holding the snapshots,
  * queued for the transport's worker to render. Consumes p. */
 static int capture_deferred(csc__client_t *c, pending_event_t *p, const char *id) {
+    if (p->health) csc__health_mark(p->isolation, p->health); /* nothing can drop it but sampling */
     if (sampled_out(c->opts)) { /* nothing could observe the event: sampling first is equivalent */
         record_lost(c, "sample_rate");
         pending_free(p);
@@ -266,6 +271,7 @@ int csc_capture_event(json_t *event, const csc_scopes_t *scopes, char *event_id_
         memcpy(p->public_key, c->dsn.public_key, sizeof p->public_key);
         memcpy(p->org_id, c->dsn.org_id, sizeof p->org_id);
     }
+    if (csc__health_active()) { p->health = csc__health_event_verdict(event); p->isolation = sc.isolation; }
     char id[33];
     set_id_and_timestamp(event, id);
     csc__merge_snapshot(&p->m, &sc);

@@ -29,6 +29,8 @@ struct csc_options_s {
     char *runtime_name, *runtime_version; /* csc_options_set_runtime */
     json_t *default_contexts;             /* os/device/runtime, built by csc_init */
     int8_t crash_handler; /* crash/crash_config.c: 0 default (on with a cache_dir), 1 on, 2 off */
+    int8_t session_tracking; /* options/health_options.c: 0 default (on), 1 on, 2 off */
+    int8_t session_mode;     /* csc_session_mode_t */
 };
 
 /* Another reference to options (released with csc_options_free). */
