@@ -43,6 +43,8 @@ enum OptionsBridge {
         _ = csc_options_set_shutdown_timeout(o, milliseconds(options.shutdownTimeout))
         _ = csc_options_set_send_client_reports(o, options.sendClientReports)
         _ = csc_options_set_crash_handler(o, options.enableCrashHandler)
+        _ = csc_options_set_auto_session_tracking(o, options.autoSessionTracking)
+        _ = csc_options_set_session_mode(o, options.sessionMode.cMode)
         if let beforeSend = options.beforeSend {
             let box = Unmanaged.passRetained(EventCallbackBox(beforeSend)).toOpaque()
             _ = csc_options_set_before_send(o, beforeSendTrampoline, box)
