@@ -165,6 +165,30 @@ static void test_request_bad_input(void) {
     json_decref(items);
 }
 
+static void *requests_thread(void *arg) {
+    for (int i = 0; i < 1000; i++) run_request("ok"); /* (error events would fill the sink's 64 slots) */
+    return arg;
+}
+
+/* Requests on several threads (their spare session objects freed at thread exit), counted once each. */
+static void test_requests_on_threads(void) {
+    CHECK_EQ_INT(tl_start(tl_options()), CSC_OK);
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, requests_thread, NULL);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    csc_close();
+    json_t *items = items_of("sessions"), *it, *agg;
+    json_int_t exited = 0, errored = 0;
+    size_t k, m;
+    json_array_foreach(items, k, it) json_array_foreach(json_object_get(it, "aggregates"), m, agg) {
+        exited += json_integer_value(json_object_get(agg, "exited"));
+        errored += json_integer_value(json_object_get(agg, "errored"));
+    }
+    CHECK_EQ_INT(exited, 4000);
+    CHECK_EQ_INT(errored, 0);
+    json_decref(items);
+}
+
 /* ------------------------------------------------------------ application mode */
 
 static char g_cache[256];
@@ -352,6 +376,7 @@ int main(int argc, char **argv) {
     RUN(test_request_mode_matches_python);
     RUN(test_close_flushes_and_no_release);
     RUN(test_request_bad_input);
+    RUN(test_requests_on_threads);
     RUN(test_application_session);
     RUN(test_previous_run_abnormal);
     RUN(test_previous_run_crashed);

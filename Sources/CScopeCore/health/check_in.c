@@ -135,18 +135,33 @@ static bool hex_id(const char *s) {
     return s[32] == 0;
 }
 
-static json_t *config_json(const csc_monitor_config_t *c) {
+static void put_str(csc__buf_t *b, const char *s) { csc__buf_put(b, s, strlen(s)); }
+
+static void put_key_uint(csc__buf_t *b, const char *key, unsigned v) {
+    char num[48];
+    int n = snprintf(num, sizeof num, ",\"%s\":%u", key, v);
+    csc__buf_put(b, num, (size_t)n);
+}
+
+/* ,"monitor_config":{...} (only the fields that are set) */
+static void put_config(csc__buf_t *b, const csc_monitor_config_t *c) {
     static const char *const units[] = { "minute", "hour", "day", "week", "month", "year" };
-    json_t *sched = c->schedule_type == CSC_SCHEDULE_CRONTAB
-        ? json_pack("{s:s,s:s}", "type", "crontab", "value", c->crontab)
-        : json_pack("{s:s,s:I,s:s}", "type", "interval", "value", (json_int_t)c->interval_value, "unit", units[c->interval_unit]);
-    json_t *j = json_pack("{s:o}", "schedule", sched);
-    if (c->checkin_margin) json_object_set_new(j, "checkin_margin", json_integer(c->checkin_margin));
-    if (c->max_runtime) json_object_set_new(j, "max_runtime", json_integer(c->max_runtime));
-    if (c->timezone) json_object_set_new(j, "timezone", json_string(c->timezone));
-    if (c->failure_issue_threshold) json_object_set_new(j, "failure_issue_threshold", json_integer(c->failure_issue_threshold));
-    if (c->recovery_threshold) json_object_set_new(j, "recovery_threshold", json_integer(c->recovery_threshold));
-    return j;
+    put_str(b, ",\"monitor_config\":{\"schedule\":{\"type\":");
+    if (c->schedule_type == CSC_SCHEDULE_CRONTAB) {
+        put_str(b, "\"crontab\",\"value\":");
+        csc__buf_put_json_string(b, c->crontab, strlen(c->crontab));
+        csc__buf_putc(b, '}');
+    } else {
+        char num[64];
+        int n = snprintf(num, sizeof num, "\"interval\",\"value\":%u,\"unit\":\"%s\"}", c->interval_value, units[c->interval_unit]);
+        csc__buf_put(b, num, (size_t)n);
+    }
+    if (c->checkin_margin) put_key_uint(b, "checkin_margin", c->checkin_margin);
+    if (c->max_runtime) put_key_uint(b, "max_runtime", c->max_runtime);
+    if (c->timezone) { put_str(b, ",\"timezone\":"); csc__buf_put_json_string(b, c->timezone, strlen(c->timezone)); }
+    if (c->failure_issue_threshold) put_key_uint(b, "failure_issue_threshold", c->failure_issue_threshold);
+    if (c->recovery_threshold) put_key_uint(b, "recovery_threshold", c->recovery_threshold);
+    csc__buf_putc(b, '}');
 }
 
 static int config_check(const csc_monitor_config_t *c) {
@@ -200,18 +215,41 @@ int csc_capture_check_in(const char *slug, csc_check_in_status_t status, double 
     if (!o) return CSC_ERR_DISABLED;
     char trace_id[33], span_id[17];
     trace_of_scopes(trace_id, span_id);
-    json_t *j = json_pack("{s:s,s:s,s:s}", "check_in_id", id, "monitor_slug", clean, "status", names[status]);
-    if (has_duration) json_object_set_new(j, "duration", json_real(duration_s));
-    if (o->release) json_object_set_new(j, "release", json_string(o->release));
-    json_object_set_new(j, "environment", json_string(o->environment ? o->environment : "production"));
-    if (config && config->schedule_type != CSC_SCHEDULE_NONE) json_object_set_new(j, "monitor_config", config_json(config));
-    if (trace_id[0]) json_object_set_new(j, "contexts", json_pack("{s:{s:s,s:s}}", "trace", "trace_id", trace_id, "span_id", span_id));
+    /* rendered directly (no jansson tree): the slug, id and status need no escaping */
+    csc__buf_t b = { 0 };
+    csc__buf_reserve(&b, 512);
+    put_str(&b, "{\"check_in_id\":\"");
+    put_str(&b, id);
+    put_str(&b, "\",\"monitor_slug\":\"");
+    put_str(&b, clean);
+    put_str(&b, "\",\"status\":\"");
+    put_str(&b, names[status]);
+    csc__buf_putc(&b, '"');
+    if (has_duration) {
+        char num[48];
+        int n = snprintf(num, sizeof num, ",\"duration\":%.17g", duration_s);
+        csc__buf_put(&b, num, (size_t)n);
+    }
+    if (o->release) { put_str(&b, ",\"release\":"); csc__buf_put_json_string(&b, o->release, strlen(o->release)); }
+    const char *env_name = o->environment ? o->environment : "production";
+    put_str(&b, ",\"environment\":");
+    csc__buf_put_json_string(&b, env_name, strlen(env_name));
+    if (config && config->schedule_type != CSC_SCHEDULE_NONE) put_config(&b, config);
+    if (trace_id[0]) {
+        put_str(&b, ",\"contexts\":{\"trace\":{\"trace_id\":\"");
+        put_str(&b, trace_id);
+        put_str(&b, "\",\"span_id\":\"");
+        put_str(&b, span_id);
+        put_str(&b, "\"}}");
+    }
+    csc__buf_putc(&b, '}');
     csc_options_free(o);
-    char *payload = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
+    if (b.oom) { free(b.p); return CSC_ERR_NOMEM; }
+    char *payload = b.p;
+    size_t payload_len = b.len;
     csc_envelope_t *env = payload ? csc__envelope_new(NULL) : NULL;
     if (!env) { free(payload); return CSC_ERR_NOMEM; }
-    if (csc__envelope_add_item(env, "check_in", "application/json", NULL, payload, strlen(payload)) != CSC_OK) {
+    if (csc__envelope_add_item(env, "check_in", "application/json", NULL, payload, payload_len) != CSC_OK) {
         csc_envelope_free(env);
         return CSC_ERR_NOMEM;
     }

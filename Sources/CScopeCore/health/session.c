@@ -56,20 +56,49 @@ static struct {
 /* ------------------------------------------------------------ session objects */
 
 static void session_retain(void *p) { atomic_fetch_add_explicit(&((session_t *)p)->refs, 1, memory_order_relaxed); }
+/* One freed session kept per thread: a request's start and end then allocate nothing. */
+static _Thread_local session_t *t_spare;
+
+static _Thread_local bool t_spare_registered;
+static pthread_key_t g_spare_key;
+static pthread_once_t g_spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_free(void *unused) { /* thread exit: the key's destructor runs before the TLS goes */
+    (void)unused;
+    free(t_spare);
+    t_spare = NULL;
+}
+static void spare_key_init(void) { pthread_key_create(&g_spare_key, spare_free); }
+
 static void session_release(void *p) {
     session_t *s = p;
-    if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) free(s);
+    if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) return;
+    if (t_spare) { free(s); return; }
+    if (!t_spare_registered) {
+        pthread_once(&g_spare_once, spare_key_init);
+        t_spare_registered = pthread_setspecific(g_spare_key, (void *)1) == 0;
+        if (!t_spare_registered) { free(s); return; }
+    }
+    t_spare = s;
+}
+
+/* Wall-clock µs; request sessions only need the minute, so the coarse clock will do there. */
+static int64_t now_us(bool coarse) {
+    struct timespec ts;
+    clock_gettime(coarse ? CLOCK_REALTIME_COARSE : CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static session_t *session_new(bool request) {
-    session_t *s = malloc(sizeof *s);
-    if (!s) return NULL;
+    session_t *s = t_spare;
+    if (s) t_spare = NULL;
+    else if (!(s = malloc(sizeof *s))) return NULL;
     atomic_init(&s->refs, 1);
     atomic_init(&s->errors, 0);
     atomic_init(&s->crashed, false);
     atomic_init(&s->ended, false);
     s->request = request;
-    s->started_us = csc_now_us();
+    s->started_us = now_us(request);
     s->sid[0] = 0;
     return s;
 }
