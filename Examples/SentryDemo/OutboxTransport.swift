@@ -30,7 +30,9 @@ final class OutboxTransport: SentryTransport, @unchecked Sendable {
     var files: [(file: String, summary: String)] { lock.withLock { written } }
 
     static func summarize(_ envelope: Envelope) -> String {
-        guard let event = envelope.event else { return "\(envelope.items.count) item(s), no event" }
+        guard let event = envelope.event else {  // sessions, check-ins, client reports
+            return envelope.items.map(\.type).joined(separator: ", ")
+        }
         let raw = event.raw
         let level = raw["level"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "-"
         var what = "event"
