@@ -143,7 +143,7 @@ extension SentrySDK {
     }
 
     /// Runs `body` as one run of the monitored job `slug` (async variant; runs on the caller's
-    /// actor). Cancellation counts as `error`. See ``withMonitor(slug:config:_:)-(_,_,()->R)``.
+    /// actor). Cancellation counts as `error`. See ``withMonitor(slug:config:_:)-7nfx0``.
     @discardableResult
     nonisolated(nonsending)
     public static func withMonitor<R, E: Error>(slug: String, config: MonitorConfig? = nil,

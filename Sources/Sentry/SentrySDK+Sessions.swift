@@ -2,7 +2,7 @@ import CScopeCore
 
 /// How sessions are counted for release health (``SentryOptions/sessionMode``).
 public enum SessionMode: Sendable, Hashable {
-    /// Servers: each request run in ``SentrySDK/withRequestSession(_:)-(Scope)->R`` is counted
+    /// Servers: each request run in ``SentrySDK/withRequestSession(_:)-37m1f`` is counted
     /// in per-minute aggregates (exited, errored, crashed), sent every 60 seconds, at
     /// ``SentrySDK/flush(timeout:)`` and at ``SentrySDK/close()``.
     case request
@@ -17,7 +17,7 @@ public enum SessionMode: Sendable, Hashable {
 /// Release health: sessions. See <doc:ReleaseHealthAndCrons>.
 extension SentrySDK {
     /// Runs `body` as one request of a server: in a fork of the isolation and current scopes (as
-    /// ``withIsolationScope(_:)-(Scope)->R``) with a request session on the new isolation scope.
+    /// ``withIsolationScope(_:)-531b3``) with a request session on the new isolation scope.
     ///
     /// The request counts as `errored` when an error event was captured in it, as `crashed` when
     /// an unhandled one was: an error thrown out of `body` is captured as unhandled
@@ -48,7 +48,7 @@ extension SentrySDK {
     }
 
     /// Runs `body` as one request of a server (async variant; runs on the caller's actor). See
-    /// ``withRequestSession(_:)-(Scope)->R``.
+    /// ``withRequestSession(_:)-37m1f``.
     @discardableResult
     nonisolated(nonsending)
     public static func withRequestSession<R, E: Error>(
