@@ -119,6 +119,19 @@ static void op_capture(long i) {
     (void)i;
     csc_capture_message("Something went wrong while processing order 12345", CSC_LEVEL_ERROR, NULL, NULL);
 }
+static csc_scope_t *g_request;
+/* release health: the session bookkeeping of one request (start + end on its isolation scope) */
+static void op_request_session(long i) {
+    (void)i;
+    csc_start_request_session(g_request);
+    csc_end_request_session(g_request, CSC_SESSION_EXITED);
+}
+/* a cron check-in, handed to the (no-op) transport */
+static void op_check_in(long i) {
+    (void)i;
+    char id[33] = "";
+    csc_capture_check_in("nightly-backup", CSC_CHECK_IN_OK, 1.5, NULL, id);
+}
 static long rss_kb(void);
 static void op_disabled_set_tag(long i) { (void)i; csc_is_enabled() && csc_scope_set_tag(g_scope, "k", "v"); }
 
@@ -235,6 +248,11 @@ int main(int argc, char **argv) {
     else printf("%-52s %10zu bytes\n", "event JSON size", g_bytes);
     bench("merge_json_new_crumbs_incl_100_adds", "100 x add_breadcrumb + merge + JSON (all crumbs new)", op_prepare_new, 5000);
     bench("capture_e2e", "capture_message end to end (merge, JSON, envelope)", op_capture, 20000);
+
+    g_request = csc_scope_fork(g_scope);
+    bench("request_session", "request session start + end (release health)", op_request_session, 2000000);
+    csc_scope_release(g_request);
+    bench("check_in", "capture_check_in returns (no-op transport)", op_check_in, 200000);
 
     long before = rss_kb();
     for (int i = 0; i < 100000; i++) op_capture(i);

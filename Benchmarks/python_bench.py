@@ -9,6 +9,8 @@ import sys
 import time
 
 import sentry_sdk
+from sentry_sdk.crons import capture_checkin
+from sentry_sdk.sessions import track_session
 from sentry_sdk.transport import Transport
 
 REPEATS = 5
@@ -31,6 +33,12 @@ def bench(op, fn, iters):
     res.sort()
     print(json.dumps({"op": op, "min": round(res[0], 1), "median": round(res[REPEATS // 2], 1),
                       "max": round(res[-1], 1)}), flush=True)
+
+
+def _isolated_request():
+    with sentry_sdk.isolation_scope() as scope:
+        with track_session(scope, session_mode="request"):
+            pass
 
 
 def add_bc():
@@ -125,6 +133,18 @@ def main():
     bench("capture_e2e", lambda: sentry_sdk.capture_message(msg, "error"), 3000 // scale)
 
     bench_tracing(scale)
+    # Release health (request mode, as the framework integrations) and a cron check-in.
+    sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", release="bench@1.0.0", environment="production",
+                    transport=SerializingTransport, default_integrations=False, auto_session_tracking=True)
+    req_scope = sentry_sdk.get_isolation_scope().fork()
+
+    def request_session():
+        with track_session(req_scope, session_mode="request"):
+            pass
+    bench("request_session", request_session, 200000 // scale)
+    bench("with_request_session", lambda: _isolated_request(), 100000 // scale)
+    bench("check_in", lambda: capture_checkin(monitor_slug="nightly-backup", status="ok", duration=1.5), 20000 // scale)
+    sentry_sdk.get_client().close(timeout=0)
 
     # The default HTTP transport to a port nobody listens on: capture_message returns once the
     # envelope is queued for the background worker (the caller-side cost, as the Swift figure).

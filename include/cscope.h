@@ -9,7 +9,8 @@
  * event.h (events, exceptions, envelopes), capture.h (the capture pipeline),
  * transport.h (the HTTP transport's settings, csc_flush), stacktrace.h (stack
  * traces for errors reported from C), crash.h (crash reporting), tracing.h
- * (transactions, spans, sampling, trace propagation). Each header
+ * (transactions, spans, sampling, trace propagation), health.h (sessions and
+ * cron check-ins). Each header
  * also compiles on its own (C11 and C++; Tests/CScopeCoreTests/headers checks it).
  *
  * jansson is part of this API: events, contexts, extras, breadcrumb data and
@@ -42,5 +43,6 @@
 #include "cscope/stacktrace.h"
 #include "cscope/crash.h"
 #include "cscope/tracing.h"
+#include "cscope/health.h"
 
 #endif /* CSCOPE_H */

@@ -114,6 +114,13 @@ bench("capture_message_noop_transport", "capture(message:) returns (no-op Transp
     SentrySDK.capture(message: msg, level: .error)
 }
 SentrySDK.close()
+// Release health and crons (HTTP transport: the check-in is queued for the worker).
+start(transport: nil)
+bench("request_session", "withRequestSession {} (release health on)", 1_000_000) { SentrySDK.withRequestSession { _ in } }
+paced("check_in_http", "captureCheckIn returns (HTTP transport)", 3_000) {
+    _ = try? SentrySDK.captureCheckIn(monitorSlug: "nightly-backup", status: .ok, duration: .milliseconds(1500))
+}
+SentrySDK.close()
 start(transport: nil, attachStacktrace: false)
 paced("capture_message_no_stacktrace", "capture(message:), attachStacktrace = false (HTTP)", 3_000) {
     SentrySDK.capture(message: msg, level: .error)

@@ -38,7 +38,9 @@ final class OutboxTransport: SentryTransport, @unchecked Sendable {
             }
             return "transaction \"\(tx.transaction ?? "-")\" spans=\(spans) trace=\(trace) \(envelope.data.count) B"
         }
-        guard let event = envelope.event else { return "\(envelope.items.count) item(s), no event" }
+        guard let event = envelope.event else {  // sessions, check-ins, client reports
+            return envelope.items.map(\.type).joined(separator: ", ")
+        }
         let raw = event.raw
         let level = raw["level"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "-"
         var what = "event"

@@ -15,6 +15,11 @@ import Sentry
 /// the report into the cache directory (`--cache DIR`, default `SentryOptions.defaultCacheDirectory`)
 /// and the next run sends it (SENTRY_DSN) or writes it to the outbox, and says that the
 /// previous run crashed.
+///
+/// Release health: each request runs in `SentrySDK.withRequestSession` (counted in the `sessions`
+/// aggregates sent at exit), and the run itself is an application session, so the run after a
+/// crash reports a `crashed` session for it. `--monitor SLUG` runs one job under a cron monitor
+/// instead (`in_progress`, then `ok`; `--fail` makes the job fail: `error`).
 
 struct PaymentDeclined: Error, CustomStringConvertible {
     let orderId: Int
@@ -23,7 +28,7 @@ struct PaymentDeclined: Error, CustomStringConvertible {
 
 let crashKinds = ["force-unwrap", "index-out-of-range", "fatal-error", "precondition", "null-deref", "abort"]
 let usage = """
-    usage: sentry-demo [--outbox DIR] [--requests N] [--cache DIR] [--crash KIND]
+    usage: sentry-demo [--outbox DIR] [--requests N] [--cache DIR] [--crash KIND] [--monitor SLUG [--fail]]
       (set SENTRY_DSN to send to Sentry; KIND: \(crashKinds.joined(separator: ", ")))
     """
 
@@ -31,6 +36,8 @@ var outboxPath = "outbox"
 var requests = 4
 var cachePath: String? = nil
 var crashKind: String? = nil
+var monitorSlug: String? = nil
+var monitorFails = false
 var args = CommandLine.arguments.dropFirst().makeIterator()
 while let arg = args.next() {
     switch arg {
@@ -43,6 +50,8 @@ while let arg = args.next() {
             FileHandle.standardError.write(Data("unknown crash kind \(crashKind ?? "(none)")\n\(usage)\n".utf8))
             exit(2)
         }
+    case "--monitor": monitorSlug = args.next()
+    case "--fail": monitorFails = true
     case "-h", "--help":
         print(usage)
         exit(0)
@@ -64,6 +73,7 @@ SentrySDK.start { options in
     // start hands the crash reports found there to the outbox.
     options.cacheDirectory = cachePath ?? SentryOptions.defaultCacheDirectory
 }
+SentrySDK.startSession()  // this run, as an application session (a crash is reported at the next start)
 print(dsn == nil ? "sentry-demo: no SENTRY_DSN, writing envelopes to \(outbox!.directory.path)"
                  : "sentry-demo: sending to the SENTRY_DSN server")
 if SentrySDK.crashedLastRun {
@@ -83,7 +93,7 @@ func upstreamHeaders(_ n: Int) -> [String: String]? {
 }
 
 func handleRequest(_ n: Int) async {
-    await SentrySDK.withIsolationScope { _ in
+    await SentrySDK.withRequestSession { _ in
         let checkout = n.isMultiple(of: 2)
         let route = checkout ? "/checkout" : "/cart"
         await SentrySDK.withTransaction(name: "POST \(route)", operation: "http.server", source: .route,
@@ -163,7 +173,7 @@ func handleRequest(_ n: Int) async {
 
 /// A request that crashes: its scopes (user, tags, breadcrumbs) are what the crash report carries.
 func handleCrashingRequest(_ kind: String) async {
-    await SentrySDK.withIsolationScope { _ in
+    await SentrySDK.withRequestSession { _ in
         SentrySDK.setUser(User(id: "user-crash", email: nil, username: "crasher"))
         SentrySDK.setTag("request_id", "req-crash")
         SentrySDK.setTag("crash_kind", kind)
@@ -184,6 +194,22 @@ if let crashKind {
         group.addTask { await handleCrashingRequest(crashKind) }
     }
     fatalError("unreachable: the crash did not happen")
+}
+
+struct JobFailed: Error {}
+
+if let monitorSlug {
+    let daily = MonitorConfig(schedule: .crontab("0 3 * * *"), checkinMargin: 5, maxRuntime: 30)
+    do {
+        try await SentrySDK.withMonitor(slug: monitorSlug, config: daily) {
+            try await Task.sleep(nanoseconds: 50_000_000)  // the job
+            if monitorFails { throw JobFailed() }
+        }
+        print("sentry-demo: job \(monitorSlug) done")
+    } catch {
+        print("sentry-demo: job \(monitorSlug) failed")
+    }
+    requests = 0
 }
 
 if requests > 0 {

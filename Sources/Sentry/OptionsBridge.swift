@@ -47,6 +47,8 @@ enum OptionsBridge {
         _ = csc_options_set_shutdown_timeout(o, milliseconds(options.shutdownTimeout))
         _ = csc_options_set_send_client_reports(o, options.sendClientReports)
         _ = csc_options_set_crash_handler(o, options.enableCrashHandler)
+        _ = csc_options_set_auto_session_tracking(o, options.autoSessionTracking)
+        _ = csc_options_set_session_mode(o, options.sessionMode.cMode)
         let boxes = CallbackBoxes()
         if let logger = options.logger {
             _ = csc_options_set_logger(o, loggerTrampoline, boxes.keep(LoggerBox(logger)))

@@ -93,6 +93,14 @@ public struct SentryOptions: Sendable {
     public var shutdownTimeout: Duration = .seconds(2)
     /// Whether to tell the server how many events were dropped and why. Default `true`.
     public var sendClientReports: Bool = true
+    /// Whether sessions are tracked for release health (``SentrySDK/withRequestSession(_:)-37m1f``,
+    /// ``sessionMode``). Default `true`, as sentry-python. Sessions need a ``release``. See
+    /// <doc:ReleaseHealthAndCrons>.
+    public var autoSessionTracking: Bool = true
+    /// ``SessionMode/request`` (default): sessions only for requests run in
+    /// ``SentrySDK/withRequestSession(_:)-37m1f``. ``SessionMode/application``: one session
+    /// per run, from ``SentrySDK/start(options:)`` to ``SentrySDK/close()``, for command-line tools.
+    public var sessionMode: SessionMode = .request
 
     // MARK: Tracing (see SentrySDK+Tracing.swift and TracingOptions.swift)
 

@@ -23,6 +23,7 @@ The children run with SWIFT_BACKTRACE=enable=no (see docs/crash-reporting.md); s
 CSC_SWIFT_BACKTRACE to run them with another value (e.g. "enable=yes,interactive=no").
 """
 import glob
+import json
 import os
 import platform
 import shutil
@@ -156,8 +157,12 @@ def run_kind(demo, symbols, kind, work):
     check("the previous run crashed" in out, "%s: the next start reports crashedLastRun" % kind, out)
     check(not crash_files(cache) and not queued_crash_files(cache), "%s: the report left the cache" % kind, os.listdir(cache))
     check(not os.path.exists(os.path.join(cache, "cscope-crash.marker")), "%s: marker removed" % kind)
-    delivered = glob.glob(os.path.join(outbox, "*.envelope"))
-    check(len(delivered) == 1, "%s: the outbox transport got the report" % kind, delivered, out)
+    everything = glob.glob(os.path.join(outbox, "*.envelope"))
+    delivered = [p for p in everything if b'"type":"event"' in open(p, "rb").read()]
+    check(len(delivered) == 1, "%s: the outbox transport got the report" % kind, everything, out)
+    # release health: the crashed run's application session, reported by this start
+    check(session_statuses(outbox) == ["crashed", "exited"], "%s: the crashed run's session is crashed" % kind,
+          session_statuses(outbox))
     _, sent = event_of(open(delivered[0], "rb").read())
     check(sent["event_id"] == ev["event_id"], "%s: the same event" % kind)
     sframes = sent["exception"]["values"][0]["stacktrace"]["frames"]
@@ -168,6 +173,19 @@ def run_kind(demo, symbols, kind, work):
 
     rc, out, err = run_demo(demo, ["--cache", cache, "--outbox", outbox, "--requests", "0"])
     check(rc == 0 and "the previous run crashed" not in out, "%s: a third start reports no crash" % kind, rc, out)
+    check(session_statuses(outbox) == ["crashed", "exited", "exited"], "%s: the crashed session is sent once" % kind,
+          session_statuses(outbox))
+
+
+def session_statuses(outbox):
+    """The statuses of the `session` items in the outbox, sorted."""
+    out = []
+    for path in glob.glob(os.path.join(outbox, "*.envelope")):
+        lines = open(path, "rb").read().split(b"\n")
+        for i, line in enumerate(lines[1:-1], 1):
+            if line.startswith(b"{") and b'"type":"session"' in line and i + 1 < len(lines):
+                out.append(json.loads(lines[i + 1])["status"])
+    return sorted(out)
 
 
 def main(argv):

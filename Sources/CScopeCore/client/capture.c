@@ -6,6 +6,7 @@
 
 #include "client_internal.h"
 #include "default_contexts.h"
+#include "health/health_internal.h"
 #include "merge.h"
 #include "tracing/tracing_internal.h"
 #include "transport/category.h"
@@ -137,6 +138,8 @@ typedef struct {
     json_t *span_trace;          /* contexts.trace of the bound span, NULL when none */
     bool has_hooks;
     csc__capture_hooks_t hooks;  /* a transaction (tracing/transaction.c) */
+    int health;                  /* csc__health_event_verdict; applied once before_send kept the event */
+    csc_scope_t *isolation;      /* borrowed, for that (the capture's caller holds it) */
 } pending_event_t;
 
 static void pending_free(pending_event_t *p) {
@@ -239,6 +242,7 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
         else if (!run_processors(&p->m, p->event)) { record_lost(c, "event_processor", h); rc = CSC_ERR_DROPPED; }
         else if (before_send && !before_send(p->event, before_send_data)) { record_lost(c, "before_send", h); rc = CSC_ERR_DROPPED; }
     }
+    if (rc == CSC_OK && p->health) csc__health_mark(p->isolation, p->health); /* before sampling, as sentry-python */
     if (rc == CSC_OK && sampled_out(o, p)) { record_lost(c, "sample_rate", h); rc = CSC_ERR_DROPPED; }
     csc_envelope_t *env = NULL;
     if (rc == CSC_OK) {
@@ -266,6 +270,7 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
 /* The fast path's first half, on the calling thread: an envelope holding the snapshots,
  * queued for the transport's worker to render. Consumes p. */
 static int capture_deferred(csc__client_t *c, pending_event_t *p, const char *id) {
+    if (p->health) csc__health_mark(p->isolation, p->health); /* nothing can drop it but sampling */
     if (sampled_out(c->opts, p)) { /* nothing could observe the event: sampling first is equivalent */
         record_lost(c, "sample_rate", NULL);
         pending_free(p);
@@ -312,6 +317,7 @@ int csc__capture_with_hooks(json_t *event, const csc_scopes_t *scopes, const csc
     if (c->dsn.valid) memcpy(p->public_key, c->dsn.public_key, sizeof p->public_key);
     const char *org = csc__tracing_org_id(c);
     if (org) snprintf(p->org_id, sizeof p->org_id, "%s", org);
+    if (csc__health_active()) { p->health = csc__health_event_verdict(event); p->isolation = sc.isolation; }
     char id[33];
     set_id_and_timestamp(event, id);
     csc__merge_snapshot(&p->m, &sc);

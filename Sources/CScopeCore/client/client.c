@@ -5,6 +5,7 @@
 #include "client_internal.h"
 #include "crash/crash_internal.h"
 #include "default_contexts.h"
+#include "health/health_internal.h"
 #include "scope/breadcrumb.h"
 #include "support/log.h"
 #include "support/util.h"
@@ -60,6 +61,14 @@ static void publish(csc__client_t *c) {
 
 static void options_retain(void *o) { (void)csc__options_retain(o); }
 static void options_release(void *o) { csc_options_free(o); }
+/* csc__health_send_fn: sessions and check-ins go to the live client's transport. */
+static void health_send(csc_envelope_t *env) {
+    csc__client_t *c = csc__client_get();
+    if (c && c->opts->transport) c->opts->transport(env, c->opts->transport_data);
+    else if (c && c->http) csc__http_transport_send(c->http, env);
+    else csc_envelope_free(env); /* no transport: nothing to count it in (as events, capture.c) */
+    csc__client_release(c);
+}
 
 int csc_init(csc_options_t *opts) {
     if (!opts) return CSC_ERR_NULL;
@@ -78,6 +87,7 @@ int csc_init(csc_options_t *opts) {
             csc__log_always("invalid DSN (%s): the SDK is disabled", err ? err : "unparseable");
             csc_options_free(opts);
             free(c);
+            csc__health_configure(NULL, NULL);
             publish(NULL);
             return CSC_ERR_PARSE;
         }
@@ -86,6 +96,7 @@ int csc_init(csc_options_t *opts) {
         csc__debug_log("no DSN and no transport: the SDK is disabled");
         csc_options_free(opts);
         free(c);
+        csc__health_configure(NULL, NULL);
         publish(NULL);
         return CSC_OK;
     }
@@ -95,12 +106,15 @@ int csc_init(csc_options_t *opts) {
         if (!c->http) csc__debug_log("the HTTP transport could not start; events will be dropped");
     }
     publish(c);
+    csc__health_configure(c->opts, health_send);
     return CSC_OK;
 }
 
 int csc_close(void) {
     /* the transport drains (bounded by shutdown_timeout) when the last reference goes:
-     * here, unless a capture running on another thread still holds the client */
+     * here, unless a capture running on another thread still holds the client;
+     * sessions go out first, while the transport is live */
+    csc__health_configure(NULL, NULL);
     publish(NULL);
     csc__log_set_debug(false);
     return CSC_OK;
@@ -111,6 +125,7 @@ bool csc_is_enabled(void) { return atomic_load_explicit(&g_enabled, memory_order
 int csc_flush(uint32_t timeout_ms) {
     csc__client_t *c = csc__client_get();
     if (!c) return CSC_ERR_DISABLED;
+    csc__health_flush();
     int rc = c->http ? csc__http_transport_flush(c->http, timeout_ms) : CSC_OK;
     csc__client_release(c);
     return rc;

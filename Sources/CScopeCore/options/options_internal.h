@@ -34,6 +34,8 @@ struct csc_options_s {
     struct csc__tracing_opts_s *tracing;  /* options/tracing_options.c; NULL = the defaults */
     void (*release_hook)(void *); /* csc_options_set_release_hook (cscope_spi.h): run by the last csc_options_free */
     void *release_hook_ctx;
+    int8_t session_tracking; /* options/health_options.c: 0 default (on), 1 on, 2 off */
+    int8_t session_mode;     /* csc_session_mode_t */
 };
 
 /* Another reference to options (released with csc_options_free). */

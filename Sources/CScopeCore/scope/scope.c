@@ -109,6 +109,7 @@ static void drop_data(csc_scope_t *s, bool processors) {
     if (processors) { csc__list_release(s->processors, csc__processor_release); s->processors = NULL; }
     csc__propagation_release(s->propagation); s->propagation = NULL;
     span_clear(&s->span);
+    span_clear(&s->session);
     s->level = CSC_LEVEL_NONE;
     s->last_event_id[0] = 0;
 }
@@ -147,6 +148,8 @@ csc_scope_t *csc_scope_fork(csc_scope_t *src) {
     snapshot_locked(src, &o);
     s->span = src->span;
     if (s->span.span && s->span.retain) s->span.retain(s->span.span);
+    s->session = src->session;
+    if (s->session.span && s->session.retain) s->session.retain(s->session.span);
     memcpy(s->last_event_id, src->last_event_id, sizeof s->last_event_id);
     csc__unlock(&src->lock);
     /* the snapshot's references move into the new scope */
@@ -168,11 +171,12 @@ int csc_scope_clear(csc_scope_t *s) {
     old.tags = s->tags; old.extras = s->extras; old.contexts = s->contexts;
     old.user = s->user; old.fingerprint = s->fingerprint; old.transaction = s->transaction;
     old.transaction_source = s->transaction_source; old.crumbs = s->crumbs; old.attachments = s->attachments;
-    old.propagation = s->propagation; old.span = s->span;
+    old.propagation = s->propagation; old.span = s->span; old.session = s->session;
     s->tags = s->extras = s->contexts = NULL;
     s->user = s->fingerprint = s->transaction = s->transaction_source = NULL;
     s->crumbs = NULL; s->crumbs_evicted = 0; s->attachments = NULL; s->propagation = NULL;
     s->span = (csc__span_slot_t){ 0 };
+    s->session = (csc__span_slot_t){ 0 };
     s->level = CSC_LEVEL_NONE;
     s->last_event_id[0] = 0;
     csc__unlock(&s->lock);
@@ -615,6 +619,22 @@ void *csc_scope_get_span(csc_scope_t *s) {
     if (sp && s->span.retain) s->span.retain(sp);
     csc__unlock(&s->lock);
     return sp;
+}
+
+void csc__scope_swap_session(csc_scope_t *s, csc__span_slot_t slot, csc__span_slot_t *old) {
+    csc__lock(&s->lock);
+    *old = s->session;
+    s->session = slot;
+    csc__unlock(&s->lock);
+}
+
+void *csc__scope_get_session(csc_scope_t *s) {
+    if (!s) return NULL;
+    csc__lock(&s->lock);
+    void *p = s->session.span;
+    if (p && s->session.retain) s->session.retain(p);
+    csc__unlock(&s->lock);
+    return p;
 }
 
 void csc__scope_set_last_event_id(csc_scope_t *s, const char *id) {

@@ -67,6 +67,7 @@ struct csc_scope_s {
     csc__list_t *processors;
     csc__propagation_t *propagation;
     csc__span_slot_t span;
+    csc__span_slot_t session;     /* the health layer's session (same retain/release pattern); shared by forks */
     char last_event_id[33];
 };
 
@@ -86,6 +87,11 @@ void csc__scope_snapshot(csc_scope_t *s, csc__snapshot_t *out);
 void csc__snapshot_release(csc__snapshot_t *snap);
 /* Records the id of an event captured with this scope as isolation scope. */
 void csc__scope_set_last_event_id(csc_scope_t *s, const char *id);
+/* The session slot (health/ layer): stores `slot` (retained by the caller, moved in) and moves the
+ * previous one to *old (the caller releases it outside the lock). */
+void csc__scope_swap_session(csc_scope_t *s, csc__span_slot_t slot, csc__span_slot_t *old);
+/* The scope's session, retained through its hook (NULL when none). */
+void *csc__scope_get_session(csc_scope_t *s);
 /* A new scope without a propagation context (the "current" kind of the Python SDK). */
 csc_scope_t *csc__scope_new_bare(void);
 
