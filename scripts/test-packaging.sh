@@ -23,12 +23,16 @@ url="file://$work/sentry-swift-server.git"
 
 mirror() { # consumer-dir
     [ -n "${SENTRY_SWIFTPM_MIRRORS:-}" ] || return 0
+    # SwiftPM takes a package's identity from the URL's last component: each mirror is reached
+    # through a link named NAME.git, not DIR/OWNER+NAME/repo.
     local repo name
+    mkdir -p "$work/mirrors"
     for repo in "$SENTRY_SWIFTPM_MIRRORS"/*+*/repo; do
         [ -d "$repo" ] || continue
         name="$(basename "$(dirname "$repo")")"
-        local original="https://github.com/${name/+//}.git"
-        (cd "$1" && swift package config set-mirror --original "$original" --mirror "file://$repo")
+        ln -sfn "$repo" "$work/mirrors/${name#*+}.git"
+        (cd "$1" && swift package config set-mirror --original "https://github.com/${name/+//}.git" \
+            --mirror "file://$work/mirrors/${name#*+}.git")
     done
 }
 
