@@ -1,5 +1,11 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
+
+// One trait per integration; each integration's package dependencies are used only under its
+// trait, and no trait is on by default, so a consumer of `Sentry` alone fetches no package.
+// SENTRY_ALL_TRAITS=1 (scripts/test-swift.sh, CI) turns all of them on, as apple/swift-configuration does.
+let integrationTraits: Set<String> = ["Logging", "ServiceLifecycle"]
+let defaultTraits: Set<String> = Context.environment["SENTRY_ALL_TRAITS"] != nil ? integrationTraits : []
 
 let package = Package(
     name: "sentry-swift-server",
@@ -9,10 +15,25 @@ let package = Package(
         // process-wide state, and a lock to run SDK tests one at a time.
         .library(name: "SentryTestKit", targets: ["SentryTestKit"]),
         .library(name: "CScopeCore", targets: ["CScopeCore"]),
+        // swift-log integration (LogHandler → breadcrumbs and events). Its swift-log dependency
+        // is used only under the `Logging` trait, so a consumer of `Sentry` alone fetches nothing.
+        .library(name: "SentryLogging", targets: ["SentryLogging"]),
+        // swift-service-lifecycle integration (a Service that starts, flushes and closes the SDK),
+        // under the `ServiceLifecycle` trait.
+        .library(name: "SentryServiceLifecycle", targets: ["SentryServiceLifecycle"]),
         .executable(name: "sentry-scenario-runner", targets: ["SentryScenarioRunner"]),
         .executable(name: "sentry-demo", targets: ["SentryDemo"]),
         .executable(name: "sentry-bench", targets: ["SentryBench"]),
         .executable(name: "sentry-e2e-driver", targets: ["SentryE2EDriver"]),
+    ],
+    traits: [
+        .trait(name: "Logging", description: "SentryLogging: a swift-log LogHandler (needs apple/swift-log)."),
+        .trait(name: "ServiceLifecycle", description: "SentryServiceLifecycle: a Service for ServiceGroup (needs swift-server/swift-service-lifecycle)."),
+        .default(enabledTraits: defaultTraits),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The C core. Its public headers are the repository's top-level include/,
@@ -47,6 +68,25 @@ let package = Package(
         .executableTarget(name: "SentryBench", dependencies: ["Sentry", "CScopeCore"], path: "Benchmarks/SentryBench"),
         // Sends events through the Swift API for the end-to-end tests (Tests/EndToEndTests).
         .executableTarget(name: "SentryE2EDriver", dependencies: ["Sentry", "CScopeCore"], path: "Tests/EndToEndTests/SentryE2EDriver"),
+        // swift-log integration; its sources are wrapped in `#if Logging`.
+        .target(name: "SentryLogging", dependencies: [
+            "Sentry",
+            .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Logging"])),
+        ]),
+        .testTarget(name: "SentryLoggingTests", dependencies: [
+            "SentryLogging", "Sentry", "SentryTestKit",
+            .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Logging"])),
+        ]),
+        // swift-service-lifecycle integration; its sources are wrapped in `#if ServiceLifecycle`.
+        .target(name: "SentryServiceLifecycle", dependencies: [
+            "Sentry",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["ServiceLifecycle"])),
+        ]),
+        .testTarget(name: "SentryServiceLifecycleTests", dependencies: [
+            "SentryServiceLifecycle", "Sentry", "SentryTestKit",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["ServiceLifecycle"])),
+            .product(name: "Logging", package: "swift-log", condition: .when(traits: ["ServiceLifecycle"])),
+        ]),
         .testTarget(name: "SentryTests", dependencies: ["Sentry", "SentryTestKit", "CScopeCore", "CScopeCoreSPI"]),
         .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry", "SentryTestKit"]),
     ]
@@ -57,3 +97,4 @@ let package = Package(
 if Context.environment["SENTRY_DOCC"] != nil {
     package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
 }
+

@@ -8,6 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every integration (SentryLogging, ...) is built and tested: Package.swift turns all traits on
+# when SENTRY_ALL_TRAITS is set (consumers get none by default).
+export SENTRY_ALL_TRAITS="${SENTRY_ALL_TRAITS:-1}"
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 

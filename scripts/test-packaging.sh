@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Checks what a consumer of this package fetches (not part of scripts/test.sh: it resolves and
+# builds two packages from scratch, about a minute or more).
+#
+#   scripts/test-packaging.sh
+#
+# The committed HEAD is cloned into a temporary bare repository and tagged 0.0.1, so that the
+# consumers in Tests/PackagingTests depend on it "by URL + version" (a path dependency fetches
+# every dependency of the manifest, whatever the traits). Then:
+#   consumer-sentry-only (the `Sentry` product alone): `swift package resolve` must fetch
+#     nothing but sentry-swift-server, and the consumer builds;
+#   consumer-logging (trait `Logging`): resolves swift-log and builds SentryLogging.
+# Where GitHub cannot be reached, SENTRY_SWIFTPM_MIRRORS=DIR maps each
+# https://github.com/OWNER/NAME(.git) to the git repository DIR/OWNER+NAME/repo (a SwiftPM mirror).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+git clone -q --bare "$root" "$work/sentry-swift-server.git"
+git -C "$work/sentry-swift-server.git" tag 0.0.1 HEAD
+url="file://$work/sentry-swift-server.git"
+
+mirror() { # consumer-dir
+    [ -n "${SENTRY_SWIFTPM_MIRRORS:-}" ] || return 0
+    # SwiftPM takes a package's identity from the URL's last component: each mirror is reached
+    # through a link named NAME.git, not DIR/OWNER+NAME/repo.
+    local repo name
+    mkdir -p "$work/mirrors"
+    for repo in "$SENTRY_SWIFTPM_MIRRORS"/*+*/repo; do
+        [ -d "$repo" ] || continue
+        name="$(basename "$(dirname "$repo")")"
+        ln -sfn "$repo" "$work/mirrors/${name#*+}.git"
+        (cd "$1" && swift package config set-mirror --original "https://github.com/${name/+//}.git" \
+            --mirror "file://$work/mirrors/${name#*+}.git")
+    done
+}
+
+status=0
+for consumer in consumer-sentry-only consumer-logging; do
+    dir="$work/$consumer"
+    cp -R "$root/Tests/PackagingTests/$consumer" "$dir"
+    sed -i "s|SENTRY_PACKAGE_URL|$url|" "$dir/Package.swift"
+    mirror "$dir"
+    start=$(date +%s.%N)
+    (cd "$dir" && swift package resolve >/dev/null)
+    resolved=$(date +%s.%N)
+    # The resolved pins' locations (the original URLs, also when a mirror served them).
+    fetched="$(cd "$dir" && python3 -c 'import json,sys; print(" ".join(sorted(p["location"].rstrip("/").split("/")[-1].removesuffix(".git") for p in json.load(open("Package.resolved"))["pins"])))') "
+    (cd "$dir" && swift build -q 2>&1 | grep -v "^warning: .*mirror" || true)
+    [ -x "$dir/.build/debug/App" ] || { echo "test-packaging.sh: $consumer did not build" >&2; status=1; }
+    built=$(date +%s.%N)
+    printf '%s: fetched [ %s] resolve %.1fs, build %.1fs\n' "$consumer" "$fetched" \
+        "$(echo "$resolved - $start" | bc)" "$(echo "$built - $resolved" | bc)"
+    case "$consumer" in
+    consumer-sentry-only)
+        [ "$fetched" = "sentry-swift-server " ] || { echo "test-packaging.sh: a Sentry-only consumer fetched more than sentry-swift-server" >&2; status=1; } ;;
+    consumer-logging)
+        case "$fetched" in *swift-log*) ;; *) echo "test-packaging.sh: swift-log was not fetched with the Logging trait" >&2; status=1 ;; esac ;;
+    esac
+done
+[ "$status" -eq 0 ] && echo "test-packaging.sh: 2 passed, 0 failed"
+exit "$status"
