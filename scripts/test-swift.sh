@@ -48,6 +48,8 @@ set -e
 tail -n 3 "$tsan_log"
 if [ "$tsan_status" -ne 0 ] || grep -q "WARNING: ThreadSanitizer" "$tsan_log"; then
     grep -A 30 "WARNING: ThreadSanitizer" "$tsan_log" | head -n 120 >&2 || true
+    echo "test-swift.sh: swift test exited with status $tsan_status; its error lines:" >&2
+    grep -nE "error:|✘|failed|FAILED|Sanitizer|Fatal|fatal" "$tsan_log" | grep -v "passed after" | head -n 40 >&2 || true
     rm -f "$tsan_log"
     echo "test-swift.sh: the ThreadSanitizer run failed" >&2
     exit 1
@@ -75,6 +77,8 @@ if grep -q "LeakSanitizer does not work\|LeakSanitizer has encountered a fatal e
 fi
 if [ "$asan_status" -ne 0 ] || grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$asan_log"; then
     grep -A 40 "ERROR: \(Address\|Leak\)Sanitizer" "$asan_log" | head -n 160 >&2 || true
+    echo "test-swift.sh: swift test exited with status $asan_status; its error lines:" >&2
+    grep -nE "error:|✘|failed|FAILED|Sanitizer|Fatal|fatal" "$asan_log" | grep -v "passed after" | head -n 40 >&2 || true
     rm -f "$asan_log"
     echo "test-swift.sh: the AddressSanitizer/LeakSanitizer run failed" >&2
     exit 1

@@ -260,9 +260,57 @@ static void test_shared_breadcrumb_render(void) {
     csc_scope_release(crumb_scope);
 }
 
+/* Focused: one parent's values (transaction name, user) are shared by reference with every
+ * fork. Threads that each own a sibling fork keep forking and releasing it, so the shared
+ * reference counts move from several threads at once (the Swift suite's clang TSan flagged jansson's plain sentinel
+ * load here; support/json_refcount.h makes it atomic). */
+#define FORKERS 4
+#define FORKS 2000
+#define FORK_ROUNDS 10
+static csc_scope_t *fork_parent;
+
+static void *forker(void *p) {
+    (void)p;
+    csc_scope_t *mine = csc_scope_fork(fork_parent);
+    csc_scope_t **held = calloc(FORKS, sizeof *held);
+    long ok = 0;
+    for (int round = 0; round < FORK_ROUNDS; round++) {
+        /* retains only (jansson's increment is an acquire, no release), then releases only */
+        for (int r = 0; r < FORKS; r++) ok += (held[r] = csc_scope_fork(mine)) != NULL;
+        for (int r = 0; r < FORKS; r++) csc_scope_release(held[r]);
+    }
+    free(held);
+    csc_scope_release(mine);
+    return (void *)ok;
+}
+
+static void test_sibling_forks_share_values(void) {
+    fork_parent = csc_scope_new();
+    CHECK_EQ_INT(csc_scope_set_transaction(fork_parent, "GET /shared", "route"), CSC_OK);
+    json_t *user = json_pack("{s:s}", "id", "42");
+    CHECK_EQ_INT(csc_scope_set_user(fork_parent, user), CSC_OK); /* steals user */
+    pthread_t th[FORKERS];
+    for (int i = 0; i < FORKERS; i++) pthread_create(&th[i], NULL, forker, NULL);
+    long total = 0;
+    for (int i = 0; i < FORKERS; i++) {
+        void *ok;
+        pthread_join(th[i], &ok);
+        total += (long)ok;
+    }
+    CHECK_EQ_INT(total, (long)FORKERS * FORKS * FORK_ROUNDS);
+    /* The parent's values survived every sibling's releases. */
+    json_t *j = csc_scope_to_json(fork_parent);
+    CHECK(j != NULL);
+    CHECK_STR(json_string_value(json_object_get(j, "transaction")), "GET /shared");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(j, "user"), "id")), "42");
+    json_decref(j);
+    csc_scope_release(fork_parent);
+}
+
 int main(void) {
     RUN(test_stress);
     RUN(test_shared_breadcrumb_render);
+    RUN(test_sibling_forks_share_values);
     (void)csc_close();
     return TL_DONE();
 }

@@ -12,6 +12,7 @@
 #include "transport/category.h"
 #include "transport/http_transport.h"
 #include "support/log.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static void resolve_scopes(const csc_scopes_t *in, csc_scopes_t *out) {
     if (in) { *out = *in; return; }

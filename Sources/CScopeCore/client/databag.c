@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static bool needs_trim(const json_t *v, int depth) {
     if (depth <= 0) return true;

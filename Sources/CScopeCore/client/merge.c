@@ -6,6 +6,7 @@
 #include "merge.h"
 #include "scope/scrubber.h"
 #include "support/log.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 bool csc__merge_has_processors(const csc__merge_t *m) {
     for (int i = CSC__G; i <= CSC__C; i++)

@@ -23,6 +23,7 @@
 #include "crash_internal.h"
 #include "cscope/stacktrace.h"
 #include "support/log.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 #define ALT_STACK_SIZE (64u * 1024)
 

@@ -41,6 +41,7 @@
 #include "support/log.h"
 
 #include <link.h> /* ElfW */
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static uintptr_t hex_value(json_t *v) {
     const char *s = json_string_value(v);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "envelope_internal.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static const char *line_end(const char *p, const char *end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "support/util.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static void set_clean(json_t *obj, const char *key, const char *s, size_t max) {
     if (!s) return;

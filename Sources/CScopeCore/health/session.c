@@ -15,6 +15,7 @@
 #include "scope/scope_internal.h"
 #include "support/log.h"
 #include "support/util.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 #define FLUSH_INTERVAL_S 60
 #define MAX_AGGREGATES_PER_ENVELOPE 100

@@ -5,6 +5,7 @@
 #include "cscope_spi.h" /* csc_options_set_release_hook, for the overlay */
 #include "options_internal.h"
 #include "support/util.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static char *env_dup(const char *name) {
     const char *v = getenv(name);

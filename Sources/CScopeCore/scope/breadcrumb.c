@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "scrubber.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 /* ---------------------------------------------------------------- settings (published by the client) */
 

@@ -3,6 +3,7 @@
 
 #include "support/log.h"
 #include "scope_internal.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 /* ------------------------------------------------------------ shared small objects */
 

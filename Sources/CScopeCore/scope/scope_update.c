@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "scope_internal.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static int map_update(csc__map_t **dst, const csc__map_t *src) {
     if (!src || src->count == 0) return CSC_OK;

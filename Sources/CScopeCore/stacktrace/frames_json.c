@@ -1,6 +1,7 @@
 /* Sentry frames from the Swift overlay's per-address templates (see
  * csc_stacktrace_frames_json in cscope/stacktrace.h). */
 #include "stacktrace_internal.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 /* A fresh copy of a flat object (strings, integers, booleans, null): no loop
  * detection and no shared values, and the template is only read. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "stacktrace_internal.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 /* ------------------------------------------------------------ generation */
 

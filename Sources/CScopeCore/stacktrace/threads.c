@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "stacktrace_internal.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 /* The thread's id and main-ness never change, so they are read once per thread
  * (two system calls saved per capture); a forked child starts over (its only

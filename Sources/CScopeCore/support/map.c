@@ -2,6 +2,7 @@
 #include "map.h"
 
 #include <stdlib.h>
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 csc__map_t *csc__map_new(void) {
     csc__map_t *m = calloc(1, sizeof *m);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 /* ------------------------------------------------------------ UTF-8 */
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tracing_internal.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static void put(json_t *d, const char *k, const char *v) {
     if (v) json_object_set_new(d, k, json_string(v));

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "tracing_internal.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 /* ------------------------------------------------------------ sentry-trace */
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tracing_internal.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 /* ------------------------------------------------------------ life cycle */
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cscope.h"
+#include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 void csc__reports_init(csc__reports_t *r, bool enabled) {
     memset(r, 0, sizeof *r);
