@@ -41,7 +41,8 @@ static void bench(const char *key, const char *name, op_fn fn, long iters) {
     }
     qsort(r, REPEATS, sizeof(double), cmp_d);
     if (g_json)
-        printf("{\"op\":\"%s\",\"min\":%.1f,\"median\":%.1f,\"max\":%.1f}\n", key, r[0], r[REPEATS / 2], r[REPEATS - 1]);
+        printf("{\"op\":\"%s\",\"min\":%.1f,\"median\":%.1f,\"max\":%.1f}\n", key, r[0], r[REPEATS / 2],
+               r[REPEATS - 1]);
     else
         printf("%-52s %10.1f %10.1f %10.1f ns/op\n", name, r[0], r[REPEATS / 2], r[REPEATS - 1]);
     fflush(stdout);
@@ -58,9 +59,12 @@ static void transport(csc_envelope_t *env, void *ud) {
 }
 
 static void add_crumb(csc_scope_t *s) {
-    csc_kv_t data[2] = { CSC_KV_STR("url", "/checkout?step=2"), CSC_KV_INT64("status_code", 200) };
-    csc_breadcrumb_t b = { .message = "Clicked checkout button", .category = "ui.click", .level = CSC_LEVEL_INFO,
-                           .data = data, .data_count = 2 };
+    csc_kv_t data[2] = {CSC_KV_STR("url", "/checkout?step=2"), CSC_KV_INT64("status_code", 200)};
+    csc_breadcrumb_t b = {.message = "Clicked checkout button",
+                          .category = "ui.click",
+                          .level = CSC_LEVEL_INFO,
+                          .data = data,
+                          .data_count = 2};
     csc_scope_add_breadcrumb(s, &b);
 }
 
@@ -78,10 +82,19 @@ static void populate(csc_scope_t *s) {
     csc_scope_set_context(s, "feature_flags", json_pack("{s:b,s:b}", "new_ui", 1, "beta", 0));
 }
 
-static void op_set_tag_same(long i) { (void)i; csc_scope_set_tag(g_scope, "key_00", "value-00"); }
+static void op_set_tag_same(long i) {
+    (void)i;
+    csc_scope_set_tag(g_scope, "key_00", "value-00");
+}
 static void op_set_tag_cycle(long i) { csc_scope_set_tag(g_scope, keys[i & 31], vals[i & 31]); }
-static void op_add_crumb(long i) { (void)i; add_crumb(g_scope); }
-static void op_fork(long i) { (void)i; csc_scope_release(csc_scope_fork(g_scope)); }
+static void op_add_crumb(long i) {
+    (void)i;
+    add_crumb(g_scope);
+}
+static void op_fork(long i) {
+    (void)i;
+    csc_scope_release(csc_scope_fork(g_scope));
+}
 static void op_fork_write(long i) {
     (void)i;
     csc_scope_t *f = csc_scope_fork(g_scope);
@@ -133,16 +146,19 @@ static void op_check_in(long i) {
     csc_capture_check_in("nightly-backup", CSC_CHECK_IN_OK, 1.5, NULL, id);
 }
 static long rss_kb(void);
-static void op_disabled_set_tag(long i) { (void)i; csc_is_enabled() && csc_scope_set_tag(g_scope, "k", "v"); }
+static void op_disabled_set_tag(long i) {
+    (void)i;
+    csc_is_enabled() && csc_scope_set_tag(g_scope, "k", "v");
+}
 
 /* ------------------------------------------------------------ tracing */
 
 static csc_span_t *g_tx;
 static const csc_header_t g_incoming[] = {
-    { "sentry-trace", "4c79f60c11214eb38604f4ae0781bfb2-fa90fdead5f74052-1" },
-    { "baggage", "sentry-trace_id=4c79f60c11214eb38604f4ae0781bfb2,sentry-public_key=public,sentry-release=web%401.2,"
-                 "sentry-environment=production,sentry-sample_rate=1.0,sentry-sample_rand=0.5,sentry-sampled=true,"
-                 "sentry-transaction=checkout" },
+    {"sentry-trace", "4c79f60c11214eb38604f4ae0781bfb2-fa90fdead5f74052-1"},
+    {"baggage", "sentry-trace_id=4c79f60c11214eb38604f4ae0781bfb2,sentry-public_key=public,sentry-release=web%401.2,"
+                "sentry-environment=production,sentry-sample_rate=1.0,sentry-sample_rand=0.5,sentry-sampled=true,"
+                "sentry-transaction=checkout"},
 };
 
 static csc_span_t *start_tx(int sampled) {
@@ -159,7 +175,10 @@ static void op_span_child_finish(long i) {
     csc_span_finish(c);
     csc_span_release(c);
 }
-static void op_continue_trace(long i) { (void)i; csc_continue_trace(g_incoming, 2, NULL); }
+static void op_continue_trace(long i) {
+    (void)i;
+    csc_continue_trace(g_incoming, 2, NULL);
+}
 static void op_trace_headers(long i) {
     (void)i;
     csc_trace_headers_t h;
@@ -198,18 +217,22 @@ static void bench_tracing(void) {
     csc_init(o);
     g_tx = start_tx(CSC_SAMPLED_UNSET);
     csc_scope_bind_span(csc_current_scope(), g_tx);
-    bench("span_child_finish_sampled", "tracing: start_child + finish (sampled transaction)", op_span_child_finish, 1000000);
+    bench("span_child_finish_sampled", "tracing: start_child + finish (sampled transaction)", op_span_child_finish,
+          1000000);
     bench("trace_headers_in_span", "tracing: outgoing headers (sentry-trace, baggage)", op_trace_headers, 1000000);
     csc_scope_bind_span(csc_current_scope(), NULL);
     csc_span_release(g_tx);
-    bench("continue_trace_8_baggage_items", "tracing: continue sentry-trace + 8-item baggage", op_continue_trace, 500000);
+    bench("continue_trace_8_baggage_items", "tracing: continue sentry-trace + 8-item baggage", op_continue_trace,
+          500000);
     bench("unsampled_tx_one_span", "tracing: unsampled transaction with one span", op_unsampled_tx_one_span, 500000);
     bench("tx_10_spans_serialized", "tracing: transaction, 10 spans, JSON on the caller", op_tx_10_spans, 20000);
     long before = rss_kb();
     for (int i = 0; i < 100000; i++) op_tx_10_spans(i);
     long after = rss_kb();
-    if (g_json) printf("{\"op\":\"rss_100k_transactions_kb\",\"before\":%ld,\"after\":%ld}\n", before, after);
-    else printf("%-52s %ld KB -> %ld KB\n", "peak RSS over 100,000 transactions (10 spans)", before, after);
+    if (g_json)
+        printf("{\"op\":\"rss_100k_transactions_kb\",\"before\":%ld,\"after\":%ld}\n", before, after);
+    else
+        printf("%-52s %ld KB -> %ld KB\n", "peak RSS over 100,000 transactions (10 spans)", before, after);
     csc_close();
 }
 
@@ -244,9 +267,12 @@ int main(int argc, char **argv) {
     bench("push_pop_current", "push + pop of a current scope", op_push_pop, 2000000);
     bench("push_pop_isolation", "push + pop of an isolation scope", op_push_pop_iso, 2000000);
     bench("merge_json_cached_crumbs", "merge + event JSON, breadcrumbs seen before", op_prepare_cached, 20000);
-    if (g_json) printf("{\"op\":\"event_bytes\",\"median\":%zu}\n", g_bytes);
-    else printf("%-52s %10zu bytes\n", "event JSON size", g_bytes);
-    bench("merge_json_new_crumbs_incl_100_adds", "100 x add_breadcrumb + merge + JSON (all crumbs new)", op_prepare_new, 5000);
+    if (g_json)
+        printf("{\"op\":\"event_bytes\",\"median\":%zu}\n", g_bytes);
+    else
+        printf("%-52s %10zu bytes\n", "event JSON size", g_bytes);
+    bench("merge_json_new_crumbs_incl_100_adds", "100 x add_breadcrumb + merge + JSON (all crumbs new)", op_prepare_new,
+          5000);
     bench("capture_e2e", "capture_message end to end (merge, JSON, envelope)", op_capture, 20000);
 
     g_request = csc_scope_fork(g_scope);
@@ -257,8 +283,10 @@ int main(int argc, char **argv) {
     long before = rss_kb();
     for (int i = 0; i < 100000; i++) op_capture(i);
     long after = rss_kb();
-    if (g_json) printf("{\"op\":\"rss_100k_captures_kb\",\"before\":%ld,\"after\":%ld}\n", before, after);
-    else printf("%-52s %ld KB -> %ld KB\n", "peak RSS over 100,000 captures", before, after);
+    if (g_json)
+        printf("{\"op\":\"rss_100k_captures_kb\",\"before\":%ld,\"after\":%ld}\n", before, after);
+    else
+        printf("%-52s %ld KB -> %ld KB\n", "peak RSS over 100,000 captures", before, after);
 
     csc_close();
     bench_tracing();

@@ -48,7 +48,8 @@ static bool send_all(int fd, const char *p, size_t n) {
         ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) return false;
-        p += w; n -= (size_t)w;
+        p += w;
+        n -= (size_t)w;
     }
     return true;
 }
@@ -84,7 +85,10 @@ static void *conn_main(void *arg) {
     static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
     static const char bad[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
     for (;;) {
-        if (len == cap) { cap *= 2; buf = realloc(buf, cap); }
+        if (len == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
         ssize_t r = recv(fd, buf + len, cap - len, 0);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) break;
@@ -119,10 +123,15 @@ static void *listener_main(void *arg) {
     int lfd = (int)(intptr_t)arg;
     for (;;) {
         int fd = accept(lfd, NULL, NULL);
-        if (fd < 0) { if (errno == EINTR) continue; break; }
+        if (fd < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
         pthread_t th;
-        if (pthread_create(&th, NULL, conn_main, (void *)(intptr_t)fd) == 0) pthread_detach(th);
-        else close(fd);
+        if (pthread_create(&th, NULL, conn_main, (void *)(intptr_t)fd) == 0)
+            pthread_detach(th);
+        else
+            close(fd);
     }
     return NULL;
 }
@@ -131,8 +140,11 @@ static int start_sink(void) {
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = 0 };
-    if (bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 64)) { perror("sink"); exit(1); }
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = 0};
+    if (bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 64)) {
+        perror("sink");
+        exit(1);
+    }
     socklen_t al = sizeof a;
     getsockname(lfd, (struct sockaddr *)&a, &al);
     pthread_t th;
@@ -144,9 +156,12 @@ static int start_sink(void) {
 /* ------------------------------------------------------------ fixture */
 
 static void add_crumb(csc_scope_t *s) {
-    csc_kv_t data[2] = { CSC_KV_STR("url", "/checkout?step=2"), CSC_KV_INT64("status_code", 200) };
-    csc_breadcrumb_t b = { .message = "Clicked checkout button", .category = "ui.click", .level = CSC_LEVEL_INFO,
-                           .data = data, .data_count = 2 };
+    csc_kv_t data[2] = {CSC_KV_STR("url", "/checkout?step=2"), CSC_KV_INT64("status_code", 200)};
+    csc_breadcrumb_t b = {.message = "Clicked checkout button",
+                          .category = "ui.click",
+                          .level = CSC_LEVEL_INFO,
+                          .data = data,
+                          .data_count = 2};
     csc_scope_add_breadcrumb(s, &b);
 }
 
@@ -173,7 +188,7 @@ static void capture(void) {
 static double wait_received(long target, double timeout_s) {
     double limit = now_ns() + timeout_s * 1e9;
     while (atomic_load(&g_received) < target && now_ns() < limit) {
-        struct timespec ts = { 0, 500000 }; /* 0.5 ms: polling must not steal the CPUs it measures */
+        struct timespec ts = {0, 500000}; /* 0.5 ms: polling must not steal the CPUs it measures */
         nanosleep(&ts, NULL);
     }
     return now_ns();
@@ -194,10 +209,11 @@ static void throughput(const char *key, const char *label, long n) {
     double drain = left > n / 10 ? (double)left / ((t1 - t_cap) / 1e9) : 0;
     if (g_json)
         printf("{\"op\":\"%s\",\"label\":\"%s\",\"events_per_s\":%.0f,\"delivered\":%ld,\"captured\":%ld,"
-               "\"seconds\":%.3f,\"capture_rate\":%.0f,\"drain_rate\":%.0f}\n", key, label, eps, got, n, secs, cap_rate, drain);
+               "\"seconds\":%.3f,\"capture_rate\":%.0f,\"drain_rate\":%.0f}\n",
+               key, label, eps, got, n, secs, cap_rate, drain);
     else
-        printf("%-58s %9.0f ev/s delivered (%ld/%ld in %.2f s; captures alone %.0f/s; worker alone %.0f/s)\n", label, eps,
-               got, n, secs, cap_rate, drain);
+        printf("%-58s %9.0f ev/s delivered (%ld/%ld in %.2f s; captures alone %.0f/s; worker alone %.0f/s)\n", label,
+               eps, got, n, secs, cap_rate, drain);
     fflush(stdout);
 }
 
@@ -223,16 +239,21 @@ static void latency(const char *key, const char *label, long backlog, long n) {
     double p50 = lat[n / 2], p99 = lat[(long)(n * 0.99)], mx = lat[n - 1];
     if (g_json)
         printf("{\"op\":\"%s\",\"label\":\"%s\",\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f,\"n\":%ld,"
-               "\"delivered_meanwhile\":%ld,\"still_queued_after\":%ld}\n", key, label, p50, p99, mx, n, during, outstanding);
+               "\"delivered_meanwhile\":%ld,\"still_queued_after\":%ld}\n",
+               key, label, p50, p99, mx, n, during, outstanding);
     else
-        printf("%-58s p50 %.2f us  p99 %.2f us  max %.2f us (n=%ld; sink got %ld meanwhile, %ld still queued)\n", label, p50,
-               p99, mx, n, during, outstanding);
+        printf("%-58s p50 %.2f us  p99 %.2f us  max %.2f us (n=%ld; sink got %ld meanwhile, %ld still queued)\n", label,
+               p50, p99, mx, n, during, outstanding);
     fflush(stdout);
     free(lat);
     wait_received(base + backlog + n, 60);
 }
 
-static size_t discard(char *p, size_t s, size_t n, void *ud) { (void)p; (void)ud; return s * n; }
+static size_t discard(char *p, size_t s, size_t n, void *ud) {
+    (void)p;
+    (void)ud;
+    return s * n;
+}
 
 /* The floor under one connection: back-to-back POSTs of a small body with plain libcurl on one
  * keep-alive connection to the same sink (no SDK): requests/s = 1 / round trip. */
@@ -256,9 +277,11 @@ static void round_trip(int port, long n) {
     curl_easy_cleanup(e);
     if (g_json)
         printf("{\"op\":\"round_trip\",\"label\":\"plain libcurl POST round trip, 1 keep-alive connection\","
-               "\"us\":%.1f,\"per_s\":%.0f}\n", us, 1e6 / us);
+               "\"us\":%.1f,\"per_s\":%.0f}\n",
+               us, 1e6 / us);
     else
-        printf("%-58s %.1f us (%.0f requests/s)\n", "plain libcurl POST round trip, 1 keep-alive connection", us, 1e6 / us);
+        printf("%-58s %.1f us (%.0f requests/s)\n", "plain libcurl POST round trip, 1 keep-alive connection", us,
+               1e6 / us);
     fflush(stdout);
 }
 
@@ -284,7 +307,10 @@ int main(int argc, char **argv) {
     csc_options_set_environment(o, "production");
     csc_options_set_max_queue_size(o, 100000);
     csc_options_set_crash_handler(o, false);
-    if (csc_init(o) != CSC_OK) { fprintf(stderr, "csc_init failed\n"); return 1; }
+    if (csc_init(o) != CSC_OK) {
+        fprintf(stderr, "csc_init failed\n");
+        return 1;
+    }
     csc_scope_t *iso = csc_isolation_scope();
 
     round_trip(port, 10000 / scale);
@@ -302,13 +328,16 @@ int main(int argc, char **argv) {
     populate(iso, 0);
     latency("latency_small", "capture latency, worker busy, small event", 5000 / scale, 20000 / scale);
     populate(iso, 100);
-    latency("latency_representative", "capture latency, worker busy, representative event", 2000 / scale, 10000 / scale);
+    latency("latency_representative", "capture latency, worker busy, representative event", 2000 / scale,
+            10000 / scale);
 
     long bad = atomic_load(&g_bad);
-    if (!g_json) printf("sink: %ld envelopes, %ld other requests, %d connection(s), %.1f MB received\n",
-                        atomic_load(&g_received), bad, atomic_load(&g_connections), atomic_load(&g_bytes) / 1e6);
-    else printf("{\"op\":\"sink\",\"envelopes\":%ld,\"other_requests\":%ld,\"connections\":%d,\"bytes\":%ld}\n",
-                atomic_load(&g_received), bad, atomic_load(&g_connections), atomic_load(&g_bytes));
+    if (!g_json)
+        printf("sink: %ld envelopes, %ld other requests, %d connection(s), %.1f MB received\n",
+               atomic_load(&g_received), bad, atomic_load(&g_connections), atomic_load(&g_bytes) / 1e6);
+    else
+        printf("{\"op\":\"sink\",\"envelopes\":%ld,\"other_requests\":%ld,\"connections\":%d,\"bytes\":%ld}\n",
+               atomic_load(&g_received), bad, atomic_load(&g_connections), atomic_load(&g_bytes));
     csc_close();
     return 0;
 }

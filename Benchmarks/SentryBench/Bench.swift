@@ -68,7 +68,6 @@ func benchAsync(_ key: String, _ name: String, _ iters: Int, _ body: () async ->
     report(key, name, r)
 }
 
-
 /// The DSN of a local sink that answers 200 (scripts/bench.sh starts `transport_bench --sink`),
 /// or `nil`: then the HTTP cases use a closed port and the queue only grows.
 let sinkDSN: String? = getenv("SENTRY_BENCH_DSN").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }

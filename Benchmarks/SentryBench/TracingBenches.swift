@@ -41,8 +41,9 @@ func runTracingBenches() {
         if sinkDSN != nil { _ = SentrySDK.flush(timeout: .seconds(2)) }
     }
     samples.sort()
-    report("tx_10_spans_finish_http", "tracing: finish of a 10-span transaction returns (HTTP; max = p99)",
-           [samples[0], samples[samples.count / 2], samples[min(samples.count - 1, samples.count * 99 / 100)]])
+    report(
+        "tx_10_spans_finish_http", "tracing: finish of a 10-span transaction returns (HTTP; max = p99)",
+        [samples[0], samples[samples.count / 2], samples[min(samples.count - 1, samples.count * 99 / 100)]])
     SentrySDK.close()
 
     start(transport: nil) { $0.tracesSampleRate = 0 }

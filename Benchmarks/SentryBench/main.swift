@@ -16,15 +16,19 @@ import Glibc
 
 @inline(__always)
 func addCrumb() {
-    SentrySDK.addBreadcrumb(Breadcrumb(message: "Clicked checkout button", category: "ui.click", level: .info,
-                                       data: ["url": "/checkout?step=2", "status_code": 200]))
+    SentrySDK.addBreadcrumb(
+        Breadcrumb(
+            message: "Clicked checkout button", category: "ui.click", level: .info,
+            data: ["url": "/checkout?step=2", "status_code": 200]))
 }
 
 func populate(_ scope: Scope) {
     for i in 0..<10 { scope.setTag("tag_\(i)", "representative-tag-value-\(i)") }
     for _ in 0..<100 {
-        scope.addBreadcrumb(Breadcrumb(message: "Clicked checkout button", category: "ui.click", level: .info,
-                                       data: ["url": "/checkout?step=2", "status_code": 200]))
+        scope.addBreadcrumb(
+            Breadcrumb(
+                message: "Clicked checkout button", category: "ui.click", level: .info,
+                data: ["url": "/checkout?step=2", "status_code": 200]))
     }
     scope.setUser(User(id: "12345", email: "jane.doe@example.com", username: "jane.doe", ipAddress: "203.0.113.7"))
     scope.setContext("checkout", ["cart_id": "cart-8842", "items": 3, "total": 99.5])
@@ -48,7 +52,10 @@ struct NoopTransport: SentryTransport {
     func send(envelope: Envelope) {}
 }
 
-func start(transport: (any SentryTransport)?, attachStacktrace: Bool = true, configure: (inout SentryOptions) -> Void = { _ in }) {
+func start(
+    transport: (any SentryTransport)?, attachStacktrace: Bool = true,
+    configure: (inout SentryOptions) -> Void = { _ in }
+) {
     SentrySDK.start { o in
         // The sink of scripts/bench.sh when there is one; else nobody listens on port 9
         // (discard): the HTTP transport queues, fails to connect in the background and never
@@ -59,7 +66,7 @@ func start(transport: (any SentryTransport)?, attachStacktrace: Bool = true, con
         o.maxBreadcrumbs = 100
         o.maxQueueSize = 100_000
         o.enableCrashHandler = false
-        o.cacheDirectory = nil   // unsent envelopes are dropped at close, not written to ~/.cache
+        o.cacheDirectory = nil  // unsent envelopes are dropped at close, not written to ~/.cache
         o.sendClientReports = false
         o.shutdownTimeout = .milliseconds(10)
         o.attachStacktrace = attachStacktrace
@@ -99,7 +106,9 @@ recurse(28) {
 }
 report("capture_error_first", "capture(error:), first call, 30-frame stack (1 call)", [firstErrorNs])
 recurse(28) {
-    paced("capture_error_repeated", "capture(error:), repeated, 30-frame stack", 3_000) { SentrySDK.capture(error: err) }
+    paced("capture_error_repeated", "capture(error:), repeated, 30-frame stack", 3_000) {
+        SentrySDK.capture(error: err)
+    }
 }
 recurse(28) {
     paced("capture_message_30_frames", "capture(message:), 30-frame stack (HTTP transport)", 3_000) {
@@ -116,7 +125,9 @@ bench("capture_message_noop_transport", "capture(message:) returns (no-op Transp
 SentrySDK.close()
 // Release health and crons (HTTP transport: the check-in is queued for the worker).
 start(transport: nil)
-bench("request_session", "withRequestSession {} (release health on)", 1_000_000) { SentrySDK.withRequestSession { _ in } }
+bench("request_session", "withRequestSession {} (release health on)", 1_000_000) {
+    SentrySDK.withRequestSession { _ in }
+}
 paced("check_in_http", "captureCheckIn returns (HTTP transport)", 3_000) {
     _ = try? SentrySDK.captureCheckIn(monitorSlug: "nightly-backup", status: .ok, duration: .milliseconds(1500))
 }
@@ -140,7 +151,9 @@ bench("disabled_with_isolation_scope", "disabled: SentrySDK.withIsolationScope {
     SentrySDK.withIsolationScope { _ in }
 }
 bench("disabled_with_transaction_span", "disabled: withTransaction { withSpan {} }", 20_000_000) {
-    SentrySDK.withTransaction(name: "GET /cart", operation: "http.server") { _ in SentrySDK.withSpan(operation: "db") { _ in } }
+    SentrySDK.withTransaction(name: "GET /cart", operation: "http.server") { _ in
+        SentrySDK.withSpan(operation: "db") { _ in }
+    }
 }
 bench("disabled_trace_headers", "disabled: SentrySDK.traceHeaders(for:)", 20_000_000) {
     blackHole(SentrySDK.traceHeaders(for: "https://api.example.com/x"))

@@ -33,7 +33,9 @@ final class OutboxTransport: SentryTransport, @unchecked Sendable {
         if let tx = envelope.transaction {
             let spans = tx.raw["spans"].flatMap { if case .array(let a) = $0 { a.count } else { nil } } ?? 0
             var trace = "-"
-            if case .object(let c)? = tx.raw["contexts"], case .object(let t)? = c["trace"], case .string(let id)? = t["trace_id"] {
+            if case .object(let c)? = tx.raw["contexts"], case .object(let t)? = c["trace"],
+                case .string(let id)? = t["trace_id"]
+            {
                 trace = id
             }
             return "transaction \"\(tx.transaction ?? "-")\" spans=\(spans) trace=\(trace) \(envelope.data.count) B"
@@ -46,7 +48,8 @@ final class OutboxTransport: SentryTransport, @unchecked Sendable {
         var what = "event"
         if case .string(let m)? = raw["message"] { what = "message \"\(m)\"" }
         if case .object(let exc)? = raw["exception"], case .array(let values)? = exc["values"],
-           case .object(let first)? = values.last, case .string(let t)? = first["type"] {
+            case .object(let first)? = values.last, case .string(let t)? = first["type"]
+        {
             var v = ""
             if case .string(let s)? = first["value"] { v = ": \(s)" }
             what = "exception \(t)\(v)"

@@ -74,42 +74,54 @@ SentrySDK.start { options in
     options.cacheDirectory = cachePath ?? SentryOptions.defaultCacheDirectory
 }
 SentrySDK.startSession()  // this run, as an application session (a crash is reported at the next start)
-print(dsn == nil ? "sentry-demo: no SENTRY_DSN, writing envelopes to \(outbox!.directory.path)"
-                 : "sentry-demo: sending to the SENTRY_DSN server")
+print(
+    dsn == nil
+        ? "sentry-demo: no SENTRY_DSN, writing envelopes to \(outbox!.directory.path)"
+        : "sentry-demo: sending to the SENTRY_DSN server")
 if SentrySDK.crashedLastRun {
-    print("sentry-demo: the previous run crashed; its crash report "
-          + (dsn == nil ? "is in the outbox" : "is being sent"))
+    print(
+        "sentry-demo: the previous run crashed; its crash report "
+            + (dsn == nil ? "is in the outbox" : "is being sent"))
 }
 
-SentrySDK.setTag("service", "checkout-api")   // the process-wide isolation scope of the main task
+SentrySDK.setTag("service", "checkout-api")  // the process-wide isolation scope of the main task
 
 /// The headers an upstream service would send with every third request (it sampled the trace).
 func upstreamHeaders(_ n: Int) -> [String: String]? {
     guard n.isMultiple(of: 3) else { return nil }
     let traceId = String(repeating: "0", count: 24) + String(format: "%08x", 0xdead_0000 + n)
-    return ["sentry-trace": "\(traceId)-\(String(format: "%016x", 0xbeef_0000 + n))-1",
-            "baggage": "sentry-trace_id=\(traceId),sentry-environment=production,sentry-release=storefront%401.0,"
-                + "sentry-sample_rate=1.0,sentry-sample_rand=0.250000,sentry-sampled=true,other-vendor=1"]
+    return [
+        "sentry-trace": "\(traceId)-\(String(format: "%016x", 0xbeef_0000 + n))-1",
+        "baggage": "sentry-trace_id=\(traceId),sentry-environment=production,sentry-release=storefront%401.0,"
+            + "sentry-sample_rate=1.0,sentry-sample_rand=0.250000,sentry-sampled=true,other-vendor=1",
+    ]
 }
 
 func handleRequest(_ n: Int) async {
     await SentrySDK.withRequestSession { _ in
         let checkout = n.isMultiple(of: 2)
         let route = checkout ? "/checkout" : "/cart"
-        await SentrySDK.withTransaction(name: "POST \(route)", operation: "http.server", source: .route,
-                                        headers: upstreamHeaders(n)) { tx in
+        await SentrySDK.withTransaction(
+            name: "POST \(route)", operation: "http.server", source: .route,
+            headers: upstreamHeaders(n)
+        ) { tx in
             SentrySDK.setUser(User(id: "user-\(n)", email: nil, username: "customer\(n)"))
             SentrySDK.setTag("request_id", "req-\(n)")
             SentrySDK.setTag("route", route)
-            SentrySDK.addBreadcrumb(Breadcrumb(message: "GET /cart", category: "http", level: .info,
-                                               data: ["status_code": 200]))
-            await SentrySDK.withSpan(operation: "db.query", description: "SELECT * FROM orders WHERE user_id = ?") { span in
+            SentrySDK.addBreadcrumb(
+                Breadcrumb(
+                    message: "GET /cart", category: "http", level: .info,
+                    data: ["status_code": 200]))
+            await SentrySDK.withSpan(operation: "db.query", description: "SELECT * FROM orders WHERE user_id = ?") {
+                span in
                 span.setData("db.system", "postgresql")
                 try? await Task.sleep(nanoseconds: UInt64(1_000_000 * (n % 3 + 1)))
             }
             SentrySDK.addBreadcrumb(Breadcrumb(message: "SELECT * FROM orders", category: "db.query"))
-            let status = await SentrySDK.withSpan(operation: "http.client",
-                                                  description: "POST https://payments.example.com/charge") { span in
+            let status = await SentrySDK.withSpan(
+                operation: "http.client",
+                description: "POST https://payments.example.com/charge"
+            ) { span in
                 // what a real HTTP client would add to the outgoing request
                 let headers = SentrySDK.traceHeaders(for: "https://payments.example.com/charge")
                 span.setData("http.request.method", "POST")
@@ -133,12 +145,12 @@ func handleRequest(_ n: Int) async {
 
 @inline(never) func crashForceUnwrap() {
     let coupon: String? = opaque(nil)
-    print("coupon \(coupon!)")                        // Fatal error: Unexpectedly found nil
+    print("coupon \(coupon!)")  // Fatal error: Unexpectedly found nil
 }
 
 @inline(never) func crashIndexOutOfRange() {
     let items = opaque([10, 20, 30])
-    print("item \(items[opaque(items.count)])")     // Fatal error: Index out of range
+    print("item \(items[opaque(items.count)])")  // Fatal error: Index out of range
 }
 
 @inline(never) func crashFatalError() {
@@ -153,7 +165,7 @@ func handleRequest(_ n: Int) async {
 @inline(never) func crashNullDeref() {
     // a pointer to the second Int of a "record" at address 0 (non-nil: no unwrap trap), stepped back
     let second = UnsafeMutablePointer<Int>(bitPattern: opaque(MemoryLayout<Int>.stride))!
-    (second - 1).pointee = 42                          // write to address 0: SIGSEGV
+    (second - 1).pointee = 42  // write to address 0: SIGSEGV
 }
 
 @inline(never) func crashAbort() {
@@ -177,11 +189,13 @@ func handleCrashingRequest(_ kind: String) async {
         SentrySDK.setUser(User(id: "user-crash", email: nil, username: "crasher"))
         SentrySDK.setTag("request_id", "req-crash")
         SentrySDK.setTag("crash_kind", kind)
-        SentrySDK.addBreadcrumb(Breadcrumb(message: "POST /checkout", category: "http", level: .info,
-                                           data: ["status_code": 500]))
+        SentrySDK.addBreadcrumb(
+            Breadcrumb(
+                message: "POST /checkout", category: "http", level: .info,
+                data: ["status_code": 500]))
         try? await Task.sleep(nanoseconds: 1_000_000)  // may resume on another thread
         SentrySDK.addBreadcrumb(Breadcrumb(message: "about to crash: \(kind)", category: "demo"))
-        SentrySDK.withScope { scope in         // finished before the crash: not in the report
+        SentrySDK.withScope { scope in  // finished before the crash: not in the report
             scope.setTag("finished_step", "validate")
         }
         FileHandle.standardError.write(Data("sentry-demo: crashing (\(kind))\n".utf8))

@@ -16,8 +16,8 @@ static void print_transport(csc_envelope_t *env, void *user_data) {
     (void)user_data;
     size_t len = 0;
     const char *bytes = csc_envelope_serialize(env, &len);
-    printf("envelope: event_id=%s items=%zu size=%zu bytes\n", csc_envelope_event_id(env),
-           csc_envelope_item_count(env), bytes ? len : 0);
+    printf("envelope: event_id=%s items=%zu size=%zu bytes\n", csc_envelope_event_id(env), csc_envelope_item_count(env),
+           bytes ? len : 0);
     envelopes++;
     csc_envelope_free(env);
 }
@@ -31,9 +31,13 @@ static int handle_request(const char *route, const char *user_id) {
     csc_scope_set_user(iso, json_pack("{s:s}", "id", user_id));
     csc_scope_set_transaction(csc_current_scope(), route, "route");
 
-    csc_kv_t data[] = { CSC_KV_STR("method", "GET"), CSC_KV_INT64("status", 500) };
-    csc_breadcrumb_t crumb = { .type = "http", .category = "request", .message = route, .level = CSC_LEVEL_INFO,
-                               .data = data, .data_count = 2 };
+    csc_kv_t data[] = {CSC_KV_STR("method", "GET"), CSC_KV_INT64("status", 500)};
+    csc_breadcrumb_t crumb = {.type = "http",
+                              .category = "request",
+                              .message = route,
+                              .level = CSC_LEVEL_INFO,
+                              .data = data,
+                              .data_count = 2};
     csc_scope_add_breadcrumb(iso, &crumb);
 
     char id[33] = "";
@@ -41,11 +45,11 @@ static int handle_request(const char *route, const char *user_id) {
     printf("captured message: %s (%s)\n", id, csc_status_str(rc));
 
     csc_frame_t frames[] = {
-        { .function = "main", .filename = "main.c", .lineno = 80, .in_app = 1 },
-        { .function = "handle_request", .filename = "main.c", .lineno = 50, .in_app = 1 },
+        {.function = "main", .filename = "main.c", .lineno = 80, .in_app = 1},
+        {.function = "handle_request", .filename = "main.c", .lineno = 50, .in_app = 1},
     };
-    csc_exception_t exc = { .type = "RequestError", .value = "upstream returned 500", .handled = 1,
-                            .frames = frames, .frame_count = 2 };
+    csc_exception_t exc = {
+        .type = "RequestError", .value = "upstream returned 500", .handled = 1, .frames = frames, .frame_count = 2};
     int rc2 = csc_capture_exception(&exc, NULL, id);
     printf("captured exception: %s (%s)\n", id, csc_status_str(rc2));
 
@@ -64,14 +68,16 @@ int main(void) {
     }
 
     csc_scope_set_tag(csc_global_scope(), "service", "example-c");
-    csc_breadcrumb_t start = { .message = "started", .category = "lifecycle", .level = CSC_LEVEL_NONE };
+    csc_breadcrumb_t start = {.message = "started", .category = "lifecycle", .level = CSC_LEVEL_NONE};
     csc_scope_add_breadcrumb(csc_global_scope(), &start);
 
     int rc = handle_request("/orders/{id}", "42");
 
     char last[33];
-    if (csc_last_event_id(last)) printf("last event id outside the request: %s\n", last);
-    else printf("no event id outside the request (it stayed in the isolation scope)\n");
+    if (csc_last_event_id(last))
+        printf("last event id outside the request: %s\n", last);
+    else
+        printf("no event id outside the request (it stayed in the isolation scope)\n");
 
     csc_close();
     printf("%d envelopes\n", envelopes);

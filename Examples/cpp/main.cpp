@@ -18,7 +18,7 @@ int envelopes = 0;
 
 // Pushes an isolation scope for the lifetime of the object.
 class IsolationScope {
-public:
+  public:
     IsolationScope() { ok_ = csc_push_isolation_scope(&token_) == CSC_OK; }
     ~IsolationScope() {
         if (ok_) csc_pop_isolation_scope(&token_);
@@ -27,7 +27,7 @@ public:
     IsolationScope &operator=(const IsolationScope &) = delete;
     csc_scope_t *scope() const { return csc_isolation_scope(); }
 
-private:
+  private:
     csc_scope_token_t token_{};
     bool ok_ = false;
 };
@@ -60,7 +60,7 @@ void process_order(int order) {
     if (order % 2) throw std::runtime_error("order " + std::to_string(order) + " is odd");
 }
 
-}  // namespace
+} // namespace
 
 int main() {
     csc_options_t *opts = csc_options_new();

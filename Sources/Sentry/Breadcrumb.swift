@@ -32,8 +32,10 @@ public struct Breadcrumb: Sendable, Hashable {
     /// Inlinable so that `SentrySDK.addBreadcrumb(Breadcrumb(...))` builds the value in place
     /// (no copy and destroy of its strings in the caller).
     @inlinable
-    public init(message: String? = nil, category: String? = nil, level: SentryLevel? = nil, type: String? = nil,
-                data: SentryJSONObject = [:], timestamp: Date? = nil) {
+    public init(
+        message: String? = nil, category: String? = nil, level: SentryLevel? = nil, type: String? = nil,
+        data: SentryJSONObject = [:], timestamp: Date? = nil
+    ) {
         self.message = message
         self.category = category
         self.level = level

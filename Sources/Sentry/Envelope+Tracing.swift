@@ -2,7 +2,8 @@ extension Envelope {
     /// The transaction event of the envelope (its `transaction` item), if any.
     public var transaction: Event? {
         guard let item = items.first(where: { $0.type == "transaction" }),
-              let obj = SentryJSON(parsing: item.payload)?.objectValue else { return nil }
+            let obj = SentryJSON(parsing: item.payload)?.objectValue
+        else { return nil }
         return Event(raw: obj)
     }
 

@@ -47,7 +47,8 @@ public struct Envelope: Sendable, Hashable {
     /// The event of the envelope (its `event` item), if any.
     public var event: Event? {
         guard let item = items.first(where: { $0.type == "event" }),
-              let obj = SentryJSON(parsing: item.payload)?.objectValue else { return nil }
+            let obj = SentryJSON(parsing: item.payload)?.objectValue
+        else { return nil }
         return Event(raw: obj)
     }
 }

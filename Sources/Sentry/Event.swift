@@ -88,7 +88,9 @@ public struct Event: Sendable, Hashable {
 
     /// The breadcrumbs (`breadcrumbs.values`).
     public var breadcrumbs: [Breadcrumb] {
-        get { raw["breadcrumbs"]?["values"]?.arrayValue?.compactMap { $0.objectValue.map(Breadcrumb.init(json:)) } ?? [] }
+        get {
+            raw["breadcrumbs"]?["values"]?.arrayValue?.compactMap { $0.objectValue.map(Breadcrumb.init(json:)) } ?? []
+        }
         set { raw["breadcrumbs"] = ["values": .array(newValue.map { .object($0.json) })] }
     }
 

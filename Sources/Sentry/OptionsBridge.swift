@@ -57,7 +57,8 @@ enum OptionsBridge {
             _ = csc_options_set_before_send(o, beforeSendTrampoline, boxes.keep(EventCallbackBox(beforeSend)))
         }
         if let beforeBreadcrumb = options.beforeBreadcrumb {
-            _ = csc_options_set_before_breadcrumb(o, beforeBreadcrumbTrampoline, boxes.keep(BreadcrumbCallbackBox(beforeBreadcrumb)))
+            _ = csc_options_set_before_breadcrumb(
+                o, beforeBreadcrumbTrampoline, boxes.keep(BreadcrumbCallbackBox(beforeBreadcrumb)))
         }
         TracingOptionsBridge.apply(options, to: o, boxes: boxes)
         if let transport = options.transport {
@@ -111,12 +112,15 @@ final class TransportBox: Sendable {
     init(_ transport: any SentryTransport) { self.transport = transport }
 }
 
-private func beforeSendTrampoline(_ event: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?) -> Bool {
+private func beforeSendTrampoline(_ event: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?) -> Bool
+{
     guard let event, let userData else { return true }
     return Unmanaged<EventCallbackBox>.fromOpaque(userData).takeUnretainedValue().run(event)
 }
 
-private func beforeBreadcrumbTrampoline(_ crumb: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?) -> Bool {
+private func beforeBreadcrumbTrampoline(_ crumb: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?)
+    -> Bool
+{
     guard let crumb, let userData else { return true }
     let box = Unmanaged<BreadcrumbCallbackBox>.fromOpaque(userData).takeUnretainedValue()
     var raw = SentryJSONObject(jansson: crumb)

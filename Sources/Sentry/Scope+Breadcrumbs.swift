@@ -98,19 +98,25 @@ enum BreadcrumbBridge {
 
     /// Copies `s` (NUL-terminated) to `buf[at...]`; returns its address and UTF-8 length.
     @inline(__always)
-    private static func put(_ s: String, _ buf: UnsafeMutableBufferPointer<CChar>,
-                            _ at: inout Int) -> (UnsafePointer<CChar>, Int) {
+    private static func put(
+        _ s: String, _ buf: UnsafeMutableBufferPointer<CChar>,
+        _ at: inout Int
+    ) -> (UnsafePointer<CChar>, Int) {
         let start = buf.baseAddress! + at
         // Native strings are contiguous UTF-8 (no copy of the String itself, no retain); bridged
         // ones are copied byte by byte.
-        let n = s.utf8.withContiguousStorageIfAvailable { u in
-            if let base = u.baseAddress { copyBytes(UnsafeMutableRawPointer(start), UnsafeRawPointer(base), u.count) }
-            return u.count
-        } ?? {
-            var k = 0
-            for b in s.utf8 { start[k] = CChar(bitPattern: b); k += 1 }
-            return k
-        }()
+        let n =
+            s.utf8.withContiguousStorageIfAvailable { u in
+                if let base = u.baseAddress {
+                    copyBytes(UnsafeMutableRawPointer(start), UnsafeRawPointer(base), u.count)
+                }
+                return u.count
+            }
+            ?? {
+                var k = 0
+                for b in s.utf8 { start[k] = CChar(bitPattern: b); k += 1 }
+                return k
+            }()
         start[n] = 0
         at += n + 1
         return (UnsafePointer(start), n)
@@ -122,15 +128,19 @@ enum BreadcrumbBridge {
         if n >= 8 && n <= 32 {
             var i = 0
             while i + 8 <= n {
-                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+                dst.storeBytes(
+                    of: src.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
                 i += 8
             }
-            if i < n { // the last 8 bytes, overlapping what is already copied
-                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8,
-                               as: UInt64.self)
+            if i < n {  // the last 8 bytes, overlapping what is already copied
+                dst.storeBytes(
+                    of: src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8,
+                    as: UInt64.self)
             }
         } else if n < 8 {
-            for i in 0..<n { dst.storeBytes(of: src.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            for i in 0..<n {
+                dst.storeBytes(of: src.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
+            }
         } else {
             dst.copyMemory(from: src, byteCount: n)
         }

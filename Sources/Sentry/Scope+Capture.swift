@@ -14,10 +14,13 @@ extension Scope {
 
     /// Captures a message with this scope (see ``capture(error:scope:block:)`` for how it applies).
     @discardableResult
-    public func capture(message: String, level: SentryLevel? = nil, scope: Scope? = nil,
-                        block: ((Scope) -> Void)? = nil) -> SentryId {
+    public func capture(
+        message: String, level: SentryLevel? = nil, scope: Scope? = nil,
+        block: ((Scope) -> Void)? = nil
+    ) -> SentryId {
         guard SentrySDK.fastEnabled else { return .empty }
-        return SentrySDK.capture(SentrySDK.withThread(csc_event_new_message(message, level.cLevel)), on: self, scope: scope, block: block)
+        return SentrySDK.capture(
+            SentrySDK.withThread(csc_event_new_message(message, level.cLevel)), on: self, scope: scope, block: block)
     }
 
     /// Captures an event with this scope (see ``capture(error:scope:block:)`` for how it applies).

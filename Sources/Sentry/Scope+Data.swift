@@ -132,8 +132,9 @@ extension Scope {
         switch attachment.content {
         case .bytes(let bytes):
             bytes.withUnsafeBytes { buf in
-                _ = csc_scope_add_attachment_bytes(handle, buf.baseAddress ?? UnsafeRawPointer(CString.empty), buf.count,
-                                                   attachment.filename, attachment.contentType)
+                _ = csc_scope_add_attachment_bytes(
+                    handle, buf.baseAddress ?? UnsafeRawPointer(CString.empty), buf.count,
+                    attachment.filename, attachment.contentType)
             }
         case .path(let path):
             _ = csc_scope_add_attachment_path(handle, path, attachment.filename, attachment.contentType)

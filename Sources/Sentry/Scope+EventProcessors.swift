@@ -19,8 +19,9 @@ extension Scope {
     /// ```
     public func addEventProcessor(_ processor: @escaping @Sendable (Event) -> Event?) {
         let box = EventCallbackBox(processor)
-        _ = csc_scope_add_event_processor(handle, eventProcessorTrampoline, Unmanaged.passRetained(box).toOpaque(),
-                                          releaseEventCallbackBox)
+        _ = csc_scope_add_event_processor(
+            handle, eventProcessorTrampoline, Unmanaged.passRetained(box).toOpaque(),
+            releaseEventCallbackBox)
     }
 }
 
@@ -41,7 +42,9 @@ final class EventCallbackBox: Sendable {
     }
 }
 
-private func eventProcessorTrampoline(_ event: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?) -> Bool {
+private func eventProcessorTrampoline(_ event: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?)
+    -> Bool
+{
     guard let event, let userData else { return true }
     return Unmanaged<EventCallbackBox>.fromOpaque(userData).takeUnretainedValue().run(event)
 }

@@ -94,4 +94,3 @@ package enum ScopeStorage {
         return pair
     }
 }
-

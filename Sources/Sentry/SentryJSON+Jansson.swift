@@ -66,8 +66,9 @@ extension SentryJSON {
     public init?(parsing text: String) {
         var text = text
         let parsed: UnsafeMutablePointer<json_t>? = text.withUTF8 { buf in
-            json_loadb(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count,
-                       size_t(JSON_DECODE_ANY | JSON_ALLOW_NUL), nil)
+            json_loadb(
+                buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count,
+                size_t(JSON_DECODE_ANY | JSON_ALLOW_NUL), nil)
         }
         guard let parsed else { return nil }
         defer { json_decref(parsed) }
@@ -77,8 +78,9 @@ extension SentryJSON {
     /// Parses JSON bytes (UTF-8). `nil` when they are not valid JSON.
     public init?(parsing bytes: [UInt8]) {
         let parsed: UnsafeMutablePointer<json_t>? = bytes.withUnsafeBufferPointer { buf in
-            json_loadb(buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count,
-                       size_t(JSON_DECODE_ANY | JSON_ALLOW_NUL), nil)
+            json_loadb(
+                buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count,
+                size_t(JSON_DECODE_ANY | JSON_ALLOW_NUL), nil)
         }
         guard let parsed else { return nil }
         defer { json_decref(parsed) }
@@ -102,7 +104,8 @@ extension SentryJSONObject {
             var key = key
             key.withUTF8 { k in
                 _ = json_object_setn_new_nocheck(
-                    obj, k.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? CString.empty,
+                    obj,
+                    k.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? CString.empty,
                     k.count, value.makeJansson())
             }
         }

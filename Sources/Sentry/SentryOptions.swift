@@ -154,7 +154,9 @@ extension SentryOptions {
     public static var defaultCacheDirectory: String? { DefaultCacheDirectory.path }
 
     /// ``defaultCacheDirectory`` for an environment, user id and executable name (tests).
-    package static func defaultCacheDirectory(environment: [String: String], userID: UInt32, executable: String) -> String? {
+    package static func defaultCacheDirectory(environment: [String: String], userID: UInt32, executable: String)
+        -> String?
+    {
         DefaultCacheDirectory.compute(environment: { environment[$0] }, userID: userID, executable: executable)
     }
 }
@@ -206,9 +208,12 @@ enum DefaultCacheDirectory {
 
     /// A file name: characters other than letters, digits, `.`, `_`, `-` become `_`; "app" if empty.
     static func sanitized(_ name: String) -> String {
-        let s = String(String.UnicodeScalarView(name.unicodeScalars.map { c in
-            (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c))) || c == "." || c == "_" || c == "-" ? c : "_"
-        }))
+        let s = String(
+            String.UnicodeScalarView(
+                name.unicodeScalars.map { c in
+                    (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c))) || c == "." || c == "_"
+                        || c == "-" ? c : "_"
+                }))
         return s.isEmpty || s == "." || s == ".." ? "app" : s
     }
 }

@@ -29,8 +29,10 @@ extension SentrySDK {
     /// ``SentryOptions/attachStacktrace`` (the default) the event gets this thread's stack trace in
     /// `threads`.
     @discardableResult
-    public static func capture(message: String, level: SentryLevel? = nil, scope: Scope? = nil,
-                               block: ((Scope) -> Void)? = nil) -> SentryId {
+    public static func capture(
+        message: String, level: SentryLevel? = nil, scope: Scope? = nil,
+        block: ((Scope) -> Void)? = nil
+    ) -> SentryId {
         guard fastEnabled else { return .empty }
         return capture(withThread(csc_event_new_message(message, level.cLevel)), on: nil, scope: scope, block: block)
     }
@@ -54,8 +56,10 @@ extension SentrySDK {
     /// The capture pipeline with explicit scope handles. `target` is the scope object the capture
     /// was called on: re-applied after the current scope unless it is the live current or
     /// isolation scope (the Python SDK's `Scope.capture_*` rule). Consumes `event`.
-    static func capture(_ event: UnsafeMutablePointer<json_t>?, on target: Scope?, scope: Scope?,
-                        block: ((Scope) -> Void)?) -> SentryId {
+    static func capture(
+        _ event: UnsafeMutablePointer<json_t>?, on target: Scope?, scope: Scope?,
+        block: ((Scope) -> Void)?
+    ) -> SentryId {
         guard let event else { return .empty }
         let active = ScopeStorage.active
         var layers: [Scope] = []
@@ -74,8 +78,9 @@ extension SentrySDK {
             for layer in layers.dropFirst() { merged.update(from: layer) }
             extra = merged
         }
-        var scopes = csc_scopes_t(global: ScopeStorage.global.handle, isolation: active.isolationScope.handle,
-                                  current: active.currentScope.handle, extra: extra?.handle)
+        var scopes = csc_scopes_t(
+            global: ScopeStorage.global.handle, isolation: active.isolationScope.handle,
+            current: active.currentScope.handle, extra: extra?.handle)
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 33) { buf in
             buf.initialize(repeating: 0)
             let rc = csc_capture_event(event, &scopes, buf.baseAddress)

@@ -55,8 +55,10 @@ public struct MonitorConfig: Sendable, Hashable {
     public var recoveryThreshold: Int?
 
     /// A configuration; the optional settings are left to Sentry's defaults when `nil`.
-    public init(schedule: Schedule, checkinMargin: Int? = nil, maxRuntime: Int? = nil, timezone: String? = nil,
-                failureIssueThreshold: Int? = nil, recoveryThreshold: Int? = nil) {
+    public init(
+        schedule: Schedule, checkinMargin: Int? = nil, maxRuntime: Int? = nil, timezone: String? = nil,
+        failureIssueThreshold: Int? = nil, recoveryThreshold: Int? = nil
+    ) {
         self.schedule = schedule
         self.checkinMargin = checkinMargin
         self.maxRuntime = maxRuntime
@@ -92,9 +94,11 @@ extension SentrySDK {
     /// - Returns: the check-in id, or ``SentryId/empty`` when the SDK is not started.
     /// - Throws: ``CheckInError`` for an invalid slug, duration, configuration or id.
     @discardableResult
-    public static func captureCheckIn(monitorSlug: String, status: CheckInStatus, duration: Duration? = nil,
-                                      config: MonitorConfig? = nil, checkInId: SentryId? = nil) throws(CheckInError) -> SentryId {
-        var seconds = Double.nan // CSC_NO_DURATION
+    public static func captureCheckIn(
+        monitorSlug: String, status: CheckInStatus, duration: Duration? = nil,
+        config: MonitorConfig? = nil, checkInId: SentryId? = nil
+    ) throws(CheckInError) -> SentryId {
+        var seconds = Double.nan  // CSC_NO_DURATION
         if let duration {
             if duration < .zero { throw .invalidDuration(duration) }
             let (s, atto) = duration.components
@@ -129,8 +133,10 @@ extension SentrySDK {
     /// }
     /// ```
     @discardableResult
-    public static func withMonitor<R, E: Error>(slug: String, config: MonitorConfig? = nil,
-                                                _ body: () throws(E) -> R) throws(E) -> R {
+    public static func withMonitor<R, E: Error>(
+        slug: String, config: MonitorConfig? = nil,
+        _ body: () throws(E) -> R
+    ) throws(E) -> R {
         let run = MonitorRun(slug: slug, config: config)
         do throws(E) {
             let result = try body()
@@ -146,8 +152,11 @@ extension SentrySDK {
     /// actor). Cancellation counts as `error`. See ``withMonitor(slug:config:_:)-7nfx0``.
     @discardableResult
     nonisolated(nonsending)
-    public static func withMonitor<R, E: Error>(slug: String, config: MonitorConfig? = nil,
-                                                _ body: nonisolated(nonsending) () async throws(E) -> R) async throws(E) -> R {
+        public static func withMonitor<R, E: Error>(
+            slug: String, config: MonitorConfig? = nil,
+            _ body: nonisolated(nonsending) () async throws(E) -> R
+        ) async throws(E) -> R
+    {
         let run = MonitorRun(slug: slug, config: config)
         do throws(E) {
             let result = try await body()
@@ -159,7 +168,8 @@ extension SentrySDK {
         }
     }
 
-    static func withMonitorConfig<T>(_ config: MonitorConfig?, _ body: (UnsafePointer<csc_monitor_config_t>?) -> T) -> T {
+    static func withMonitorConfig<T>(_ config: MonitorConfig?, _ body: (UnsafePointer<csc_monitor_config_t>?) -> T) -> T
+    {
         guard let config else { return body(nil) }
         var c = csc_monitor_config_t()
         func minutes(_ v: Int?) -> UInt32? {
@@ -167,9 +177,9 @@ extension SentrySDK {
             return v >= 1 && v <= Int(UInt32.max) ? UInt32(v) : nil
         }
         guard let margin = minutes(config.checkinMargin), let runtime = minutes(config.maxRuntime),
-              let failures = minutes(config.failureIssueThreshold), let recoveries = minutes(config.recoveryThreshold)
+            let failures = minutes(config.failureIssueThreshold), let recoveries = minutes(config.recoveryThreshold)
         else {
-            c.schedule_type = csc_schedule_type_t(rawValue: 99) // rejected by the core
+            c.schedule_type = csc_schedule_type_t(rawValue: 99)  // rejected by the core
             return body(&c)
         }
         c.checkin_margin = margin
@@ -214,7 +224,10 @@ extension MonitorConfig {
     private var timezoneValid: Bool {
         guard let tz = timezone else { return true }
         return !tz.isEmpty && tz.utf8.count <= 64
-            && tz.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_/+-".unicodeScalars.contains($0)) }
+            && tz.unicodeScalars.allSatisfy {
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_/+-".unicodeScalars.contains($0))
+            }
     }
 }
 
@@ -235,7 +248,8 @@ struct MonitorRun {
 
     func finish(_ status: CheckInStatus) {
         guard id != .empty else { return }
-        _ = try? SentrySDK.captureCheckIn(monitorSlug: slug, status: status, duration: ContinuousClock.now - start,
-                                          config: config, checkInId: id)
+        _ = try? SentrySDK.captureCheckIn(
+            monitorSlug: slug, status: status, duration: ContinuousClock.now - start,
+            config: config, checkInId: id)
     }
 }

@@ -44,20 +44,23 @@ extension SentrySDK {
     static func withForkedCurrentScope<R, E: Error>(_ body: (Scope) throws(E) -> R) throws(E) -> R {
         let active = ScopeStorage.active
         let scope = active.currentScope.fork()
-        return try bind(ScopePair(isolationScope: active.isolationScope, currentScope: scope), scope, restoring: active, body)
+        return try bind(
+            ScopePair(isolationScope: active.isolationScope, currentScope: scope), scope, restoring: active, body)
     }
 
     /// Runs `body` with a fork of the current scope as the current scope (async variant; runs on the
     /// caller's actor). Child tasks created in `body` inherit the forked scope.
     nonisolated(nonsending)
-    public static func withScope<R, E: Error>(
-        _ body: nonisolated(nonsending) (Scope) async throws(E) -> R
-    ) async throws(E) -> R {
+        public static func withScope<R, E: Error>(
+            _ body: nonisolated(nonsending) (Scope) async throws(E) -> R
+        ) async throws(E) -> R
+    {
         guard fastEnabled else { return try await body(disabledSink) }
         let active = ScopeStorage.active
         let scope = active.currentScope.fork()
-        return try await bind(ScopePair(isolationScope: active.isolationScope, currentScope: scope), scope,
-                              restoring: active, body)
+        return try await bind(
+            ScopePair(isolationScope: active.isolationScope, currentScope: scope), scope,
+            restoring: active, body)
     }
 
     // MARK: - withIsolationScope
@@ -88,9 +91,10 @@ extension SentrySDK {
     /// Runs `body` with forks of the isolation and current scopes (async variant; runs on the
     /// caller's actor). Child tasks created in `body` inherit them.
     nonisolated(nonsending)
-    public static func withIsolationScope<R, E: Error>(
-        _ body: nonisolated(nonsending) (Scope) async throws(E) -> R
-    ) async throws(E) -> R {
+        public static func withIsolationScope<R, E: Error>(
+            _ body: nonisolated(nonsending) (Scope) async throws(E) -> R
+        ) async throws(E) -> R
+    {
         guard fastEnabled else { return try await body(disabledSink) }
         let active = ScopeStorage.active
         let binding = active.forked()
@@ -110,14 +114,17 @@ extension SentrySDK {
 
     @usableFromInline
     static func rebind<R, E: Error>(_ binding: ScopeBinding, _ body: () throws(E) -> R) throws(E) -> R {
-        try bind(binding.pair, binding.currentScope, restoring: ScopeStorage.active) { (_: Scope) throws(E) -> R in try body() }
+        try bind(binding.pair, binding.currentScope, restoring: ScopeStorage.active) { (_: Scope) throws(E) -> R in
+            try body()
+        }
     }
 
     /// Runs `body` with exactly these scopes bound (async variant).
     nonisolated(nonsending)
-    public static func withScopes<R, E: Error>(
-        _ binding: ScopeBinding, _ body: nonisolated(nonsending) () async throws(E) -> R
-    ) async throws(E) -> R {
+        public static func withScopes<R, E: Error>(
+            _ binding: ScopeBinding, _ body: nonisolated(nonsending) () async throws(E) -> R
+        ) async throws(E) -> R
+    {
         guard fastEnabled else { return try await body() }
         return try await bind(binding.pair, binding.currentScope, restoring: ScopeStorage.active) {
             (_: Scope) async throws(E) -> R in try await body()
@@ -138,8 +145,10 @@ extension SentrySDK {
     // call returns on gets `outer` again.
 
     @inline(__always)
-    static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
-                                          _ body: (Scope) throws(E) -> R) throws(E) -> R {
+    static func bind<R, E: Error>(
+        _ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
+        _ body: (Scope) throws(E) -> R
+    ) throws(E) -> R {
         binding.registerForCrashes()
         defer { outer.registerForCrashes() }
         let result = ScopeStorage.$bound.withValue(binding) { () -> Result<R, E> in
@@ -149,8 +158,11 @@ extension SentrySDK {
     }
 
     nonisolated(nonsending)
-    static func bind<R, E: Error>(_ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
-                                          _ body: nonisolated(nonsending) (Scope) async throws(E) -> R) async throws(E) -> R {
+        static func bind<R, E: Error>(
+            _ binding: ScopePair, _ scope: Scope, restoring outer: ScopePair,
+            _ body: nonisolated(nonsending) (Scope) async throws(E) -> R
+        ) async throws(E) -> R
+    {
         binding.registerForCrashes()
         defer { outer.registerForCrashes() }
         let result = await ScopeStorage.$bound.withValue(binding) { () async -> Result<R, E> in

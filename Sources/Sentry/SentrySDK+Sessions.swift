@@ -51,9 +51,10 @@ extension SentrySDK {
     /// ``withRequestSession(_:)-37m1f``.
     @discardableResult
     nonisolated(nonsending)
-    public static func withRequestSession<R, E: Error>(
-        _ body: nonisolated(nonsending) (Scope) async throws(E) -> R
-    ) async throws(E) -> R {
+        public static func withRequestSession<R, E: Error>(
+            _ body: nonisolated(nonsending) (Scope) async throws(E) -> R
+        ) async throws(E) -> R
+    {
         try await withIsolationScope { (scope: Scope) async throws(E) -> R in
             let started = csc_start_request_session(scope.handle) == CSC_OK.rawValue
             do throws(E) {

@@ -67,23 +67,26 @@ extension SentrySDK {
     ) throws(E) -> R {
         let active = ScopeStorage.active
         let pair = ScopePair(isolationScope: active.isolationScope, currentScope: active.currentScope.fork())
-        let tx = makeTransaction(name: name, operation: operation, source: source, headers: headers,
-                                 sampled: nil, custom: nil, pair: pair)
+        let tx = makeTransaction(
+            name: name, operation: operation, source: source, headers: headers,
+            sampled: nil, custom: nil, pair: pair)
         return try run(tx, in: pair, restoring: active, body)
     }
 
     /// Runs `body` inside a new transaction (async variant; runs on the caller's actor). Child
     /// tasks created in `body` inherit the transaction as their active span.
     nonisolated(nonsending)
-    public static func withTransaction<R, E: Error>(
-        name: String, operation: String, source: TransactionSource = .custom, headers: [String: String]? = nil,
-        _ body: nonisolated(nonsending) (SentrySpan) async throws(E) -> R
-    ) async throws(E) -> R {
+        public static func withTransaction<R, E: Error>(
+            name: String, operation: String, source: TransactionSource = .custom, headers: [String: String]? = nil,
+            _ body: nonisolated(nonsending) (SentrySpan) async throws(E) -> R
+        ) async throws(E) -> R
+    {
         guard fastEnabled else { return try await body(.inert) }
         let active = ScopeStorage.active
         let pair = ScopePair(isolationScope: active.isolationScope, currentScope: active.currentScope.fork())
-        let tx = makeTransaction(name: name, operation: operation, source: source, headers: headers,
-                                 sampled: nil, custom: nil, pair: pair)
+        let tx = makeTransaction(
+            name: name, operation: operation, source: source, headers: headers,
+            sampled: nil, custom: nil, pair: pair)
         return try await run(tx, in: pair, restoring: active, body)
     }
 
@@ -117,10 +120,11 @@ extension SentrySDK {
     /// Runs `body` inside a child of the task's active span (async variant). Concurrent child
     /// tasks each creating spans get this span as their parent.
     nonisolated(nonsending)
-    public static func withSpan<R, E: Error>(
-        operation: String, description: String? = nil,
-        _ body: nonisolated(nonsending) (SentrySpan) async throws(E) -> R
-    ) async throws(E) -> R {
+        public static func withSpan<R, E: Error>(
+            operation: String, description: String? = nil,
+            _ body: nonisolated(nonsending) (SentrySpan) async throws(E) -> R
+        ) async throws(E) -> R
+    {
         guard fastEnabled else { return try await body(.inert) }
         let active = ScopeStorage.active
         guard let child = startChildOfActive(active, operation, description) else { return try await body(.inert) }
@@ -137,11 +141,15 @@ extension SentrySDK {
         return SentrySpan(owning: child)
     }
 
-    private static func run<R, E: Error>(_ span: SentrySpan, in pair: ScopePair, restoring active: ScopePair,
-                                         _ body: (SentrySpan) throws(E) -> R) throws(E) -> R {
+    private static func run<R, E: Error>(
+        _ span: SentrySpan, in pair: ScopePair, restoring active: ScopePair,
+        _ body: (SentrySpan) throws(E) -> R
+    ) throws(E) -> R {
         _ = csc_scope_bind_span(pair.currentScope.handle, span.handle)
         do {
-            let result = try bind(pair, pair.currentScope, restoring: active) { (_: Scope) throws(E) -> R in try body(span) }
+            let result = try bind(pair, pair.currentScope, restoring: active) { (_: Scope) throws(E) -> R in
+                try body(span)
+            }
             span.finish(status: nil, scopes: pair)
             return result
         } catch {
@@ -151,8 +159,11 @@ extension SentrySDK {
     }
 
     nonisolated(nonsending)
-    private static func run<R, E: Error>(_ span: SentrySpan, in pair: ScopePair, restoring active: ScopePair,
-                                         _ body: nonisolated(nonsending) (SentrySpan) async throws(E) -> R) async throws(E) -> R {
+        private static func run<R, E: Error>(
+            _ span: SentrySpan, in pair: ScopePair, restoring active: ScopePair,
+            _ body: nonisolated(nonsending) (SentrySpan) async throws(E) -> R
+        ) async throws(E) -> R
+    {
         _ = csc_scope_bind_span(pair.currentScope.handle, span.handle)
         do {
             let result = try await bind(pair, pair.currentScope, restoring: active) { (_: Scope) async throws(E) -> R in
@@ -184,8 +195,9 @@ extension SentrySDK {
         sampled: Bool? = nil, customSamplingContext: SentryJSONObject? = nil
     ) -> SentrySpan {
         guard fastEnabled else { return .inert }
-        return makeTransaction(name: name, operation: operation, source: source, headers: headers,
-                               sampled: sampled, custom: customSamplingContext, pair: ScopeStorage.active)
+        return makeTransaction(
+            name: name, operation: operation, source: source, headers: headers,
+            sampled: sampled, custom: customSamplingContext, pair: ScopeStorage.active)
     }
 
     /// Runs `body` with `span` as the task's active span (bound in a fork of the current scope),
@@ -200,22 +212,26 @@ extension SentrySDK {
 
     /// Runs `body` with `span` as the task's active span (async variant).
     nonisolated(nonsending)
-    public static func withActiveSpan<R, E: Error>(
-        _ span: SentrySpan, _ body: nonisolated(nonsending) () async throws(E) -> R
-    ) async throws(E) -> R {
+        public static func withActiveSpan<R, E: Error>(
+            _ span: SentrySpan, _ body: nonisolated(nonsending) () async throws(E) -> R
+        ) async throws(E) -> R
+    {
         guard fastEnabled, let handle = span.handle else { return try await body() }
         let active = ScopeStorage.active
         let pair = ScopePair(isolationScope: active.isolationScope, currentScope: active.currentScope.fork())
         _ = csc_scope_bind_span(pair.currentScope.handle, handle)
-        return try await bind(pair, pair.currentScope, restoring: active) { (_: Scope) async throws(E) -> R in try await body() }
+        return try await bind(pair, pair.currentScope, restoring: active) { (_: Scope) async throws(E) -> R in
+            try await body()
+        }
     }
 
     static func makeTransaction(
         name: String, operation: String, source: TransactionSource, headers: [String: String]?,
         sampled: Bool?, custom: SentryJSONObject?, pair: ScopePair
     ) -> SentrySpan {
-        var scopes = csc_scopes_t(global: ScopeStorage.global.handle, isolation: pair.isolationScope.handle,
-                                  current: pair.currentScope.handle, extra: nil)
+        var scopes = csc_scopes_t(
+            global: ScopeStorage.global.handle, isolation: pair.isolationScope.handle,
+            current: pair.currentScope.handle, extra: nil)
         let customJSON = custom.map { SentryJSON.object($0).makeJansson() } ?? nil
         defer { json_decref(customJSON) }
         let handle = withCHeaders(headers ?? [:]) { h, n in
@@ -257,8 +273,9 @@ extension SentrySDK {
     public static func continueTrace(headers: [String: String]) -> Bool {
         guard fastEnabled else { return false }
         let active = ScopeStorage.active
-        var scopes = csc_scopes_t(global: ScopeStorage.global.handle, isolation: active.isolationScope.handle,
-                                  current: active.currentScope.handle, extra: nil)
+        var scopes = csc_scopes_t(
+            global: ScopeStorage.global.handle, isolation: active.isolationScope.handle,
+            current: active.currentScope.handle, extra: nil)
         let rc = withCHeaders(headers) { h, n in csc_continue_trace(h, n, &scopes) }
         withExtendedLifetime(active) {}
         return rc == CSC_OK.rawValue
@@ -272,18 +289,23 @@ extension SentrySDK {
     public static func traceHeaders(for url: String? = nil, existingBaggage: String? = nil) -> [String: String] {
         guard fastEnabled else { return [:] }
         let active = ScopeStorage.active
-        var scopes = csc_scopes_t(global: ScopeStorage.global.handle, isolation: active.isolationScope.handle,
-                                  current: active.currentScope.handle, extra: nil)
+        var scopes = csc_scopes_t(
+            global: ScopeStorage.global.handle, isolation: active.isolationScope.handle,
+            current: active.currentScope.handle, extra: nil)
         var out = csc_trace_headers_t()
         _ = csc_trace_headers_ex(&scopes, url, existingBaggage, &out)
         defer { csc_trace_headers_clear(&out) }
         withExtendedLifetime(active) {}
         var headers: [String: String] = [:]
         withUnsafeBytes(of: &out.sentry_trace) { raw in
-            if let p = raw.baseAddress?.assumingMemoryBound(to: CChar.self), p.pointee != 0 { headers["sentry-trace"] = String(cString: p) }
+            if let p = raw.baseAddress?.assumingMemoryBound(to: CChar.self), p.pointee != 0 {
+                headers["sentry-trace"] = String(cString: p)
+            }
         }
         withUnsafeBytes(of: &out.traceparent) { raw in
-            if let p = raw.baseAddress?.assumingMemoryBound(to: CChar.self), p.pointee != 0 { headers["traceparent"] = String(cString: p) }
+            if let p = raw.baseAddress?.assumingMemoryBound(to: CChar.self), p.pointee != 0 {
+                headers["traceparent"] = String(cString: p)
+            }
         }
         if let b = out.baggage { headers["baggage"] = String(cString: b) }
         return headers

@@ -72,7 +72,9 @@ public final class SentrySpan: Sendable {
     /// the task so errors and outgoing requests inside see it.
     public func startChild(operation: String, description: String? = nil) -> SentrySpan {
         guard let handle else { return .inert }
-        let child = operation.withCString { op in withOptionalCString(description) { csc_span_start_child(handle, op, $0) } }
+        let child = operation.withCString { op in
+            withOptionalCString(description) { csc_span_start_child(handle, op, $0) }
+        }
         return SentrySpan(owning: child)
     }
 
@@ -147,8 +149,9 @@ public final class SentrySpan: Sendable {
             _ = csc_span_finish(handle)
             return
         }
-        var scopes = csc_scopes_t(global: ScopeStorage.global.handle, isolation: pair.isolationScope.handle,
-                                  current: pair.currentScope.handle, extra: nil)
+        var scopes = csc_scopes_t(
+            global: ScopeStorage.global.handle, isolation: pair.isolationScope.handle,
+            current: pair.currentScope.handle, extra: nil)
         _ = csc_span_finish_ex(handle, &scopes, 0, nil)
         withExtendedLifetime(pair) {}
     }
@@ -166,7 +169,9 @@ public struct SpanStatus: RawRepresentable, Sendable, Hashable, ExpressibleByStr
     public init(stringLiteral value: String) { rawValue = value }
 
     /// The status of an HTTP response code, as ``SentrySpan/setHTTPStatus(_:)`` maps it.
-    public init(httpStatusCode code: Int) { rawValue = String(cString: csc_span_status_from_http(Int32(clamping: code))) }
+    public init(httpStatusCode code: Int) {
+        rawValue = String(cString: csc_span_status_from_http(Int32(clamping: code)))
+    }
 
     /// The operation completed successfully.
     public static let ok: SpanStatus = "ok"

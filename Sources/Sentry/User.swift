@@ -20,8 +20,10 @@ public struct User: Sendable, Hashable {
     public var data: SentryJSONObject
 
     /// Creates a user.
-    public init(id: String? = nil, email: String? = nil, username: String? = nil, ipAddress: String? = nil,
-                data: SentryJSONObject = [:]) {
+    public init(
+        id: String? = nil, email: String? = nil, username: String? = nil, ipAddress: String? = nil,
+        data: SentryJSONObject = [:]
+    ) {
         self.id = id
         self.email = email
         self.username = username

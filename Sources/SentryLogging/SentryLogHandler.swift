@@ -28,8 +28,10 @@ public struct SentryLogHandler: LogHandler {
     public var metadataProvider: Logger.MetadataProvider?
 
     /// Creates a handler for `label`.
-    public init(label: String, logLevel: Logger.Level = .info, breadcrumbLevel: Logger.Level? = .info,
-                eventLevel: Logger.Level? = .error, metadataProvider: Logger.MetadataProvider? = nil) {
+    public init(
+        label: String, logLevel: Logger.Level = .info, breadcrumbLevel: Logger.Level? = .info,
+        eventLevel: Logger.Level? = .error, metadataProvider: Logger.MetadataProvider? = nil
+    ) {
         self.label = label
         self.logLevel = logLevel
         self.breadcrumbLevel = breadcrumbLevel
@@ -62,8 +64,10 @@ public struct SentryLogHandler: LogHandler {
             _ = SentrySDK.capture(event: sentryEvent)
         }
         if crumb {
-            SentrySDK.addBreadcrumb(Breadcrumb(message: message, category: label,
-                                               level: SentryLogHandler.sentryLevel(level), type: "log", data: data))
+            SentrySDK.addBreadcrumb(
+                Breadcrumb(
+                    message: message, category: label,
+                    level: SentryLogHandler.sentryLevel(level), type: "log", data: data))
         }
     }
 

@@ -19,7 +19,8 @@ public enum SentryTestSupport {
     /// Runs `body` while no other `withExclusiveSDK` body runs; the SDK is reset
     /// (``Sentry/SentrySDK/resetForTesting()``) before and after.
     nonisolated(nonsending)
-    public static func withExclusiveSDK<R>(_ body: nonisolated(nonsending) () async throws -> R) async rethrows -> R {
+        public static func withExclusiveSDK<R>(_ body: nonisolated(nonsending) () async throws -> R) async rethrows -> R
+    {
         await acquire()
         SentrySDK.resetForTesting()
         defer {

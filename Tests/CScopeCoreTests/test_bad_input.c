@@ -38,7 +38,7 @@ static const char *only_tag_key(csc_scope_t *s) {
 static void test_null_scope_functions(void) {
     csc_scope_t *s = csc_scope_new();
     char out[33];
-    csc_breadcrumb_t c = { .message = "m", .level = CSC_LEVEL_NONE };
+    csc_breadcrumb_t c = {.message = "m", .level = CSC_LEVEL_NONE};
     CHECK(csc_scope_retain(NULL) == NULL);
     csc_scope_release(NULL);
     CHECK(csc_scope_fork(NULL) == NULL);
@@ -93,7 +93,8 @@ static void test_null_scope_functions(void) {
     CHECK_EQ_INT(csc_scope_add_event_processor(NULL, (csc_event_processor_fn)NULL, NULL, NULL), CSC_ERR_NULL);
     CHECK_EQ_INT(csc_scope_add_event_processor(s, NULL, NULL, NULL), CSC_ERR_NULL);
 
-    CHECK_EQ_INT(csc_scope_set_propagation_context(NULL, "0123456789abcdef0123456789abcdef", "0123456789abcdef", NULL), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_scope_set_propagation_context(NULL, "0123456789abcdef0123456789abcdef", "0123456789abcdef", NULL),
+                 CSC_ERR_NULL);
     CHECK_EQ_INT(csc_scope_set_propagation_context(s, NULL, "0123456789abcdef", NULL), CSC_ERR_NULL);
     CHECK_EQ_INT(csc_scope_set_propagation_context(s, "0123456789abcdef0123456789abcdef", NULL, NULL), CSC_ERR_NULL);
     CHECK(!csc_scope_get_trace_id(NULL, out));
@@ -119,7 +120,7 @@ static void test_null_tiers_options_events(void) {
     CHECK_EQ_INT(csc_push_isolation_scope(NULL), CSC_ERR_NULL);
     CHECK_EQ_INT(csc_pop_scope(NULL), CSC_ERR_NULL);
     CHECK_EQ_INT(csc_pop_isolation_scope(NULL), CSC_ERR_NULL);
-    csc_scope_storage_t half = { NULL, NULL, NULL };
+    csc_scope_storage_t half = {NULL, NULL, NULL};
     CHECK(csc_set_scope_storage(&half) < 0);
     CHECK(csc_current_scope() != NULL); /* the default storage is still in place */
 
@@ -153,7 +154,7 @@ static void test_null_tiers_options_events(void) {
     CHECK(csc_event_new_message(NULL, CSC_LEVEL_INFO) == NULL);
     CHECK(csc_event_new_exception(NULL) == NULL);
     json_t *ev = json_object();
-    csc_exception_t exc = { .type = "T", .value = "v", .handled = -1 };
+    csc_exception_t exc = {.type = "T", .value = "v", .handled = -1};
     CHECK_EQ_INT(csc_event_add_exception(NULL, &exc), CSC_ERR_NULL);
     CHECK_EQ_INT(csc_event_add_exception(ev, NULL), CSC_ERR_NULL);
     json_decref(ev);
@@ -193,7 +194,10 @@ static void test_envelope_out_of_range(void) {
 
 static void test_invalid_utf8_tags_repaired(void) {
     csc_scope_t *s = csc_scope_new();
-    CHECK_EQ_INT(csc_scope_set_tag(s, "ok", "a\xff" "b"), CSC_REPAIRED);
+    CHECK_EQ_INT(csc_scope_set_tag(s, "ok",
+                                   "a\xff"
+                                   "b"),
+                 CSC_REPAIRED);
     CHECK_STR(tag_of(s, "ok"), "a" FFFD "b");
     CHECK_EQ_INT(csc_scope_remove_tag(s, "ok"), CSC_OK);
     CHECK_EQ_INT(csc_scope_set_tag(s, "k\xc3", "v"), CSC_REPAIRED); /* truncated sequence at the end */
@@ -216,12 +220,12 @@ static void test_invalid_utf8_tags_repaired(void) {
 
 static void test_invalid_utf8_message_and_breadcrumb(void) {
     csc_scope_t *s = csc_scope_new();
-    csc_breadcrumb_t c = { .message = "crumb\xfe", .category = "c\x80t", .level = CSC_LEVEL_NONE };
+    csc_breadcrumb_t c = {.message = "crumb\xfe", .category = "c\x80t", .level = CSC_LEVEL_NONE};
     CHECK_EQ_INT(csc_scope_add_breadcrumb(s, &c), CSC_REPAIRED);
     csc_kv_t kv = CSC_KV_STR("d\xff", "v\xff");
-    csc_breadcrumb_t d = { .message = "data", .level = CSC_LEVEL_NONE, .data = &kv, .data_count = 1 };
+    csc_breadcrumb_t d = {.message = "data", .level = CSC_LEVEL_NONE, .data = &kv, .data_count = 1};
     CHECK(csc_scope_add_breadcrumb(s, &d) >= 0);
-    csc_scopes_t sc = { .current = s };
+    csc_scopes_t sc = {.current = s};
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_message("bad \xf5\x80 message \xe2\x82", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
     csc_envelope_t *e = tl_last_envelope();
@@ -245,7 +249,7 @@ static void test_invalid_utf8_message_and_breadcrumb(void) {
 }
 
 static void test_invalid_utf8_exception(void) {
-    csc_exception_t exc = { .type = "Bad\xff", .value = "v\xc3\x28", .handled = -1 };
+    csc_exception_t exc = {.type = "Bad\xff", .value = "v\xc3\x28", .handled = -1};
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_exception(&exc, NULL, NULL), CSC_OK);
     csc_envelope_t *e = tl_last_envelope();
@@ -275,7 +279,7 @@ static void test_tag_truncation_at_char_boundary(void) {
     CHECK_EQ_INT(strlen(k), CSC_MAX_TAG_KEY_LEN);
     (void)csc_scope_clear(s);
 
-    const char *units[] = { "é", "€", "😀" }; /* 2, 3 and 4 bytes */
+    const char *units[] = {"é", "€", "😀"}; /* 2, 3 and 4 bytes */
     for (int u = 0; u < 3; u++) {
         char *v = repeat(units[u], 300);
         CHECK_EQ_INT(csc_scope_set_tag(s, "t", v), CSC_TRUNCATED);
@@ -324,7 +328,7 @@ static void test_transaction_and_message_cut(void) {
     json_decref(j);
     free(t);
     char *m = repeat("é", CSC_MAX_MESSAGE_LEN + 50);
-    csc_scopes_t sc = { .current = s };
+    csc_scopes_t sc = {.current = s};
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_message(m, CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
     json_t *ev = tl_last_event();
@@ -381,12 +385,12 @@ static void test_json_depth(void) {
     json_decref(j);
 
     json_t *deep = nested(CSC_MAX_JSON_DEPTH + 1);
-    csc_breadcrumb_t c = { .message = "m", .level = CSC_LEVEL_NONE, .data_json = NULL };
-    csc_kv_t kv = { .key = "deep", .type = CSC_KV_JSON, .v = { .json = deep } };
+    csc_breadcrumb_t c = {.message = "m", .level = CSC_LEVEL_NONE, .data_json = NULL};
+    csc_kv_t kv = {.key = "deep", .type = CSC_KV_JSON, .v = {.json = deep}};
     c.data = &kv;
     c.data_count = 1;
     CHECK_EQ_INT(csc_scope_add_breadcrumb(s, &c), CSC_ERR_DEPTH);
-    csc_breadcrumb_t c2 = { .message = "m", .level = CSC_LEVEL_NONE, .data_json = NULL };
+    csc_breadcrumb_t c2 = {.message = "m", .level = CSC_LEVEL_NONE, .data_json = NULL};
     json_t *deep_obj = json_pack("{s:O}", "deep", deep);
     c2.data_json = deep_obj;
     CHECK_EQ_INT(csc_scope_add_breadcrumb(s, &c2), CSC_ERR_DEPTH);
@@ -416,14 +420,17 @@ static void test_wrong_types_rejected(void) {
     CHECK_EQ_INT(csc_scope_get_level(s), CSC_LEVEL_ERROR);
 
     char before[33] = "", after[33] = "";
-    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "0123456789abcdef0123456789abcdef", "0123456789abcdef", NULL), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "0123456789abcdef0123456789abcdef", "0123456789abcdef", NULL),
+                 CSC_OK);
     CHECK(csc_scope_get_trace_id(s, before));
-    const char *bad_traces[] = { "0123456789abcdef0123456789abcde", "0123456789abcdef0123456789abcdef0",
-                                 "0123456789ABCDEF0123456789abcdef", "0123456789abcdef0123456789abcdeg", "" };
+    const char *bad_traces[] = {"0123456789abcdef0123456789abcde", "0123456789abcdef0123456789abcdef0",
+                                "0123456789ABCDEF0123456789abcdef", "0123456789abcdef0123456789abcdeg", ""};
     for (size_t i = 0; i < sizeof bad_traces / sizeof *bad_traces; i++)
         CHECK_EQ_INT(csc_scope_set_propagation_context(s, bad_traces[i], "0123456789abcdef", NULL), CSC_ERR_INVALID);
-    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "fedcba9876543210fedcba9876543210", "0123456789abcde", NULL), CSC_ERR_INVALID);
-    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "fedcba9876543210fedcba9876543210", "0123456789abcdef", "xyz"), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "fedcba9876543210fedcba9876543210", "0123456789abcde", NULL),
+                 CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "fedcba9876543210fedcba9876543210", "0123456789abcdef", "xyz"),
+                 CSC_ERR_INVALID);
     CHECK(csc_scope_get_trace_id(s, after));
     CHECK_STR(after, before);
     csc_scope_release(s);
@@ -458,7 +465,10 @@ static void test_malformed_dsn(void) {
     CHECK_EQ_INT(tl_start_default(100), CSC_OK);
 }
 
-typedef struct { int calls; char last[256]; } log_sink_t;
+typedef struct {
+    int calls;
+    char last[256];
+} log_sink_t;
 
 static void log_to_sink(const char *message, void *user_data) {
     log_sink_t *l = user_data;
@@ -469,7 +479,7 @@ static void log_to_sink(const char *message, void *user_data) {
 /* A malformed DSN is reported through the user's logger (also without debug), never with the key;
  * with debug on, the other diagnostics go there too instead of stderr. */
 static void test_logger_receives_diagnostics(void) {
-    log_sink_t log = { 0 };
+    log_sink_t log = {0};
     csc_options_t *o = tl_options();
     (void)csc_options_set_logger(o, log_to_sink, &log);
     (void)csc_options_set_dsn(o, "https://secretkey123@/42");
@@ -479,7 +489,7 @@ static void test_logger_receives_diagnostics(void) {
     CHECK(strstr(log.last, "secretkey123") == NULL);
     CHECK_EQ_INT(csc_options_set_logger(NULL, log_to_sink, NULL), CSC_ERR_NULL);
 
-    log = (log_sink_t){ 0 };
+    log = (log_sink_t){0};
     o = csc_options_new(); /* no DSN, no transport: disabled, said only with debug */
     (void)csc_options_set_logger(o, log_to_sink, &log);
     CHECK_EQ_INT(tl_start(o), CSC_OK);
@@ -497,7 +507,7 @@ static void test_attachment_path_missing_file(void) {
     csc_scope_t *s = csc_scope_new();
     int rc = csc_scope_add_attachment_path(s, "/nonexistent/dir/file.txt", NULL, NULL);
     CHECK(rc == CSC_OK || rc == CSC_ERR_IO);
-    csc_scopes_t sc = { .current = s };
+    csc_scopes_t sc = {.current = s};
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK); /* the event is still sent */
     csc_envelope_t *e = tl_last_envelope();
@@ -523,7 +533,10 @@ static int envelope_reparses(csc_envelope_t *e) {
     while (p < end) {
         nl = memchr(p, '\n', (size_t)(end - p));
         json_t *ih = json_loadb(p, nl ? (size_t)(nl - p) : (size_t)(end - p), 0, NULL);
-        if (!ih || !nl) { json_decref(ih); return -1; }
+        if (!ih || !nl) {
+            json_decref(ih);
+            return -1;
+        }
         size_t n = (size_t)json_integer_value(json_object_get(ih, "length"));
         const char *type = json_string_value(json_object_get(ih, "type"));
         bool is_json = type && (!strcmp(type, "event") || !strcmp(type, "client_report"));
@@ -547,7 +560,7 @@ static int envelope_reparses(csc_envelope_t *e) {
 static void test_fuzz_attachment_header_invalid_utf8(void) {
     csc_scope_t *s = csc_scope_new();
     CHECK_EQ_INT(csc_scope_add_attachment_bytes(s, "abc", 3, "log\xff\xfe.txt", "text/\xc3(plain"), CSC_OK);
-    csc_scopes_t sc = { .current = s };
+    csc_scopes_t sc = {.current = s};
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
     csc_envelope_t *e = tl_last_envelope();
@@ -603,7 +616,7 @@ static void test_fuzz_nul_in_tags(void) {
     CHECK_STR(tag_of(s, "a" FFFD "b"), "x" FFFD "y" FFFD FFFD "z");
     CHECK_EQ_INT(csc_scope_set_tag_n(s, "12345678\0", 9, "abcdefgh12345678\0", 17), CSC_REPAIRED); /* the 8-byte scan */
     CHECK_STR(tag_of(s, "12345678" FFFD), "abcdefgh12345678" FFFD);
-    csc_scopes_t sc = { .current = s };
+    csc_scopes_t sc = {.current = s};
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
     csc_envelope_t *e = tl_last_envelope();
@@ -619,20 +632,24 @@ static void test_fuzz_nul_in_tags(void) {
 static void test_fuzz_nocheck_json_strings(void) {
     csc_scope_t *s = csc_scope_new();
     json_t *bag = json_object();
-    json_object_set_new(bag, "bad", json_stringn_nocheck("a\xff\xfe" "b", 4));
+    json_object_set_new(bag, "bad",
+                        json_stringn_nocheck("a\xff\xfe"
+                                             "b",
+                                             4));
     json_object_set_new(bag, "nul", json_stringn_nocheck("c\0d", 3));
     json_object_set_new_nocheck(bag, "key\xc3", json_true());
     json_object_set_new(bag, "list", json_pack("[o]", json_stringn_nocheck("\xed\xa0\x80", 3)));
     CHECK_EQ_INT(csc_scope_set_extra(s, "host", bag), CSC_OK);
     CHECK_EQ_INT(csc_scope_set_context(s, "ctx", json_pack("{s:o}", "v", json_string_nocheck("\x80"))), CSC_OK);
     CHECK_EQ_INT(csc_scope_set_tag_json(s, "t", json_stringn_nocheck("q\xff", 2)), CSC_REPAIRED);
-    csc_breadcrumb_t bc = { .message = "crumb", .level = CSC_LEVEL_NONE };
+    csc_breadcrumb_t bc = {.message = "crumb", .level = CSC_LEVEL_NONE};
     json_t *data = json_pack("{s:o}", "d", json_stringn_nocheck("\xf8\0", 2));
-    csc_kv_t kv = { .key = "j", .type = CSC_KV_JSON, .v = { .json = data } };
-    bc.data = &kv; bc.data_count = 1;
+    csc_kv_t kv = {.key = "j", .type = CSC_KV_JSON, .v = {.json = data}};
+    bc.data = &kv;
+    bc.data_count = 1;
     (void)csc_scope_add_breadcrumb(s, &bc);
     json_decref(data);
-    csc_scopes_t sc = { .current = s };
+    csc_scopes_t sc = {.current = s};
     for (int round = 0; round < 2; round++) { /* every capture, not only the first */
         tl_sink_reset();
         CHECK_EQ_INT(csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
@@ -681,9 +698,9 @@ static void test_max_value_length_as_python(void) {
     (void)csc_scope_set_extra(s, "big", json_string("0123456789ABC"));
     (void)csc_scope_set_extra(s, "nested", json_pack("{s:[s,s]}", "a", "short", "éééééé"));
     (void)csc_scope_set_extra(s, "fits", json_string("ééééé")); /* 10 bytes */
-    csc_breadcrumb_t bc = { .message = "crumb message long", .level = CSC_LEVEL_NONE };
+    csc_breadcrumb_t bc = {.message = "crumb message long", .level = CSC_LEVEL_NONE};
     (void)csc_scope_add_breadcrumb(s, &bc);
-    csc_scopes_t sc = { .current = s };
+    csc_scopes_t sc = {.current = s};
     CHECK_EQ_INT(csc_capture_message("aaaaaaaaaaaaaaaaaaaa", CSC_LEVEL_NONE, &sc, NULL), CSC_OK);
     json_t *ev = tl_last_event();
     CHECK_STR(tl_str(ev, "message"), "aaaaaaa...");

@@ -9,7 +9,7 @@
 /* Captures a message with `cur` as the only scope; the event (caller owns) or NULL. */
 static json_t *capture_with(csc_scope_t *cur) {
     tl_sink_reset();
-    csc_scopes_t sc = { .current = cur };
+    csc_scopes_t sc = {.current = cur};
     if (csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL) != CSC_OK) return NULL;
     return tl_last_event();
 }
@@ -72,7 +72,7 @@ static void test_defaults(void) {
     CHECK(json_object_get(b, "timestamp") != NULL);
     json_decref(j);
 
-    csc_breadcrumb_t d = { .type = "http", .category = "net", .message = "GET", .level = CSC_LEVEL_WARNING };
+    csc_breadcrumb_t d = {.type = "http", .category = "net", .message = "GET", .level = CSC_LEVEL_WARNING};
     CHECK_EQ_INT(csc_scope_add_breadcrumb(s, &d), CSC_OK);
     json_t *ev = capture_with(s);
     b = crumb_at(ev, 1);
@@ -85,7 +85,7 @@ static void test_defaults(void) {
     json_decref(ev);
 
     /* a breadcrumb with no field set is ignored */
-    csc_breadcrumb_t empty = { .level = CSC_LEVEL_NONE };
+    csc_breadcrumb_t empty = {.level = CSC_LEVEL_NONE};
     (void)csc_scope_add_breadcrumb(s, &empty);
     CHECK_EQ_INT(csc_scope_breadcrumb_count(s), 2);
     csc_scope_release(s);
@@ -235,9 +235,9 @@ static void test_kv_data_every_type(void) {
     kv[1] = CSC_KV_INT64("int", -9007199254740993LL);
     kv[2] = CSC_KV_DBL("dbl", 2.5);
     kv[3] = CSC_KV_BOOLEAN("bool", true);
-    kv[4] = (csc_kv_t){ .key = "null", .type = CSC_KV_NULL };
-    kv[5] = (csc_kv_t){ .key = "json", .type = CSC_KV_JSON, .v = { .json = borrowed } };
-    kv[6] = (csc_kv_t){ .key = "sliceXXX", .key_len = 5, .type = CSC_KV_STRING, .v = { .s = "abcdef" }, .s_len = 3 };
+    kv[4] = (csc_kv_t){.key = "null", .type = CSC_KV_NULL};
+    kv[5] = (csc_kv_t){.key = "json", .type = CSC_KV_JSON, .v = {.json = borrowed}};
+    kv[6] = (csc_kv_t){.key = "sliceXXX", .key_len = 5, .type = CSC_KV_STRING, .v = {.s = "abcdef"}, .s_len = 3};
     kv[7] = CSC_KV_STR("keep", "k");
     csc_breadcrumb_t c = msg_crumb("data");
     c.data = kv;
@@ -253,7 +253,8 @@ static void test_kv_data_every_type(void) {
     json_t *d = json_object_get(crumb_at(ev, 0), "data");
     CHECK(json_is_object(d));
     CHECK_STR(tl_str(d, "str"), "from-json"); /* data_json merged after data */
-    CHECK(json_is_integer(json_object_get(d, "int")) && json_integer_value(json_object_get(d, "int")) == -9007199254740993LL);
+    CHECK(json_is_integer(json_object_get(d, "int")) &&
+          json_integer_value(json_object_get(d, "int")) == -9007199254740993LL);
     CHECK(json_is_real(json_object_get(d, "dbl")) && json_real_value(json_object_get(d, "dbl")) == 2.5);
     CHECK(json_is_true(json_object_get(d, "bool")));
     CHECK(json_is_null(json_object_get(d, "null")));
@@ -341,7 +342,7 @@ static void test_large_data_rendered(void) {
     csc_scope_t *s = csc_scope_new();
     static char big[5000];
     memset(big, 'x', sizeof big - 1);
-    csc_kv_t kv[3] = { CSC_KV_STR("a", big), CSC_KV_STR("b\u00e9", "\xc3\xa9\"q\""), CSC_KV_STR("c", big) };
+    csc_kv_t kv[3] = {CSC_KV_STR("a", big), CSC_KV_STR("b\u00e9", "\xc3\xa9\"q\""), CSC_KV_STR("c", big)};
     csc_breadcrumb_t c = msg_crumb("big");
     c.data = kv;
     c.data_count = 3;

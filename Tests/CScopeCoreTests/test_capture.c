@@ -13,11 +13,11 @@
 #include "cscope_spi.h" /* csc_options_set_release_hook */
 #include "testlib.h"
 
-#define DSN "https://pub123@o7.ingest.sentry.io/42"
+#define DSN     "https://pub123@o7.ingest.sentry.io/42"
 #define TRACE_G "11111111111111111111111111111111"
-#define SPAN_G "1111111111111111"
+#define SPAN_G  "1111111111111111"
 #define TRACE_I "22222222222222222222222222222222"
-#define SPAN_I "2222222222222222"
+#define SPAN_I  "2222222222222222"
 
 static int before_send_calls;
 static bool (*before_send_impl)(json_t *event);
@@ -40,7 +40,10 @@ static int start(double sample_rate) {
 }
 
 /* Fresh tiers: global and isolation with known traces; current a fork of isolation (as a push does). */
-typedef struct { csc_scope_t *g, *i, *c; csc_scopes_t sc; } tiers_t;
+typedef struct {
+    csc_scope_t *g, *i, *c;
+    csc_scopes_t sc;
+} tiers_t;
 
 static tiers_t tiers(void) {
     tiers_t t;
@@ -49,7 +52,7 @@ static tiers_t tiers(void) {
     (void)csc_scope_set_propagation_context(t.g, TRACE_G, SPAN_G, NULL);
     (void)csc_scope_set_propagation_context(t.i, TRACE_I, SPAN_I, NULL);
     t.c = csc_scope_fork(t.i);
-    t.sc = (csc_scopes_t){ .global = t.g, .isolation = t.i, .current = t.c };
+    t.sc = (csc_scopes_t){.global = t.g, .isolation = t.i, .current = t.c};
     return t;
 }
 
@@ -147,7 +150,7 @@ static void test_null_user_and_level_do_not_unset(void) {
 
 static void test_empty_fingerprint_overrides(void) {
     tiers_t t = tiers();
-    const char *fp[] = { "g" };
+    const char *fp[] = {"g"};
     (void)csc_scope_set_fingerprint(t.g, fp, 1);
     json_t *ev = cap(&t.sc, CSC_LEVEL_NONE, NULL);
     CHECK_STR(json_string_value(json_array_get(json_object_get(ev, "fingerprint"), 0)), "g");
@@ -174,7 +177,7 @@ static void test_scope_level_beats_capture_level(void) {
     CHECK_STR(tl_str(ev, "level"), "warning");
     json_decref(ev);
     /* and beats the exception's "error" */
-    csc_exception_t exc = { .type = "E", .value = "v", .handled = -1 };
+    csc_exception_t exc = {.type = "E", .value = "v", .handled = -1};
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_exception(&exc, &t.sc, NULL), CSC_OK);
     ev = tl_last_event();
@@ -280,20 +283,26 @@ static void test_breadcrumbs_merged_chronologically(void) {
     tiers_t t = tiers();
     const int64_t T = 1700000000000000LL;
     csc_breadcrumb_t b;
-    b = crumb("g3", T + 3000); (void)csc_scope_add_breadcrumb(t.g, &b);
-    b = crumb("g5", T + 5000); (void)csc_scope_add_breadcrumb(t.g, &b);
-    b = crumb("i1", T + 1000); (void)csc_scope_add_breadcrumb(t.i, &b);
-    b = crumb("c2", T + 2000); (void)csc_scope_add_breadcrumb(t.c, &b);
-    b = crumb("c4", T + 4000); (void)csc_scope_add_breadcrumb(t.c, &b);
+    b = crumb("g3", T + 3000);
+    (void)csc_scope_add_breadcrumb(t.g, &b);
+    b = crumb("g5", T + 5000);
+    (void)csc_scope_add_breadcrumb(t.g, &b);
+    b = crumb("i1", T + 1000);
+    (void)csc_scope_add_breadcrumb(t.i, &b);
+    b = crumb("c2", T + 2000);
+    (void)csc_scope_add_breadcrumb(t.c, &b);
+    b = crumb("c4", T + 4000);
+    (void)csc_scope_add_breadcrumb(t.c, &b);
     tl_sink_reset();
     json_t *event = json_pack("{s:s,s:{s:[{s:s,s:s}]}}", "message", "with own crumb", "breadcrumbs", "values",
                               "message", "e0", "timestamp", "2023-11-14T22:13:20.000500Z");
     CHECK_EQ_INT(csc_capture_event(event, &t.sc, NULL), CSC_OK);
     json_t *ev = tl_last_event();
     json_t *v = tl_crumbs(ev);
-    const char *want[] = { "e0", "i1", "c2", "g3", "c4", "g5" };
+    const char *want[] = {"e0", "i1", "c2", "g3", "c4", "g5"};
     CHECK_EQ_INT(json_array_size(v), 6);
-    for (size_t n = 0; n < 6 && n < json_array_size(v); n++) CHECK_STR(tl_str(json_array_get(v, n), "message"), want[n]);
+    for (size_t n = 0; n < 6 && n < json_array_size(v); n++)
+        CHECK_STR(tl_str(json_array_get(v, n), "message"), want[n]);
     json_decref(ev);
     tiers_free(&t);
 }
@@ -319,17 +328,17 @@ static void test_breadcrumb_meta_sums_over_tiers(void) {
 
 static void test_event_values_kept_or_updated(void) {
     tiers_t t = tiers();
-    const char *fp[] = { "scope" };
+    const char *fp[] = {"scope"};
     (void)csc_scope_set_fingerprint(t.c, fp, 1);
     (void)csc_scope_set_user(t.c, json_pack("{s:s}", "id", "scope"));
     (void)csc_scope_set_transaction(t.c, "scope-tx", NULL);
     (void)csc_scope_set_tag(t.c, "both", "scope");
     (void)csc_scope_set_extra(t.c, "both", json_string("scope"));
     (void)csc_scope_set_context(t.c, "both", json_pack("{s:s}", "v", "scope"));
-    json_t *event = json_pack("{s:s, s:[s], s:{s:s}, s:s, s:{s:s,s:s}, s:{s:s,s:s}, s:{s:{s:s},s:{s:s}}}",
-                              "message", "m", "fingerprint", "event", "user", "id", "event", "transaction", "event-tx",
-                              "tags", "both", "event", "ev_only", "e", "extra", "both", "event", "ev_only", "e",
-                              "contexts", "both", "v", "event", "ev_only", "v", "e");
+    json_t *event = json_pack("{s:s, s:[s], s:{s:s}, s:s, s:{s:s,s:s}, s:{s:s,s:s}, s:{s:{s:s},s:{s:s}}}", "message",
+                              "m", "fingerprint", "event", "user", "id", "event", "transaction", "event-tx", "tags",
+                              "both", "event", "ev_only", "e", "extra", "both", "event", "ev_only", "e", "contexts",
+                              "both", "v", "event", "ev_only", "v", "e");
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_event(event, &t.sc, NULL), CSC_OK);
     json_t *ev = tl_last_event();
@@ -405,12 +414,18 @@ static void test_processor_drop(void) {
 
 static bool bs_check_and_tag(json_t *ev) {
     json_t *tags = json_object_get(ev, "tags");
-    if (!tags) { tags = json_object(); json_object_set_new(ev, "tags", tags); }
+    if (!tags) {
+        tags = json_object();
+        json_object_set_new(ev, "tags", tags);
+    }
     json_object_set_new(tags, "bs_saw_proc", json_boolean(json_object_get(tags, "proc") != NULL));
     json_object_set_new(tags, "by", json_string("before_send"));
     return true;
 }
-static bool bs_drop(json_t *ev) { (void)ev; return false; }
+static bool bs_drop(json_t *ev) {
+    (void)ev;
+    return false;
+}
 
 static void test_before_send_modify_and_drop(void) {
     tiers_t t = tiers();
@@ -475,9 +490,9 @@ static void test_event_fields(void) {
     CHECK_STR(tl_str(ev, "release"), "test@1.0.0");
     CHECK_STR(tl_str(ev, "environment"), "testing");
     CHECK_STR(tl_str(ev, "dist"), "d1");
-    CHECK(json_is_object(json_object_get(ev, "transaction_info")));   /* always present for errors */
-    CHECK(json_is_array(tl_path(ev, "breadcrumbs.values")));          /* {"values": []} always present */
-    CHECK(json_object_get(ev, "tags") == NULL);                        /* only when non-empty */
+    CHECK(json_is_object(json_object_get(ev, "transaction_info"))); /* always present for errors */
+    CHECK(json_is_array(tl_path(ev, "breadcrumbs.values")));        /* {"values": []} always present */
+    CHECK(json_object_get(ev, "tags") == NULL);                     /* only when non-empty */
     CHECK(json_object_get(ev, "extra") == NULL);
     json_decref(ev);
     /* ids are fresh per event */
@@ -490,7 +505,10 @@ static void test_event_fields(void) {
 static void test_release_environment_not_overridden_when_event_has_them(void) {
     tiers_t t = tiers();
     tl_sink_reset();
-    CHECK_EQ_INT(csc_capture_event(json_pack("{s:s,s:s,s:s}", "message", "m", "release", "own@2", "environment", "staging"), &t.sc, NULL), CSC_OK);
+    CHECK_EQ_INT(
+        csc_capture_event(json_pack("{s:s,s:s,s:s}", "message", "m", "release", "own@2", "environment", "staging"),
+                          &t.sc, NULL),
+        CSC_OK);
     json_t *ev = tl_last_event();
     CHECK_STR(tl_str(ev, "release"), "own@2");
     CHECK_STR(tl_str(ev, "environment"), "staging");
@@ -662,11 +680,11 @@ static void test_uuid4(void) {
 static void test_exception_shape(void) {
     tiers_t t = tiers();
     csc_frame_t frames[2] = {
-        { .function = "main", .filename = "main.c", .lineno = 10, .in_app = 1 },
-        { .function = "crash", .module = "mod", .lineno = 20, .colno = 3, .instruction_addr = 0x1000, .in_app = -1 },
+        {.function = "main", .filename = "main.c", .lineno = 10, .in_app = 1},
+        {.function = "crash", .module = "mod", .lineno = 20, .colno = 3, .instruction_addr = 0x1000, .in_app = -1},
     };
-    csc_exception_t exc = { .type = "ValueError", .value = "boom", .module = "pkg", .handled = 1,
-                            .frames = frames, .frame_count = 2 };
+    csc_exception_t exc = {
+        .type = "ValueError", .value = "boom", .module = "pkg", .handled = 1, .frames = frames, .frame_count = 2};
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_exception(&exc, &t.sc, NULL), CSC_OK);
     json_t *ev = tl_last_event();
@@ -687,9 +705,12 @@ static void test_exception_shape(void) {
     json_decref(ev);
 
     /* chained: cause first */
-    json_t *chained = csc_event_new_exception(&(csc_exception_t){ .type = "Cause", .value = "c", .handled = -1 });
+    json_t *chained = csc_event_new_exception(&(csc_exception_t){.type = "Cause", .value = "c", .handled = -1});
     CHECK(chained != NULL);
-    CHECK_EQ_INT(csc_event_add_exception(chained, &(csc_exception_t){ .type = "Outer", .value = "o", .handled = 0, .mechanism_type = "custom" }), CSC_OK);
+    CHECK_EQ_INT(
+        csc_event_add_exception(
+            chained, &(csc_exception_t){.type = "Outer", .value = "o", .handled = 0, .mechanism_type = "custom"}),
+        CSC_OK);
     CHECK_STR(tl_str(chained, "level"), "error");
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_event(chained, &t.sc, NULL), CSC_OK);
@@ -731,8 +752,10 @@ static void test_trace_context_from_isolation(void) {
     CHECK_STR(tl_str(ev, "contexts.trace.trace_id"), TRACE_G);
     json_decref(ev);
     /* a user-set trace context is kept */
-    t.sc = (csc_scopes_t){ .global = t.g, .isolation = t.i, .current = t.c };
-    (void)csc_scope_set_context(t.c, "trace", json_pack("{s:s,s:s}", "trace_id", "33333333333333333333333333333333", "span_id", "3333333333333333"));
+    t.sc = (csc_scopes_t){.global = t.g, .isolation = t.i, .current = t.c};
+    (void)csc_scope_set_context(
+        t.c, "trace",
+        json_pack("{s:s,s:s}", "trace_id", "33333333333333333333333333333333", "span_id", "3333333333333333"));
     ev = cap(&t.sc, CSC_LEVEL_NONE, NULL);
     CHECK_STR(tl_str(ev, "contexts.trace.trace_id"), "33333333333333333333333333333333");
     json_decref(ev);
@@ -752,7 +775,11 @@ static void test_trace_context_from_live_isolation_tier(void) {
 
 /* ------------------------------------------------------------ envelope framing */
 
-typedef struct { json_t *hdr; const char *payload; size_t len; } item_t;
+typedef struct {
+    json_t *hdr;
+    const char *payload;
+    size_t len;
+} item_t;
 
 /* Splits serialized envelope bytes into header + items. Returns the number of items, -1 if malformed. */
 static int parse_envelope(const char *p, size_t n, json_t **hdr, item_t *items, int max) {
@@ -769,8 +796,11 @@ static int parse_envelope(const char *p, size_t n, json_t **hdr, item_t *items, 
         if (!h) return -1;
         json_int_t len = json_integer_value(json_object_get(h, "length"));
         p = nl + 1;
-        if (!json_is_integer(json_object_get(h, "length")) || len < 0 || p + len > end) { json_decref(h); return -1; }
-        items[count++] = (item_t){ h, p, (size_t)len };
+        if (!json_is_integer(json_object_get(h, "length")) || len < 0 || p + len > end) {
+            json_decref(h);
+            return -1;
+        }
+        items[count++] = (item_t){h, p, (size_t)len};
         p += len;
         if (p < end) {
             if (*p != '\n') return -1;
@@ -788,7 +818,10 @@ static void test_envelope_headers(void) {
     CHECK_EQ_INT(csc_capture_message("env", CSC_LEVEL_NONE, &t.sc, id), CSC_OK);
     csc_envelope_t *e = tl_last_envelope();
     CHECK(e != NULL);
-    if (!e) { tiers_free(&t); return; }
+    if (!e) {
+        tiers_free(&t);
+        return;
+    }
     CHECK_EQ_INT(csc_envelope_item_count(e), 1);
     CHECK_STR(csc_envelope_item_type(e, 0), "event");
     CHECK(csc_envelope_item_type(e, 1) == NULL);
@@ -796,7 +829,10 @@ static void test_envelope_headers(void) {
     const char *bytes = csc_envelope_serialize(e, &len);
     const char *payload = csc_envelope_item_payload(e, 0, &plen);
     CHECK(bytes != NULL && payload != NULL);
-    if (!bytes || !payload) { tiers_free(&t); return; }
+    if (!bytes || !payload) {
+        tiers_free(&t);
+        return;
+    }
     CHECK(tl_utf8_valid(bytes, len));
     json_t *hdr = NULL;
     item_t items[4];
@@ -844,7 +880,10 @@ static void test_attachments_follow_event(void) {
     unlink(path);
     csc_envelope_t *e = tl_last_envelope();
     CHECK(e != NULL);
-    if (!e) { tiers_free(&t); return; }
+    if (!e) {
+        tiers_free(&t);
+        return;
+    }
     CHECK_EQ_INT(csc_envelope_item_count(e), 6);
     size_t len = 0;
     const char *bytes = csc_envelope_serialize(e, &len);
@@ -854,12 +893,15 @@ static void test_attachments_follow_event(void) {
     CHECK_EQ_INT(n, 6);
     if (n == 6) {
         const char *base = strrchr(path, '/') + 1;
-        struct { const char *filename, *ct, *data; size_t len; } want[5] = {
-            { "g.txt", "text/plain", "G", 1 },
-            { "i.json", "application/json", "{\"a\":1}", 7 },
-            { "c.bin", "application/x-custom", "\0\1\2", 3 },
-            { "noext", "application/octet-stream", "??", 2 },
-            { base, "application/octet-stream", "from file", 9 }, /* no extension in mkstemp names */
+        struct {
+            const char *filename, *ct, *data;
+            size_t len;
+        } want[5] = {
+            {"g.txt", "text/plain", "G", 1},
+            {"i.json", "application/json", "{\"a\":1}", 7},
+            {"c.bin", "application/x-custom", "\0\1\2", 3},
+            {"noext", "application/octet-stream", "??", 2},
+            {base, "application/octet-stream", "from file", 9}, /* no extension in mkstemp names */
         };
         CHECK_STR(tl_str(it[0].hdr, "type"), "event");
         for (int k = 0; k < 5; k++) {
@@ -888,7 +930,8 @@ static void test_prepare_json(void) {
     before_send_calls = 0;
     tl_sink_reset();
     size_t len = 0;
-    json_t *event = csc_event_new_message("prep", CSC_LEVEL_NONE); /* borrowed by prepare_json (not documented as stolen) */
+    json_t *event =
+        csc_event_new_message("prep", CSC_LEVEL_NONE); /* borrowed by prepare_json (not documented as stolen) */
     char *s = csc_event_prepare_json(event, &t.sc, &len);
     CHECK(s != NULL);
     if (s) {

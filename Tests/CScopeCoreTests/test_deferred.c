@@ -35,7 +35,7 @@ static const char *cached_envelope(const char *id) { return tl_cached_envelope(g
 /* The event of the cached envelope of `id` (its first item); caller owns. NULL when absent. */
 static json_t *cached_event(const char *id) {
     const char *text = cached_envelope(id);
-    const char *item = text ? strchr(text, '\n') : NULL;   /* after the envelope header */
+    const char *item = text ? strchr(text, '\n') : NULL; /* after the envelope header */
     const char *payload = item ? strchr(item + 1, '\n') : NULL;
     if (!payload || !strstr(item, "\"type\":\"event\"")) return NULL;
     const char *end = strchr(payload + 1, '\n');
@@ -80,7 +80,7 @@ static void test_event_shows_the_scopes_at_capture_time(void) {
     csc_scope_t *iso = csc_isolation_scope();
     (void)csc_scope_set_tag(iso, "phase", "before");
     (void)csc_scope_set_user(iso, json_pack("{s:s}", "id", "u-1"));
-    csc_breadcrumb_t b1 = { .message = "first", .category = "test" };
+    csc_breadcrumb_t b1 = {.message = "first", .category = "test"};
     (void)csc_scope_add_breadcrumb(iso, &b1);
     (void)csc_scope_add_attachment_bytes(iso, "hello", 5, "note.txt", NULL);
     char id[33];
@@ -90,7 +90,7 @@ static void test_event_shows_the_scopes_at_capture_time(void) {
     /* changed right after the call, before the worker can have rendered the event */
     (void)csc_scope_set_tag(iso, "phase", "after");
     (void)csc_scope_set_user(iso, json_pack("{s:s}", "id", "u-2"));
-    csc_breadcrumb_t b2 = { .message = "second", .category = "test" };
+    csc_breadcrumb_t b2 = {.message = "second", .category = "test"};
     (void)csc_scope_add_breadcrumb(iso, &b2);
     csc_scope_clear(iso);
     CHECK_EQ_INT(csc_pop_isolation_scope(&t), CSC_OK);
@@ -132,7 +132,7 @@ static void test_sample_rate_zero_on_the_fast_path(void) {
 
 /* Captures on several threads while another keeps rewriting the global scope and the client
  * restarts: every event is rendered from a consistent snapshot (run under TSan/ASan by test-c.sh). */
-#define THREADS 4
+#define THREADS    4
 #define PER_THREAD 6
 static atomic_int g_stop;
 
@@ -144,7 +144,7 @@ static void *capturer(void *arg) {
     snprintf(v, sizeof v, "t%ld", n);
     (void)csc_scope_set_tag(csc_isolation_scope(), "thread", v);
     for (int i = 0; i < PER_THREAD; i++) {
-        csc_breadcrumb_t b = { .message = v, .category = "loop" };
+        csc_breadcrumb_t b = {.message = v, .category = "loop"};
         (void)csc_scope_add_breadcrumb(csc_isolation_scope(), &b);
         (void)csc_capture_message(v, CSC_LEVEL_INFO, NULL, NULL);
     }
@@ -181,7 +181,8 @@ static void test_concurrent_fast_path_captures(void) {
 
 int main(void) {
     unsetenv("SENTRY_DSN");
-    snprintf(g_cache, sizeof g_cache, "%s/csc-deferred-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    snprintf(g_cache, sizeof g_cache, "%s/csc-deferred-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+             (int)getpid());
     mkdir(g_cache, 0700);
     RUN(test_event_shows_the_scopes_at_capture_time);
     RUN(test_sample_rate_zero_on_the_fast_path);

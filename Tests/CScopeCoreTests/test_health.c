@@ -28,7 +28,10 @@ static json_t *items_of(const char *type) {
                 char path[4096];
                 snprintf(path, sizeof path, "%s/%03d-%s.json", g_dump, ++g_dumped, type);
                 FILE *f = fopen(path, "wb");
-                if (f) { fwrite(p, 1, len, f); fclose(f); }
+                if (f) {
+                    fwrite(p, 1, len, f);
+                    fclose(f);
+                }
             }
         }
     pthread_mutex_unlock(&tl_sink.mu);
@@ -44,7 +47,7 @@ static json_t *load(const char *name) {
 }
 
 static void capture_error(bool handled) {
-    csc_exception_t e = { .type = "ValueError", .value = "boom", .mechanism_type = "test", .handled = handled ? 1 : 0 };
+    csc_exception_t e = {.type = "ValueError", .value = "boom", .mechanism_type = "test", .handled = handled ? 1 : 0};
     csc_capture_exception(&e, NULL, NULL);
 }
 
@@ -53,12 +56,20 @@ static void run_request(const char *outcome) {
     csc_push_isolation_scope(&t);
     csc_scope_t *iso = csc_isolation_scope();
     CHECK_EQ_INT(csc_start_request_session(iso), CSC_OK);
-    if (!strcmp(outcome, "handled_error")) capture_error(true);
-    else if (!strcmp(outcome, "unhandled_error")) capture_error(false);
-    else if (!strcmp(outcome, "error_message")) csc_capture_message("boom", CSC_LEVEL_ERROR, NULL, NULL);
-    else if (!strcmp(outcome, "two_handled")) { capture_error(true); capture_error(true); }
-    else if (!strcmp(outcome, "handled_then_unhandled")) { capture_error(true); capture_error(false); }
-    else CHECK(!strcmp(outcome, "ok") || !strcmp(outcome, "http_500"));
+    if (!strcmp(outcome, "handled_error"))
+        capture_error(true);
+    else if (!strcmp(outcome, "unhandled_error"))
+        capture_error(false);
+    else if (!strcmp(outcome, "error_message"))
+        csc_capture_message("boom", CSC_LEVEL_ERROR, NULL, NULL);
+    else if (!strcmp(outcome, "two_handled")) {
+        capture_error(true);
+        capture_error(true);
+    } else if (!strcmp(outcome, "handled_then_unhandled")) {
+        capture_error(true);
+        capture_error(false);
+    } else
+        CHECK(!strcmp(outcome, "ok") || !strcmp(outcome, "http_500"));
     CHECK_EQ_INT(csc_end_request_session(iso, CSC_SESSION_EXITED), CSC_OK);
     csc_pop_isolation_scope(&t);
 }
@@ -67,7 +78,11 @@ static void run_request(const char *outcome) {
 static void test_request_mode_matches_python(void) {
     json_t *scenario = load("sessions-scenario.json"), *expected = load("sessions-expected.json");
     CHECK(scenario && expected);
-    if (!scenario || !expected) { json_decref(scenario); json_decref(expected); return; }
+    if (!scenario || !expected) {
+        json_decref(scenario);
+        json_decref(expected);
+        return;
+    }
     csc_options_t *o = tl_options();
     csc_options_set_release(o, json_string_value(json_object_get(scenario, "release")));
     csc_options_set_environment(o, json_string_value(json_object_get(scenario, "environment")));
@@ -101,7 +116,8 @@ static void test_request_mode_matches_python(void) {
     if (!json_equal(counts, want)) {
         char *a = json_dumps(counts, JSON_SORT_KEYS), *b = json_dumps(want, JSON_SORT_KEYS);
         fprintf(stderr, "ours %s, sentry-python %s\n", a, b);
-        free(a); free(b);
+        free(a);
+        free(b);
     }
     json_decref(counts);
     json_decref(items);
@@ -120,7 +136,9 @@ static void test_close_flushes_and_no_release(void) {
     csc_close();
     json_t *items = items_of("sessions");
     CHECK_EQ_INT(json_array_size(items), 1);
-    CHECK_EQ_INT(json_integer_value(tl_path(json_array_get(json_object_get(json_array_get(items, 0), "aggregates"), 0), "exited")), 1);
+    CHECK_EQ_INT(json_integer_value(
+                     tl_path(json_array_get(json_object_get(json_array_get(items, 0), "aggregates"), 0), "exited")),
+                 1);
     json_decref(items);
 
     csc_options_t *o = tl_options();
@@ -161,7 +179,9 @@ static void test_request_bad_input(void) {
     csc_close();
     json_t *items = items_of("sessions");
     CHECK_EQ_INT(json_array_size(items), 1);
-    CHECK_EQ_INT(json_integer_value(tl_path(json_array_get(json_object_get(json_array_get(items, 0), "aggregates"), 0), "abnormal")), 1);
+    CHECK_EQ_INT(json_integer_value(
+                     tl_path(json_array_get(json_object_get(json_array_get(items, 0), "aggregates"), 0), "abnormal")),
+                 1);
     json_decref(items);
 }
 
@@ -277,16 +297,23 @@ static void test_previous_run_crashed(void) { previous_run(true, false, "crashed
 /* ------------------------------------------------------------ check-ins */
 
 static bool g_before_send_called;
-static bool before_send(json_t *ev, void *ud) { g_before_send_called = true; return true; }
+static bool before_send(json_t *ev, void *ud) {
+    g_before_send_called = true;
+    return true;
+}
 
 static void test_check_in(void) {
     csc_options_t *o = tl_options();
     csc_options_set_before_send(o, before_send, NULL);
     CHECK_EQ_INT(tl_start(o), CSC_OK);
     g_before_send_called = false;
-    csc_monitor_config_t cfg = { .schedule_type = CSC_SCHEDULE_CRONTAB, .crontab = "*/5 1-3 * jan,mar mon-fri",
-                                 .checkin_margin = 2, .max_runtime = 30, .timezone = "Europe/Vienna",
-                                 .failure_issue_threshold = 3, .recovery_threshold = 2 };
+    csc_monitor_config_t cfg = {.schedule_type = CSC_SCHEDULE_CRONTAB,
+                                .crontab = "*/5 1-3 * jan,mar mon-fri",
+                                .checkin_margin = 2,
+                                .max_runtime = 30,
+                                .timezone = "Europe/Vienna",
+                                .failure_issue_threshold = 3,
+                                .recovery_threshold = 2};
     char id[33] = "";
     CHECK_EQ_INT(csc_capture_check_in("Nightly Backup", CSC_CHECK_IN_IN_PROGRESS, CSC_NO_DURATION, &cfg, id), CSC_OK);
     CHECK(tl_is_hex(id, 32));
@@ -294,7 +321,8 @@ static void test_check_in(void) {
     memcpy(again, id, 33);
     CHECK_EQ_INT(csc_capture_check_in("nightly-backup", CSC_CHECK_IN_OK, 12.5, NULL, again), CSC_OK);
     CHECK_STR(again, id);
-    csc_monitor_config_t every = { .schedule_type = CSC_SCHEDULE_INTERVAL, .interval_value = 10, .interval_unit = CSC_INTERVAL_MINUTE };
+    csc_monitor_config_t every = {
+        .schedule_type = CSC_SCHEDULE_INTERVAL, .interval_value = 10, .interval_unit = CSC_INTERVAL_MINUTE};
     CHECK_EQ_INT(csc_capture_check_in("job_2", CSC_CHECK_IN_ERROR, 0, &every, NULL), CSC_OK);
     CHECK(!g_before_send_called);
     json_t *items = items_of("check_in");
@@ -342,26 +370,29 @@ static void test_check_in_bad_input(void) {
     CHECK_EQ_INT(csc_capture_check_in("job", (csc_check_in_status_t)7, 1, NULL, id), CSC_ERR_INVALID);
     char bad_id[33] = "not-an-id";
     CHECK_EQ_INT(csc_capture_check_in("job", CSC_CHECK_IN_OK, 1, NULL, bad_id), CSC_ERR_INVALID);
-    const char *bad_crontabs[] = { "", "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *",
-                                   "* * * 13 *", "* * * * 8", "*/0 * * * *", "5-1 * * * *", "every day",
-                                   "@sometimes", "a * * * *", ",* * * * *", "1,,2 * * * *", "* * * foo *" };
+    const char *bad_crontabs[] = {"",           "* * * *",    "* * * * * *",  "60 * * * *",  "* 24 * * *", "* * 0 * *",
+                                  "* * * 13 *", "* * * * 8",  "*/0 * * * *",  "5-1 * * * *", "every day",  "@sometimes",
+                                  "a * * * *",  ",* * * * *", "1,,2 * * * *", "* * * foo *"};
     for (size_t i = 0; i < sizeof bad_crontabs / sizeof *bad_crontabs; i++) {
-        csc_monitor_config_t cfg = { .schedule_type = CSC_SCHEDULE_CRONTAB, .crontab = bad_crontabs[i] };
+        csc_monitor_config_t cfg = {.schedule_type = CSC_SCHEDULE_CRONTAB, .crontab = bad_crontabs[i]};
         CHECK_EQ_INT(csc_capture_check_in("job", CSC_CHECK_IN_OK, 1, &cfg, id), CSC_ERR_INVALID);
         CHECK(!csc_crontab_valid(bad_crontabs[i]));
     }
-    const char *good[] = { "0 0 * * *", "@daily", "  @hourly ", "*/15 9-17 * * 1-5", "0 12 1 jan,JUL sun", "0,30 * * * 7" };
+    const char *good[] = {"0 0 * * *",          "@daily",      "  @hourly ", "*/15 9-17 * * 1-5",
+                          "0 12 1 jan,JUL sun", "0,30 * * * 7"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) CHECK(csc_crontab_valid(good[i]));
     CHECK(!csc_crontab_valid(NULL));
-    csc_monitor_config_t cfg = { .schedule_type = CSC_SCHEDULE_CRONTAB, .crontab = NULL };
+    csc_monitor_config_t cfg = {.schedule_type = CSC_SCHEDULE_CRONTAB, .crontab = NULL};
     CHECK_EQ_INT(csc_capture_check_in("job", CSC_CHECK_IN_OK, 1, &cfg, id), CSC_ERR_INVALID);
-    cfg = (csc_monitor_config_t){ .schedule_type = CSC_SCHEDULE_INTERVAL, .interval_value = 0 };
+    cfg = (csc_monitor_config_t){.schedule_type = CSC_SCHEDULE_INTERVAL, .interval_value = 0};
     CHECK_EQ_INT(csc_capture_check_in("job", CSC_CHECK_IN_OK, 1, &cfg, id), CSC_ERR_INVALID);
-    cfg = (csc_monitor_config_t){ .schedule_type = CSC_SCHEDULE_INTERVAL, .interval_value = 1, .interval_unit = (csc_interval_unit_t)9 };
+    cfg = (csc_monitor_config_t){
+        .schedule_type = CSC_SCHEDULE_INTERVAL, .interval_value = 1, .interval_unit = (csc_interval_unit_t)9};
     CHECK_EQ_INT(csc_capture_check_in("job", CSC_CHECK_IN_OK, 1, &cfg, id), CSC_ERR_INVALID);
-    cfg = (csc_monitor_config_t){ .schedule_type = CSC_SCHEDULE_INTERVAL, .interval_value = 1, .timezone = "Europe/Vienna; drop" };
+    cfg = (csc_monitor_config_t){
+        .schedule_type = CSC_SCHEDULE_INTERVAL, .interval_value = 1, .timezone = "Europe/Vienna; drop"};
     CHECK_EQ_INT(csc_capture_check_in("job", CSC_CHECK_IN_OK, 1, &cfg, id), CSC_ERR_INVALID);
-    cfg = (csc_monitor_config_t){ .schedule_type = (csc_schedule_type_t)5 };
+    cfg = (csc_monitor_config_t){.schedule_type = (csc_schedule_type_t)5};
     CHECK_EQ_INT(csc_capture_check_in("job", CSC_CHECK_IN_OK, 1, &cfg, id), CSC_ERR_INVALID);
     json_t *items = items_of("check_in");
     CHECK_EQ_INT(json_array_size(items), 1); /* only the 50-character slug */

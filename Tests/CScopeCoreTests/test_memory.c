@@ -84,7 +84,7 @@ static void test_captures_100k(void) {
     fill(g, "g");
     fill(i, "i");
     fill(c, "c");
-    csc_scopes_t sc = { g, i, c, NULL };
+    csc_scopes_t sc = {g, i, c, NULL};
     int bad = 0;
     long before = 0;
     for (long n = -2000; n < 100000; n++) { /* 2000 warm-up captures, then 100,000 measured */
@@ -94,7 +94,7 @@ static void test_captures_100k(void) {
         }
         char msg[64];
         snprintf(msg, sizeof msg, "message %ld", n);
-        csc_breadcrumb_t b = { .message = msg, .category = "loop", .level = CSC_LEVEL_INFO };
+        csc_breadcrumb_t b = {.message = msg, .category = "loop", .level = CSC_LEVEL_INFO};
         (void)csc_scope_add_breadcrumb(c, &b); /* the ring stays full: evictions every time */
         (void)csc_scope_set_tag(i, "n", msg);
         bad += csc_capture_message(msg, CSC_LEVEL_NONE, &sc, NULL) != CSC_OK;
@@ -115,7 +115,7 @@ static void test_fork_and_breadcrumb_churn(void) {
         if (n == 20000) before = rss_kb();
         csc_scope_t *f = csc_scope_fork(p);
         (void)csc_scope_set_tag(f, "p_tag3", "changed"); /* copies the tag table */
-        csc_breadcrumb_t b = { .message = "crumb", .level = CSC_LEVEL_NONE };
+        csc_breadcrumb_t b = {.message = "crumb", .level = CSC_LEVEL_NONE};
         (void)csc_scope_add_breadcrumb(p, &b);
         csc_scope_release(f);
     }

@@ -14,8 +14,10 @@ static const char *tag_of(csc_scope_t *s, const char *key) {
     static char buf[512];
     json_t *j = J(s);
     json_t *v = json_object_get(json_object_get(j, "tags"), key);
-    if (!v) snprintf(buf, sizeof buf, "%s", "");
-    else if (json_is_string(v)) snprintf(buf, sizeof buf, "%s", json_string_value(v));
+    if (!v)
+        snprintf(buf, sizeof buf, "%s", "");
+    else if (json_is_string(v))
+        snprintf(buf, sizeof buf, "%s", json_string_value(v));
     else {
         char *d = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
         snprintf(buf, sizeof buf, "%s", d ? d : "?");
@@ -42,7 +44,7 @@ static int has_top(csc_scope_t *s, const char *key) {
 /* Captures a message with `cur` as the only scope; returns the event (caller owns) or NULL. */
 static json_t *capture_with(csc_scope_t *cur) {
     tl_sink_reset();
-    csc_scopes_t sc = { .current = cur };
+    csc_scopes_t sc = {.current = cur};
     int rc = csc_capture_message("m", CSC_LEVEL_NONE, &sc, NULL);
     if (rc != CSC_OK) return NULL;
     return tl_last_event();
@@ -108,7 +110,10 @@ static void test_tags_insertion_order(void) {
     int n = 0;
     const char *k;
     json_t *v;
-    json_object_foreach(json_object_get(j, "tags"), k, v) { if (n < 3) order[n] = k; n++; }
+    json_object_foreach(json_object_get(j, "tags"), k, v) {
+        if (n < 3) order[n] = k;
+        n++;
+    }
     CHECK_EQ_INT(n, 3);
     if (n == 3) {
         CHECK_STR(order[0], "z");
@@ -240,7 +245,7 @@ static void test_transaction_and_source_accumulate(void) {
 static void test_fingerprint_set_unset_empty(void) {
     csc_scope_t *s = csc_scope_new();
     CHECK(!has_top(s, "fingerprint"));
-    const char *fp[] = { "{{ default }}", "db" };
+    const char *fp[] = {"{{ default }}", "db"};
     CHECK_EQ_INT(csc_scope_set_fingerprint(s, fp, 2), CSC_OK);
     json_t *j = J(s);
     json_t *f = json_object_get(j, "fingerprint");
@@ -265,7 +270,8 @@ static void test_propagation_context(void) {
     char t1[33] = "", t2[33] = "";
     CHECK(csc_scope_get_trace_id(s, t1));
     CHECK(tl_is_hex(t1, 32));
-    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "0123456789abcdef0123456789abcdef", "0123456789abcdef", NULL), CSC_OK);
+    CHECK_EQ_INT(csc_scope_set_propagation_context(s, "0123456789abcdef0123456789abcdef", "0123456789abcdef", NULL),
+                 CSC_OK);
     CHECK(csc_scope_get_trace_id(s, t2));
     CHECK_STR(t2, "0123456789abcdef0123456789abcdef");
     CHECK_EQ_INT(csc_scope_new_trace(s), CSC_OK);
@@ -281,8 +287,14 @@ static void test_propagation_context(void) {
 }
 
 static int span_refs;
-static void span_retain(void *p) { (void)p; span_refs++; }
-static void span_release(void *p) { (void)p; span_refs--; }
+static void span_retain(void *p) {
+    (void)p;
+    span_refs++;
+}
+static void span_release(void *p) {
+    (void)p;
+    span_refs--;
+}
 
 static void test_span_slot(void) {
     static int span_obj;
@@ -323,8 +335,15 @@ static void test_retain_release(void) {
 
 static int proc_calls[32];
 static int proc_freed;
-static bool proc_count(json_t *ev, void *ud) { (void)ev; proc_calls[(intptr_t)ud]++; return true; }
-static void proc_free(void *ud) { (void)ud; proc_freed++; }
+static bool proc_count(json_t *ev, void *ud) {
+    (void)ev;
+    proc_calls[(intptr_t)ud]++;
+    return true;
+}
+static void proc_free(void *ud) {
+    (void)ud;
+    proc_freed++;
+}
 
 static void test_processor_free_user_data_on_last_release(void) {
     proc_freed = 0;
@@ -346,14 +365,16 @@ static void test_processor_limit_wipes_list(void) {
     memset(proc_calls, 0, sizeof proc_calls);
     proc_freed = 0;
     csc_scope_t *s = csc_scope_new();
-    for (intptr_t i = 0; i < 20; i++) CHECK_EQ_INT(csc_scope_add_event_processor(s, proc_count, (void *)i, proc_free), CSC_OK);
+    for (intptr_t i = 0; i < 20; i++)
+        CHECK_EQ_INT(csc_scope_add_event_processor(s, proc_count, (void *)i, proc_free), CSC_OK);
     json_t *ev = capture_with(s);
     json_decref(ev);
     int ran = 0;
     for (int i = 0; i < 20; i++) ran += proc_calls[i];
     CHECK_EQ_INT(ran, 20); /* 20 fit */
     memset(proc_calls, 0, sizeof proc_calls);
-    for (intptr_t i = 20; i < 25; i++) CHECK_EQ_INT(csc_scope_add_event_processor(s, proc_count, (void *)i, proc_free), CSC_OK);
+    for (intptr_t i = 20; i < 25; i++)
+        CHECK_EQ_INT(csc_scope_add_event_processor(s, proc_count, (void *)i, proc_free), CSC_OK);
     ev = capture_with(s);
     json_decref(ev);
     CHECK_EQ_INT(proc_calls[0], 0);  /* the list was emptied once it was over the limit */
@@ -371,23 +392,23 @@ static void test_clear_event_processors(void) {
     CHECK_EQ_INT(csc_scope_add_event_processor(s, proc_count, (void *)(intptr_t)2, proc_free), CSC_OK);
     csc_scope_t *f = csc_scope_fork(s);
     CHECK_EQ_INT(csc_scope_clear_event_processors(s), CSC_OK);
-    CHECK_EQ_INT(proc_freed, 0);     /* the fork still holds them */
+    CHECK_EQ_INT(proc_freed, 0); /* the fork still holds them */
     json_t *ev = capture_with(s);
     json_decref(ev);
     CHECK_EQ_INT(proc_calls[1] + proc_calls[2], 0);
     ev = capture_with(f);
     json_decref(ev);
-    CHECK_EQ_INT(proc_calls[1], 1);  /* the fork keeps its list */
+    CHECK_EQ_INT(proc_calls[1], 1); /* the fork keeps its list */
     CHECK_EQ_INT(proc_calls[2], 1);
     csc_scope_release(f);
-    CHECK_EQ_INT(proc_freed, 2);     /* released with the last holder */
+    CHECK_EQ_INT(proc_freed, 2); /* released with the last holder */
     CHECK_EQ_INT(csc_scope_add_event_processor(s, proc_count, (void *)(intptr_t)3, proc_free), CSC_OK);
     ev = capture_with(s);
     json_decref(ev);
-    CHECK_EQ_INT(proc_calls[3], 1);  /* the scope takes new ones */
+    CHECK_EQ_INT(proc_calls[3], 1); /* the scope takes new ones */
     CHECK_EQ_INT(csc_scope_clear_event_processors(s), CSC_OK);
     CHECK_EQ_INT(proc_freed, 3);
-    CHECK_EQ_INT(csc_scope_clear_event_processors(s), CSC_OK);  /* empty: nothing to do */
+    CHECK_EQ_INT(csc_scope_clear_event_processors(s), CSC_OK); /* empty: nothing to do */
     CHECK_EQ_INT(csc_scope_clear_event_processors(NULL), CSC_ERR_NULL);
     csc_scope_release(s);
 }
@@ -403,25 +424,25 @@ static csc_scope_t *populated(void) {
     (void)csc_scope_set_user(s, json_pack("{s:s}", "id", "base"));
     (void)csc_scope_set_level(s, CSC_LEVEL_INFO);
     (void)csc_scope_set_transaction(s, "base", "route");
-    const char *fp[] = { "base" };
+    const char *fp[] = {"base"};
     (void)csc_scope_set_fingerprint(s, fp, 1);
-    csc_breadcrumb_t c = { .message = "base", .level = CSC_LEVEL_NONE };
+    csc_breadcrumb_t c = {.message = "base", .level = CSC_LEVEL_NONE};
     crumb_ok = csc_scope_add_breadcrumb(s, &c) == CSC_OK;
     return s;
 }
 
 /* Writes every kind of data on `w`. */
 static void write_all(csc_scope_t *w) {
-    (void)csc_scope_set_tag(w, "t", "mod");   /* same length as "base" - 1: an in-place overwrite must not leak */
+    (void)csc_scope_set_tag(w, "t", "mod"); /* same length as "base" - 1: an in-place overwrite must not leak */
     (void)csc_scope_set_tag(w, "t2", "new");
     (void)csc_scope_set_extra(w, "e", json_string("mod"));
     (void)csc_scope_set_context(w, "c", json_pack("{s:s}", "k", "mod"));
     (void)csc_scope_set_user(w, json_pack("{s:s}", "id", "mod"));
     (void)csc_scope_set_level(w, CSC_LEVEL_ERROR);
     (void)csc_scope_set_transaction(w, "mod", "url");
-    const char *fp[] = { "mod" };
+    const char *fp[] = {"mod"};
     (void)csc_scope_set_fingerprint(w, fp, 1);
-    csc_breadcrumb_t c = { .message = "mod", .level = CSC_LEVEL_NONE };
+    csc_breadcrumb_t c = {.message = "mod", .level = CSC_LEVEL_NONE};
     (void)csc_scope_add_breadcrumb(w, &c);
     (void)csc_scope_new_trace(w);
 }
@@ -570,7 +591,8 @@ static int att_items(json_t *event) {
     (void)event;
     csc_envelope_t *e = tl_last_envelope();
     int n = 0;
-    for (size_t i = 0; e && i < csc_envelope_item_count(e); i++) n += strcmp(csc_envelope_item_type(e, i), "attachment") == 0;
+    for (size_t i = 0; e && i < csc_envelope_item_count(e); i++)
+        n += strcmp(csc_envelope_item_type(e, i), "attachment") == 0;
     return n;
 }
 
@@ -610,7 +632,7 @@ static void test_fork_attachments_and_processors_independent(void) {
 
 static void test_fork_last_event_id_copied_then_independent(void) {
     csc_scope_t *iso = csc_scope_new();
-    csc_scopes_t sc = { .isolation = iso };
+    csc_scopes_t sc = {.isolation = iso};
     char id[33] = "", got[33] = "";
     CHECK(!csc_scope_get_last_event_id(iso, got));
     tl_sink_reset();
@@ -638,28 +660,29 @@ static void test_clear_keeps_processors_only(void) {
     csc_scope_t *s = populated();
     (void)csc_scope_add_event_processor(s, proc_count, (void *)(intptr_t)5, NULL);
     (void)csc_scope_add_attachment_bytes(s, "x", 1, "x.txt", NULL);
-    csc_scopes_t sc = { .isolation = s };
+    csc_scopes_t sc = {.isolation = s};
     char id[33] = "", got[33] = "";
     tl_sink_reset();
     CHECK_EQ_INT(csc_capture_message("x", CSC_LEVEL_NONE, &sc, id), CSC_OK);
     CHECK(csc_scope_get_last_event_id(s, got));
     CHECK_EQ_INT(csc_scope_clear(s), CSC_OK);
     json_t *j = J(s);
-    const char *gone[] = { "tags", "extra", "contexts", "user", "level", "transaction", "fingerprint" };
+    const char *gone[] = {"tags", "extra", "contexts", "user", "level", "transaction", "fingerprint"};
     for (size_t i = 0; i < sizeof gone / sizeof *gone; i++) {
         json_t *v = json_object_get(j, gone[i]);
-        if (v && !(json_is_object(v) && json_object_size(v) == 0)) TL_FAIL_("after clear, \"%s\" is still set", gone[i]);
+        if (v && !(json_is_object(v) && json_object_size(v) == 0))
+            TL_FAIL_("after clear, \"%s\" is still set", gone[i]);
     }
     json_decref(j);
     CHECK_EQ_INT(csc_scope_get_level(s), CSC_LEVEL_NONE);
     CHECK_EQ_INT(csc_scope_breadcrumb_count(s), 0);
-    CHECK(!csc_scope_get_trace_id(s, got));       /* propagation context unset */
-    CHECK(!csc_scope_get_last_event_id(s, got));  /* last event id unset */
+    CHECK(!csc_scope_get_trace_id(s, got));      /* propagation context unset */
+    CHECK(!csc_scope_get_last_event_id(s, got)); /* last event id unset */
     json_t *ev = capture_with(s);
     CHECK(ev != NULL);
-    CHECK_EQ_INT(att_items(ev), 0);               /* attachments cleared */
+    CHECK_EQ_INT(att_items(ev), 0); /* attachments cleared */
     json_decref(ev);
-    CHECK_EQ_INT(proc_calls[5], 2);               /* processor survived clear */
+    CHECK_EQ_INT(proc_calls[5], 2); /* processor survived clear */
     csc_scope_release(s);
 }
 
@@ -675,9 +698,9 @@ static void test_update_from_rules(void) {
     (void)csc_scope_set_user(dst, json_pack("{s:s,s:s}", "id", "d", "email", "d@x"));
     (void)csc_scope_set_level(dst, CSC_LEVEL_INFO);
     (void)csc_scope_set_transaction(dst, "d", "route");
-    const char *fpd[] = { "d" };
+    const char *fpd[] = {"d"};
     (void)csc_scope_set_fingerprint(dst, fpd, 1);
-    csc_breadcrumb_t cd = { .message = "d", .level = CSC_LEVEL_NONE, .timestamp_us = 1000000 };
+    csc_breadcrumb_t cd = {.message = "d", .level = CSC_LEVEL_NONE, .timestamp_us = 1000000};
     (void)csc_scope_add_breadcrumb(dst, &cd);
     (void)csc_scope_add_event_processor(src, proc_count, (void *)(intptr_t)7, NULL);
 
@@ -686,7 +709,7 @@ static void test_update_from_rules(void) {
     (void)csc_scope_set_tag(src, "both", "s");
     (void)csc_scope_set_tag(src, "new", "s");
     (void)csc_scope_set_context(src, "c", json_pack("{s:s}", "a", "s"));
-    csc_breadcrumb_t cs = { .message = "s", .level = CSC_LEVEL_NONE, .timestamp_us = 2000000 };
+    csc_breadcrumb_t cs = {.message = "s", .level = CSC_LEVEL_NONE, .timestamp_us = 2000000};
     (void)csc_scope_add_breadcrumb(src, &cs);
     /* clear() unset the propagation context of src: dst keeps its own */
     char tdst[33] = "", t[33] = "";
@@ -715,7 +738,7 @@ static void test_update_from_rules(void) {
 
     /* src with everything set: replaces; an empty user object and an empty fingerprint do override */
     (void)csc_scope_set_user(src, json_object());
-    const char *fps[] = { NULL };
+    const char *fps[] = {NULL};
     (void)csc_scope_set_fingerprint(src, fps, 0);
     (void)csc_scope_set_level(src, CSC_LEVEL_FATAL);
     (void)csc_scope_set_transaction(src, "s", NULL);
@@ -750,7 +773,7 @@ static void test_update_from_sums_truncation(void) {
     CHECK_EQ_INT(tl_start_default(2), CSC_OK);
     csc_scope_t *a = csc_scope_new(), *b = csc_scope_new();
     for (int i = 0; i < 3; i++) {
-        csc_breadcrumb_t c = { .message = "a", .level = CSC_LEVEL_NONE, .timestamp_us = 1000000 + i };
+        csc_breadcrumb_t c = {.message = "a", .level = CSC_LEVEL_NONE, .timestamp_us = 1000000 + i};
         (void)csc_scope_add_breadcrumb(a, &c);
         c.message = "b";
         (void)csc_scope_add_breadcrumb(b, &c);
@@ -773,16 +796,16 @@ static void test_update_from_sums_truncation(void) {
 static void test_update_from_then_add_trims_oldest(void) {
     CHECK_EQ_INT(tl_start_default(2), CSC_OK);
     csc_scope_t *a = csc_scope_new(), *b = csc_scope_new();
-    const char *am[] = { "a1", "a2" }, *bm[] = { "b1", "b2" };
+    const char *am[] = {"a1", "a2"}, *bm[] = {"b1", "b2"};
     for (int i = 0; i < 2; i++) {
-        csc_breadcrumb_t c = { .message = am[i], .level = CSC_LEVEL_NONE, .timestamp_us = 1000000 + i };
+        csc_breadcrumb_t c = {.message = am[i], .level = CSC_LEVEL_NONE, .timestamp_us = 1000000 + i};
         (void)csc_scope_add_breadcrumb(a, &c);
         c.message = bm[i];
         (void)csc_scope_add_breadcrumb(b, &c);
     }
     CHECK_EQ_INT(csc_scope_update_from(a, b), CSC_OK);
     CHECK_EQ_INT(csc_scope_breadcrumb_count(a), 4);
-    csc_breadcrumb_t n = { .message = "n", .level = CSC_LEVEL_NONE, .timestamp_us = 2000000 };
+    csc_breadcrumb_t n = {.message = "n", .level = CSC_LEVEL_NONE, .timestamp_us = 2000000};
     CHECK_EQ_INT(csc_scope_add_breadcrumb(a, &n), CSC_OK);
     CHECK_EQ_INT(csc_scope_breadcrumb_count(a), 2);
     json_t *ev = capture_with(a);

@@ -20,7 +20,7 @@
 void csc__debug_id_from_build_id(const uint8_t *id, size_t len, char out[37]);
 
 #define KEEP_FRAME() __asm__ volatile("" ::: "memory")
-#define MAXF 64
+#define MAXF         64
 
 static char exe_path[PATH_MAX];
 
@@ -134,7 +134,7 @@ __attribute__((noinline)) void test_cache_hits(void) {
 
 /* Loading a library changes the generation, which empties the cache and rebuilds debug images. */
 __attribute__((noinline)) void test_generation(void) {
-    static const char *candidates[] = { "libutil.so.1", "libanl.so.1", "libnss_dns.so.2", "libBrokenLocale.so.1" };
+    static const char *candidates[] = {"libutil.so.1", "libanl.so.1", "libnss_dns.so.2", "libBrokenLocale.so.1"};
     uint64_t g0 = csc_image_generation();
     CHECK(g0 > 0);
     CHECK_EQ_INT(csc_image_generation(), g0);
@@ -142,7 +142,11 @@ __attribute__((noinline)) void test_generation(void) {
     void *h = NULL;
     for (size_t i = 0; i < sizeof candidates / sizeof *candidates && !h; i++) {
         h = dlopen(candidates[i], RTLD_NOW | RTLD_NOLOAD);
-        if (h) { dlclose(h); h = NULL; continue; } /* already loaded: no change to observe */
+        if (h) {
+            dlclose(h);
+            h = NULL;
+            continue;
+        } /* already loaded: no change to observe */
         h = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
     }
     if (!h) {
@@ -203,7 +207,10 @@ __attribute__((noinline)) void test_debug_images(void) {
         if (file && strcmp(file, exe_path) == 0) mine = img;
     }
     CHECK(mine != NULL);
-    if (!mine) { json_decref(images); return; }
+    if (!mine) {
+        json_decref(images);
+        return;
+    }
 
     char expected[256] = "";
     CHECK(readelf_build_id(exe_path, expected, sizeof expected));
@@ -219,7 +226,7 @@ __attribute__((noinline)) void test_debug_images(void) {
     const char *code = tl_str(mine, "code_id"), *dbg = tl_str(mine, "debug_id");
     CHECK(code && dbg && strlen(code) >= 32 && strlen(dbg) == 36);
     if (code && dbg && strlen(code) >= 32 && strlen(dbg) == 36) {
-        static const int order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+        static const int order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
         char want[37], *w = want;
         for (int i = 0; i < 16; i++) {
             if (i == 4 || i == 6 || i == 8 || i == 10) *w++ = '-';
@@ -240,8 +247,8 @@ __attribute__((noinline)) void test_debug_images(void) {
 
 /* Sentry's documented example (Relay's NativeDebugImage docs). */
 void test_debug_id_rule(void) {
-    static const uint8_t id[20] = { 0x68, 0x22, 0x0a, 0xe2, 0xc6, 0x5d, 0x65, 0xc1, 0xb6, 0xaa,
-                                    0xa1, 0x2f, 0xa6, 0x76, 0x5a, 0x6e, 0xc2, 0xf5, 0xf4, 0x34 };
+    static const uint8_t id[20] = {0x68, 0x22, 0x0a, 0xe2, 0xc6, 0x5d, 0x65, 0xc1, 0xb6, 0xaa,
+                                   0xa1, 0x2f, 0xa6, 0x76, 0x5a, 0x6e, 0xc2, 0xf5, 0xf4, 0x34};
     char out[37];
     csc__debug_id_from_build_id(id, sizeof id, out);
     CHECK_STR(out, "e20a2268-5dc6-c165-b6aa-a12fa6765a6e");

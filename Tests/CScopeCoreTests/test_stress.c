@@ -40,8 +40,8 @@ static void report_unparsable(csc_envelope_t *env) {
     const char *nul = memchr(payload, 0, plen);
     size_t tail = plen < 300 ? plen : 300;
     fprintf(stderr, "unparsable event payload (%zu bytes, NUL at %ld): %s at %d; it ends with: ...%.*s\n", plen,
-            nul ? (long)(nul - payload) : -1L, again ? "(parses now)" : err.text, again ? -1 : err.position,
-            (int)tail, payload + plen - tail);
+            nul ? (long)(nul - payload) : -1L, again ? "(parses now)" : err.text, again ? -1 : err.position, (int)tail,
+            payload + plen - tail);
     json_decref(again);
 }
 
@@ -91,8 +91,10 @@ static void capture(csc_scopes_t *sc, const char *key, const char *val) {
     expect_val = val;
     int rc = csc_capture_message("stress", CSC_LEVEL_NONE, sc, NULL);
     expect_key = expect_val = NULL;
-    if (rc == CSC_OK) atomic_fetch_add(&captured_ok, 1);
-    else atomic_fetch_add(&capture_errors, 1);
+    if (rc == CSC_OK)
+        atomic_fetch_add(&captured_ok, 1);
+    else
+        atomic_fetch_add(&capture_errors, 1);
 }
 
 static void *worker(void *p) {
@@ -108,9 +110,10 @@ static void *worker(void *p) {
         (void)csc_scope_set_tag(csc_isolation_scope(), tkey, val);
         (void)csc_scope_set_tag(shared, skey, val);
         (void)csc_scope_set_tag(csc_global_scope(), gkey, val);
-        csc_breadcrumb_t b = { .message = val, .category = tkey, .level = CSC_LEVEL_INFO };
+        csc_breadcrumb_t b = {.message = val, .category = tkey, .level = CSC_LEVEL_INFO};
         (void)csc_scope_add_breadcrumb(csc_current_scope(), &b);
-        if (n % 2 == 0) (void)csc_scope_add_breadcrumb(csc_global_scope(), &b); /* shared crumbs, rendered by many threads */
+        if (n % 2 == 0)
+            (void)csc_scope_add_breadcrumb(csc_global_scope(), &b); /* shared crumbs, rendered by many threads */
         if (n % 32 == 0) (void)csc_scope_set_extra(shared, "json", json_pack("{s:s,s:i}", "by", tkey, "n", (int)n));
 
         /* push_scope: the isolation scope (and our tag) is shared with the pushed current */
@@ -130,7 +133,7 @@ static void *worker(void *p) {
 
         /* explicit scopes: the shared scope as the per-call extra scope */
         if (n % 4 == 1) {
-            csc_scopes_t sc = { csc_global_scope(), csc_isolation_scope(), csc_current_scope(), shared };
+            csc_scopes_t sc = {csc_global_scope(), csc_isolation_scope(), csc_current_scope(), shared};
             capture(&sc, skey, val);
         }
 
@@ -156,7 +159,7 @@ static void *worker(void *p) {
 static void *reinit(void *p) {
     long *count = p;
     while (!atomic_load(&stop)) {
-        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
         if (csc_init(options()) == CSC_OK) (*count)++;
     }
@@ -177,7 +180,7 @@ static void test_stress(void) {
         pthread_create(&th[i], NULL, worker, &w[i]);
     }
     pthread_create(&rt, NULL, reinit, &reinits);
-    struct timespec ts = { (time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9) };
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9)};
     nanosleep(&ts, NULL);
     atomic_store(&stop, 1);
     for (int i = 0; i < WORKERS; i++) pthread_join(th[i], NULL);
@@ -220,7 +223,7 @@ static csc_scope_t *crumb_scope;
 
 static void *render_racer(void *p) {
     (void)p;
-    csc_scopes_t sc = { .global = crumb_scope };
+    csc_scopes_t sc = {.global = crumb_scope};
     for (int r = 0; r < ROUNDS; r++) {
         pthread_barrier_wait(&go);
         capture(&sc, NULL, NULL);
@@ -244,7 +247,7 @@ static void test_shared_breadcrumb_render(void) {
     for (int r = 0; r < ROUNDS; r++) {
         for (int k = 0; k < 20; k++) { /* fresh crumbs: each is rendered first by racing threads */
             snprintf(m, sizeof m, "round %d crumb %d", r, k);
-            csc_breadcrumb_t b = { .message = m, .level = CSC_LEVEL_INFO };
+            csc_breadcrumb_t b = {.message = m, .level = CSC_LEVEL_INFO};
             (void)csc_scope_add_breadcrumb(crumb_scope, &b);
         }
         pthread_barrier_wait(&go);
@@ -264,8 +267,8 @@ static void test_shared_breadcrumb_render(void) {
  * fork. Threads that each own a sibling fork keep forking and releasing it, so the shared
  * reference counts move from several threads at once (the Swift suite's clang TSan flagged jansson's plain sentinel
  * load here; support/json_refcount.h makes it atomic). */
-#define FORKERS 4
-#define FORKS 2000
+#define FORKERS     4
+#define FORKS       2000
 #define FORK_ROUNDS 10
 static csc_scope_t *fork_parent;
 

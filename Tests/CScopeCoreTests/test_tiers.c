@@ -76,7 +76,7 @@ static void test_thread_local_isolation(void) {
     (void)csc_scope_set_tag(csc_current_scope(), "main", "1");
     pthread_barrier_t bar;
     pthread_barrier_init(&bar, NULL, 3);
-    tl_arg_t a = { .name = "A", .other = "B", .bar = &bar }, b = { .name = "B", .other = "A", .bar = &bar };
+    tl_arg_t a = {.name = "A", .other = "B", .bar = &bar}, b = {.name = "B", .other = "A", .bar = &bar};
     pthread_t ta, tb;
     pthread_create(&ta, NULL, tier_thread, &a);
     pthread_create(&tb, NULL, tier_thread, &b);
@@ -265,7 +265,13 @@ static void test_pop_in_another_thread_fails(void) {
 static void *last_id_thread(void *p) {
     int *fails = p;
     char id1[33] = "", id2[33] = "", got[33] = "";
-#define T_CHECK(c) do { if (!(c)) { (*fails)++; fprintf(stderr, "%s:%d: [last_id_thread] CHECK(%s) failed\n", __FILE__, __LINE__, #c); } } while (0)
+#define T_CHECK(c)                                                                                                     \
+    do {                                                                                                               \
+        if (!(c)) {                                                                                                    \
+            (*fails)++;                                                                                                \
+            fprintf(stderr, "%s:%d: [last_id_thread] CHECK(%s) failed\n", __FILE__, __LINE__, #c);                     \
+        }                                                                                                              \
+    } while (0)
     T_CHECK(!csc_last_event_id(got));
     T_CHECK(csc_capture_message("one", CSC_LEVEL_NONE, NULL, id1) == CSC_OK);
     T_CHECK(csc_last_event_id(got) && strcmp(got, id1) == 0);
@@ -348,7 +354,7 @@ static void test_custom_storage(void) {
     csc_scope_t *def_cur = csc_current_scope(), *def_iso = csc_isolation_scope();
     (void)csc_scope_set_tag(def_cur, "default", "1");
     memset(&store, 0, sizeof store);
-    csc_scope_storage_t st = { store_get, store_set, &store };
+    csc_scope_storage_t st = {store_get, store_set, &store};
     CHECK_EQ_INT(csc_set_scope_storage(&st), CSC_OK);
 
     csc_scope_t *cur = csc_current_scope();
@@ -400,7 +406,10 @@ static void test_custom_storage(void) {
 
 /* ------------------------------------------------------------ crash reporting's side effect */
 
-typedef struct { double first_get_us; bool alt_stack; } first_get_t;
+typedef struct {
+    double first_get_us;
+    bool alt_stack;
+} first_get_t;
 
 static double mono_us(void) {
     struct timespec ts;
@@ -423,7 +432,7 @@ static double first_get_cost(int threads, bool *all_alt) {
     double sum = 0;
     *all_alt = true;
     for (int i = 0; i < threads; i++) {
-        first_get_t r = { 0, false };
+        first_get_t r = {0, false};
         pthread_t t;
         pthread_create(&t, NULL, first_get_thread, &r);
         pthread_join(t, NULL);
@@ -461,7 +470,8 @@ static void test_first_scope_with_crash_handler(void) {
     double with = first_get_cost(threads, &alt);
     CHECK(alt); /* every thread got (or already had) an alternate signal stack */
     printf("  first csc_current_scope on a new thread: %.1f us without the crash handler, %.1f us with it"
-           " (alternate signal stack)\n", without, with);
+           " (alternate signal stack)\n",
+           without, with);
     (void)csc_close();
     CHECK(!csc_crash_handler_installed());
     remove_dir(dir);

@@ -11,16 +11,25 @@
 
 #include "testlib.h"
 
-#define DSN "https://pub123@o7.ingest.sentry.io/42"
+#define DSN      "https://pub123@o7.ingest.sentry.io/42"
 #define IN_TRACE "4c79f60c11214eb38604f4ae0781bfb2"
-#define IN_SPAN "fa90fdead5f74052"
+#define IN_SPAN  "fa90fdead5f74052"
 
 /* ------------------------------------------------------------ helpers */
 
 static bool (*bst_impl)(json_t *event);
 static int bst_calls, bs_calls;
-static bool bst_hook(json_t *ev, void *ud) { (void)ud; bst_calls++; return bst_impl ? bst_impl(ev) : true; }
-static bool bs_hook(json_t *ev, void *ud) { (void)ev; (void)ud; bs_calls++; return true; }
+static bool bst_hook(json_t *ev, void *ud) {
+    (void)ud;
+    bst_calls++;
+    return bst_impl ? bst_impl(ev) : true;
+}
+static bool bs_hook(json_t *ev, void *ud) {
+    (void)ev;
+    (void)ud;
+    bs_calls++;
+    return true;
+}
 
 static csc_options_t *opts(double rate) {
     csc_options_t *o = tl_options();
@@ -138,14 +147,29 @@ static void test_transaction_event_shape(void) {
 }
 
 static void test_http_status_mapping(void) {
-    static const struct { int code; const char *status; } table[] = {
-        { 200, "ok" }, { 302, "ok" }, { 400, "invalid_argument" }, { 401, "unauthenticated" },
-        { 403, "permission_denied" }, { 404, "not_found" }, { 409, "already_exists" },
-        { 413, "failed_precondition" }, { 429, "resource_exhausted" }, { 499, "invalid_argument" },
-        { 500, "internal_error" }, { 501, "unimplemented" }, { 502, "internal_error" },
-        { 503, "unavailable" }, { 504, "deadline_exceeded" }, { 600, "unknown_error" },
+    static const struct {
+        int code;
+        const char *status;
+    } table[] = {
+        {200, "ok"},
+        {302, "ok"},
+        {400, "invalid_argument"},
+        {401, "unauthenticated"},
+        {403, "permission_denied"},
+        {404, "not_found"},
+        {409, "already_exists"},
+        {413, "failed_precondition"},
+        {429, "resource_exhausted"},
+        {499, "invalid_argument"},
+        {500, "internal_error"},
+        {501, "unimplemented"},
+        {502, "internal_error"},
+        {503, "unavailable"},
+        {504, "deadline_exceeded"},
+        {600, "unknown_error"},
     };
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++) CHECK_STR(csc_span_status_from_http(table[i].code), table[i].status);
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        CHECK_STR(csc_span_status_from_http(table[i].code), table[i].status);
     start(1.0);
     push();
     csc_span_t *tx = tx_start("GET /up", "http.server", NULL, 0);
@@ -158,7 +182,8 @@ static void test_http_status_mapping(void) {
     json_t *ev = tl_last_event();
     CHECK_STR(tl_str(ev, "contexts.trace.status"), "internal_error");
     CHECK_EQ_INT(json_integer_value(tl_path(ev, "contexts.response.status_code")), 502);
-    CHECK_EQ_INT(json_integer_value(json_object_get(tl_path(ev, "contexts.trace.data"), "http.response.status_code")), 502);
+    CHECK_EQ_INT(json_integer_value(json_object_get(tl_path(ev, "contexts.trace.data"), "http.response.status_code")),
+                 502);
     CHECK_STR(json_string_value(json_object_get(json_object_get(ev, "tags"), "http.status_code")), "502");
     CHECK(json_object_get(json_object_get(ev, "tags"), "status") == NULL);
     json_t *s = json_array_get(json_object_get(ev, "spans"), 0);
@@ -188,7 +213,7 @@ static void test_finish_twice_and_late_child(void) {
     CHECK_EQ_INT(csc_span_finish(tx), CSC_ERR_INVALID);
     CHECK_EQ_INT(envelopes(), 1);
     CHECK_EQ_INT(csc_span_set_tag(late, "k", "v"), CSC_ERR_INVALID); /* its transaction is finished */
-    CHECK_EQ_INT(csc_span_finish(late), CSC_OK);                      /* finishes, but is not sent */
+    CHECK_EQ_INT(csc_span_finish(late), CSC_OK);                     /* finishes, but is not sent */
     CHECK_EQ_INT(envelopes(), 1);
     json_t *ev = tl_last_event();
     CHECK_EQ_INT(json_array_size(json_object_get(ev, "spans")), 1);
@@ -242,7 +267,10 @@ static void test_never_finished_is_freed_not_sent(void) {
     csc_close();
 }
 
-typedef struct { csc_span_t *tx; int n; } spawn_t;
+typedef struct {
+    csc_span_t *tx;
+    int n;
+} spawn_t;
 
 static void *make_spans(void *arg) {
     spawn_t *s = arg;
@@ -265,7 +293,7 @@ static void test_ten_thousand_spans_threads(void) {
     push();
     csc_span_t *tx = tx_start("bulk", "task", NULL, 0);
     pthread_t th[4];
-    spawn_t s = { tx, 2500 };
+    spawn_t s = {tx, 2500};
     for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, make_spans, &s);
     for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
     tl_sink_reset();
@@ -397,7 +425,8 @@ static void test_sampler(void) {
     csc_span_release(tx);
     json_decref(custom);
     /* parent decision and rate reach the sampler */
-    csc_header_t h[] = { { "sentry-trace", IN_TRACE "-" IN_SPAN "-1" }, { "baggage", "sentry-sample_rate=0.25,sentry-sample_rand=0.125" } };
+    csc_header_t h[] = {{"sentry-trace", IN_TRACE "-" IN_SPAN "-1"},
+                        {"baggage", "sentry-sample_rate=0.25,sentry-sample_rand=0.125"}};
     tx = tx_start("continued", "http.server", h, 2);
     CHECK_EQ_INT(g_seen.parent_sampled, CSC_SAMPLED_YES);
     CHECK(fabs(g_seen.parent_sample_rate - 0.25) < 1e-12);
@@ -418,7 +447,7 @@ static void test_sampler(void) {
     CHECK_STR(tl_str(hd, "trace.sample_rate"), "0.25");
     json_decref(hd);
     /* invalid results unsample */
-    double bad[] = { NAN, -0.5, 1.5 };
+    double bad[] = {NAN, -0.5, 1.5};
     for (int i = 0; i < 3; i++) {
         g_sampler_result = bad[i];
         tx = tx_start("bad", "task", NULL, 0);
@@ -432,7 +461,8 @@ static void test_sampler(void) {
 static void test_parent_decision_without_sampler(void) {
     start(0.0); /* the parent's decision beats the rate; the incoming sample_rate is kept */
     push();
-    csc_header_t h[] = { { "Sentry-Trace", IN_TRACE "-" IN_SPAN "-1" }, { "BAGGAGE", "sentry-sample_rate=0.5,sentry-sample_rand=0.25,sentry-trace_id=" IN_TRACE } };
+    csc_header_t h[] = {{"Sentry-Trace", IN_TRACE "-" IN_SPAN "-1"},
+                        {"BAGGAGE", "sentry-sample_rate=0.5,sentry-sample_rand=0.25,sentry-trace_id=" IN_TRACE}};
     csc_span_t *tx = tx_start("t", "task", h, 2);
     CHECK_EQ_INT(csc_span_get_sampled(tx), CSC_SAMPLED_YES);
     char tid[33];
@@ -453,7 +483,10 @@ static void test_parent_decision_without_sampler(void) {
 }
 
 static void test_float_repr_in_dsc(void) {
-    static const struct { double r; const char *s; } table[] = { { 0.25, "0.25" }, { 1.0, "1.0" }, { 0.1, "0.1" }, { 1e-05, "1e-05" }, { 0.3333, "0.3333" } };
+    static const struct {
+        double r;
+        const char *s;
+    } table[] = {{0.25, "0.25"}, {1.0, "1.0"}, {0.1, "0.1"}, {1e-05, "1e-05"}, {0.3333, "0.3333"}};
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
         start(table[i].r);
         push();
@@ -472,7 +505,7 @@ static void test_float_repr_in_dsc(void) {
 
 /* Continues `value` as sentry-trace; returns the trace id now on the current scope. */
 static bool continued(const char *name, const char *value, char tid[33]) {
-    csc_header_t h = { name, value };
+    csc_header_t h = {name, value};
     int rc = csc_continue_trace(&h, 1, NULL);
     csc_scope_get_trace_id(csc_current_scope(), tid);
     return rc == CSC_OK;
@@ -483,23 +516,29 @@ static void test_sentry_trace_parsing(void) {
     push();
     char tid[33];
     static const char *good[] = {
-        IN_TRACE "-" IN_SPAN "-1", IN_TRACE "-" IN_SPAN "-0", IN_TRACE "-" IN_SPAN, " \t" IN_TRACE "-" IN_SPAN "-1 \t",
-        ", ," IN_TRACE "-" IN_SPAN "-1,ffffffffffffffffffffffffffffffff-ffffffffffffffff-1", "00-" IN_TRACE "-" IN_SPAN "-00",
+        IN_TRACE "-" IN_SPAN "-1",
+        IN_TRACE "-" IN_SPAN "-0",
+        IN_TRACE "-" IN_SPAN,
+        " \t" IN_TRACE "-" IN_SPAN "-1 \t",
+        ", ," IN_TRACE "-" IN_SPAN "-1,ffffffffffffffffffffffffffffffff-ffffffffffffffff-1",
+        "00-" IN_TRACE "-" IN_SPAN "-00",
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         CHECK(continued("sentry-trace", good[i], tid));
         CHECK_STR(tid, IN_TRACE);
     }
     static const char *bad[] = {
-        "4C79F60C11214EB38604F4AE0781BFB2-FA90FDEAD5F74052-1",      /* upper case */
-        IN_TRACE "-" IN_SPAN "-2",                                 /* bad flag */
-        IN_TRACE "-" IN_SPAN "-10",                                /* flag too long */
-        "4c79f60c11214eb38604f4ae0781bfb-" IN_SPAN "-1",           /* 31 hex */
-        IN_TRACE "0-" IN_SPAN "-1",                                /* 33 hex */
-        IN_TRACE "-fa90fdead5f7405-1",                             /* 15 hex span */
-        IN_TRACE "-" IN_SPAN "-1x", "garbage", " , ",              /* trailing junk, junk, only separators */
-        IN_TRACE "-" IN_SPAN "-1\n",                               /* newline is not the allowed whitespace */
-        "\xff\xfe" IN_TRACE,                                       /* invalid UTF-8 */
+        "4C79F60C11214EB38604F4AE0781BFB2-FA90FDEAD5F74052-1", /* upper case */
+        IN_TRACE "-" IN_SPAN "-2",                             /* bad flag */
+        IN_TRACE "-" IN_SPAN "-10",                            /* flag too long */
+        "4c79f60c11214eb38604f4ae0781bfb-" IN_SPAN "-1",       /* 31 hex */
+        IN_TRACE "0-" IN_SPAN "-1",                            /* 33 hex */
+        IN_TRACE "-fa90fdead5f7405-1",                         /* 15 hex span */
+        IN_TRACE "-" IN_SPAN "-1x",
+        "garbage",
+        " , ",                       /* trailing junk, junk, only separators */
+        IN_TRACE "-" IN_SPAN "-1\n", /* newline is not the allowed whitespace */
+        "\xff\xfe" IN_TRACE,         /* invalid UTF-8 */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK(!continued("sentry-trace", bad[i], tid));
@@ -509,7 +548,7 @@ static void test_sentry_trace_parsing(void) {
     CHECK(continued("sentry-trace", "-" IN_SPAN "-1", tid));
     CHECK(strcmp(tid, IN_TRACE) != 0 && tl_is_hex(tid, 32));
     /* no trace header: a new trace, whatever the baggage says */
-    csc_header_t only_bag = { "baggage", "sentry-trace_id=" IN_TRACE };
+    csc_header_t only_bag = {"baggage", "sentry-trace_id=" IN_TRACE};
     CHECK_EQ_INT(csc_continue_trace(&only_bag, 1, NULL), CSC_ERR_PARSE);
     csc_scope_get_trace_id(csc_current_scope(), tid);
     CHECK(strcmp(tid, IN_TRACE) != 0);
@@ -523,20 +562,26 @@ static void test_traceparent(void) {
     char tid[33];
     CHECK(continued("traceparent", "00-" IN_TRACE "-" IN_SPAN "-01", tid));
     CHECK_STR(tid, IN_TRACE);
-    csc_span_t *tx = tx_start("t", "task", (csc_header_t[]){ { "TraceParent", "00-" IN_TRACE "-" IN_SPAN "-00" } }, 1);
+    csc_span_t *tx = tx_start("t", "task", (csc_header_t[]){{"TraceParent", "00-" IN_TRACE "-" IN_SPAN "-00"}}, 1);
     CHECK_EQ_INT(csc_span_get_sampled(tx), CSC_SAMPLED_NO); /* flags 00: the parent did not sample */
     csc_span_release(tx);
     static const char *bad[] = {
-        "01-" IN_TRACE "-" IN_SPAN "-01", "00-" IN_TRACE "-" IN_SPAN "-1", "00-" IN_TRACE "-" IN_SPAN "-0g",
-        "00-4C79F60C11214EB38604F4AE0781BFB2-" IN_SPAN "-01", "00-00000000000000000000000000000000-" IN_SPAN "-01",
-        "00-" IN_TRACE "-0000000000000000-01", "00-" IN_TRACE "-" IN_SPAN "-01-extra", "",
+        "01-" IN_TRACE "-" IN_SPAN "-01",
+        "00-" IN_TRACE "-" IN_SPAN "-1",
+        "00-" IN_TRACE "-" IN_SPAN "-0g",
+        "00-4C79F60C11214EB38604F4AE0781BFB2-" IN_SPAN "-01",
+        "00-00000000000000000000000000000000-" IN_SPAN "-01",
+        "00-" IN_TRACE "-0000000000000000-01",
+        "00-" IN_TRACE "-" IN_SPAN "-01-extra",
+        "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK(!continued("traceparent", bad[i], tid));
         CHECK(strcmp(tid, IN_TRACE) != 0);
     }
     /* a sentry-trace wins over traceparent */
-    csc_header_t both[] = { { "traceparent", "00-" IN_TRACE "-" IN_SPAN "-01" }, { "sentry-trace", "11112222333344445555666677778888-1111222233334444-1" } };
+    csc_header_t both[] = {{"traceparent", "00-" IN_TRACE "-" IN_SPAN "-01"},
+                           {"sentry-trace", "11112222333344445555666677778888-1111222233334444-1"}};
     CHECK_EQ_INT(csc_continue_trace(both, 2, NULL), CSC_OK);
     csc_scope_get_trace_id(csc_current_scope(), tid);
     CHECK_STR(tid, "11112222333344445555666677778888");
@@ -546,7 +591,7 @@ static void test_traceparent(void) {
 
 /* The incoming DSC as the transaction's envelope header sees it (caller owns). */
 static json_t *dsc_after(const char *baggage) {
-    csc_header_t h[] = { { "sentry-trace", IN_TRACE "-" IN_SPAN "-1" }, { "baggage", baggage } };
+    csc_header_t h[] = {{"sentry-trace", IN_TRACE "-" IN_SPAN "-1"}, {"baggage", baggage}};
     csc_span_t *tx = tx_start("t", "task", h, baggage ? 2 : 1);
     tl_sink_reset();
     csc_span_finish(tx);
@@ -560,10 +605,12 @@ static json_t *dsc_after(const char *baggage) {
 static void test_baggage_parsing(void) {
     start(1.0);
     push();
-    json_t *d = dsc_after("other=1, sentry-release=web%401.2 ,sentry-environment=a,sentry-environment=b,sentry-transaction=%zz%4,sentry-user_segment=\xff\xfe,noequals,sentry-sample_rand=0.5");
+    json_t *d = dsc_after("other=1, sentry-release=web%401.2 "
+                          ",sentry-environment=a,sentry-environment=b,sentry-transaction=%zz%4,sentry-user_segment="
+                          "\xff\xfe,noequals,sentry-sample_rand=0.5");
     CHECK_STR(tl_str(d, "release"), "web@1.2");
-    CHECK_STR(tl_str(d, "environment"), "b");      /* a later duplicate wins */
-    CHECK_STR(tl_str(d, "transaction"), "%zz%4");  /* invalid percent-encoding kept as is */
+    CHECK_STR(tl_str(d, "environment"), "b");     /* a later duplicate wins */
+    CHECK_STR(tl_str(d, "transaction"), "%zz%4"); /* invalid percent-encoding kept as is */
     const char *seg = tl_str(d, "user_segment");
     CHECK(seg && tl_utf8_valid(seg, strlen(seg)) && strstr(seg, "\xef\xbf\xbd")); /* repaired */
     CHECK(tl_path(d, "other") == NULL);
@@ -596,8 +643,11 @@ static void test_multiple_values_and_case(void) {
     start(1.0);
     push();
     csc_header_t h[] = {
-        { "SENTRY-TRACE", IN_TRACE "-" IN_SPAN "-1" }, { "Baggage", "sentry-release=r1" }, { "baggage", "sentry-environment=e1" },
-        { NULL, "ignored" }, { "baggage", NULL },
+        {"SENTRY-TRACE", IN_TRACE "-" IN_SPAN "-1"},
+        {"Baggage", "sentry-release=r1"},
+        {"baggage", "sentry-environment=e1"},
+        {NULL, "ignored"},
+        {"baggage", NULL},
     };
     CHECK_EQ_INT(csc_continue_trace(h, 5, NULL), CSC_OK);
     csc_trace_headers_t out;
@@ -610,7 +660,7 @@ static void test_multiple_values_and_case(void) {
 
 static void test_org_id_and_strict(void) {
     char tid[33];
-    csc_header_t h[] = { { "sentry-trace", IN_TRACE "-" IN_SPAN "-1" }, { "baggage", "sentry-org_id=99" } };
+    csc_header_t h[] = {{"sentry-trace", IN_TRACE "-" IN_SPAN "-1"}, {"baggage", "sentry-org_id=99"}};
     start(1.0); /* DSN org 7 vs incoming 99: a new trace */
     push();
     CHECK_EQ_INT(csc_continue_trace(h, 2, NULL), CSC_ERR_PARSE);
@@ -625,7 +675,7 @@ static void test_org_id_and_strict(void) {
     CHECK_EQ_INT(csc_options_set_strict_trace_continuation(o, true), CSC_OK);
     CHECK_EQ_INT(tl_start(o), CSC_OK);
     push();
-    CHECK_EQ_INT(csc_continue_trace(h, 2, NULL), CSC_OK);   /* 99 == 99 */
+    CHECK_EQ_INT(csc_continue_trace(h, 2, NULL), CSC_OK);        /* 99 == 99 */
     CHECK_EQ_INT(csc_continue_trace(h, 1, NULL), CSC_ERR_PARSE); /* strict: the incoming org is unknown */
     pop();
     csc_close();
@@ -635,8 +685,8 @@ static void test_org_id_and_strict(void) {
 
 static void test_outgoing_headers(void) {
     csc_options_t *o = opts(1.0);
-    const char *targets[] = { "^https://api\\.example\\.com/", "internal" };
-    CHECK_EQ_INT(csc_options_set_trace_propagation_targets(o, (const char *[]){ "([" }, 1), CSC_ERR_INVALID);
+    const char *targets[] = {"^https://api\\.example\\.com/", "internal"};
+    CHECK_EQ_INT(csc_options_set_trace_propagation_targets(o, (const char *[]){"(["}, 1), CSC_ERR_INVALID);
     CHECK_EQ_INT(csc_options_set_trace_propagation_targets(o, targets, 2), CSC_OK);
     CHECK_EQ_INT(csc_options_set_propagate_traceparent(o, true), CSC_OK);
     CHECK_EQ_INT(tl_start(o), CSC_OK);
@@ -657,7 +707,8 @@ static void test_outgoing_headers(void) {
     CHECK_EQ_INT(csc_trace_headers("http://internal/", NULL, &out), 3);
     csc_trace_headers_clear(&out);
     /* with an incoming trace, a bound child span: its id and flag, the frozen DSC, merged baggage */
-    csc_header_t h[] = { { "sentry-trace", IN_TRACE "-" IN_SPAN "-1" }, { "baggage", "vendor=secret,sentry-release=web%401.2,sentry-sample_rand=0.5" } };
+    csc_header_t h[] = {{"sentry-trace", IN_TRACE "-" IN_SPAN "-1"},
+                        {"baggage", "vendor=secret,sentry-release=web%401.2,sentry-sample_rand=0.5"}};
     csc_span_t *tx = tx_start("t", "http.server", h, 2);
     csc_span_t *c = csc_span_start_child(tx, "db", NULL);
     (void)csc_scope_bind_span(csc_current_scope(), c);
@@ -670,7 +721,8 @@ static void test_outgoing_headers(void) {
     snprintf(want, sizeof want, "00-%s-%s-01", IN_TRACE, cid);
     CHECK_STR(out.traceparent, want);
     CHECK(strncmp(out.baggage, "mine=1,", 7) == 0);
-    CHECK(strstr(out.baggage, "sentry-release=web%401.2") && !strstr(out.baggage, "old") && !strstr(out.baggage, "vendor"));
+    CHECK(strstr(out.baggage, "sentry-release=web%401.2") && !strstr(out.baggage, "old") &&
+          !strstr(out.baggage, "vendor"));
     csc_trace_headers_clear(&out);
     /* a span outside any transaction propagates nothing */
     (void)csc_scope_bind_span(csc_current_scope(), NULL);
@@ -734,9 +786,19 @@ static void test_error_in_span_carries_its_trace(void) {
 
 /* ------------------------------------------------------------ processors, before_send_transaction */
 
-static bool add_proc_tag(json_t *ev, void *ud) { (void)ud; json_object_set_new(json_object_get(ev, "tags"), "proc", json_string("P")); return true; }
-static bool drop_all(json_t *ev) { (void)ev; return false; }
-static bool strip_spans(json_t *ev) { json_array_clear(json_object_get(ev, "spans")); return true; }
+static bool add_proc_tag(json_t *ev, void *ud) {
+    (void)ud;
+    json_object_set_new(json_object_get(ev, "tags"), "proc", json_string("P"));
+    return true;
+}
+static bool drop_all(json_t *ev) {
+    (void)ev;
+    return false;
+}
+static bool strip_spans(json_t *ev) {
+    json_array_clear(json_object_get(ev, "spans"));
+    return true;
+}
 
 static void test_processors_and_before_send_transaction(void) {
     csc_options_t *o = opts(1.0);
@@ -850,7 +912,8 @@ static long long discarded(const char *reason, const char *category) {
         size_t len = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
         buf[len] = 0;
-        for (const char *item = strstr(buf, "{\"type\":\"client_report\""); item; item = strstr(item + 1, "{\"type\":\"client_report\"")) {
+        for (const char *item = strstr(buf, "{\"type\":\"client_report\""); item;
+             item = strstr(item + 1, "{\"type\":\"client_report\"")) {
             const char *payload = strchr(item, '\n');
             json_t *report = payload ? json_loadb(payload + 1, strcspn(payload + 1, "\n"), 0, NULL) : NULL;
             json_t *e;
@@ -880,7 +943,7 @@ static void test_client_reports(void) {
     (void)csc_options_set_shutdown_timeout(o, 500);
     CHECK_EQ_INT(csc_init(o), CSC_OK);
     push();
-    const char *names[2] = { "kept", "drop-me" };
+    const char *names[2] = {"kept", "drop-me"};
     for (int k = 0; k < 2; k++) {
         csc_span_t *tx = tx_start(names[k], "task", NULL, 0);
         for (int i = 0; i < 3; i++) { /* the third is cut by max_spans */
@@ -899,9 +962,9 @@ static void test_client_reports(void) {
     csc_span_release(tx);
     pop();
     csc_close();
-    CHECK_EQ_INT(discarded("buffer_overflow", "span"), 2);   /* one cut from each transaction */
+    CHECK_EQ_INT(discarded("buffer_overflow", "span"), 2); /* one cut from each transaction */
     CHECK_EQ_INT(discarded("before_send", "transaction"), 1);
-    CHECK_EQ_INT(discarded("before_send", "span"), 3);       /* its 2 spans + itself */
+    CHECK_EQ_INT(discarded("before_send", "span"), 3); /* its 2 spans + itself */
     CHECK_EQ_INT(discarded("sample_rate", "transaction"), 1);
     CHECK_EQ_INT(discarded("sample_rate", "span"), 1);
     remove_cache();

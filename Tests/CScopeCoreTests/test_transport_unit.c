@@ -37,13 +37,15 @@ static void test_rate_limits(void) {
 
     csc__ratelimits_t r2 = {0};
     csc__rl_update(&r2, 200, "30:error:key", NULL, now);
-    CHECK(csc__rl_limited(&r2, "error", now) && !csc__rl_limited(&r2, "attachment", now) && !csc__rl_limited(&r2, "default", now));
+    CHECK(csc__rl_limited(&r2, "error", now) && !csc__rl_limited(&r2, "attachment", now) &&
+          !csc__rl_limited(&r2, "default", now));
     csc__rl_update(&r2, 200, "5:error:key", NULL, now); /* a shorter limit does not shorten */
     CHECK(csc__rl_until(&r2, "error") == now + 30000);
 
     /* (a 429 with only Retry-After, or a bare 429: rows of test_transport_vectors.c) */
     csc__ratelimits_t r5 = {0};
-    csc__rl_update(&r5, 429, "3:metric_bucket:organization:quota:custom", "100", now); /* header wins over Retry-After */
+    csc__rl_update(&r5, 429, "3:metric_bucket:organization:quota:custom", "100",
+                   now); /* header wins over Retry-After */
     CHECK(csc__rl_until(&r5, "metric_bucket") == now + 3000 && !csc__rl_limited(&r5, "error", now));
     csc__ratelimits_t r6 = {0};
     csc__rl_update(&r6, 200, "garbage:error", NULL, now); /* an unparsable entry is skipped (issue 16) */
@@ -53,11 +55,10 @@ static void test_rate_limits(void) {
     CHECK(!csc__rl_limited(&r7, "error", now));
 }
 
-static const char k_env[] =
-    "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"trace\":{\"trace_id\":\"abc\"}}\n"
-    "{\"type\":\"event\",\"length\":13}\n{\"message\":1}\n"
-    "{\"type\":\"attachment\",\"length\":3,\"filename\":\"a.txt\"}\nx\ny\n"
-    "{\"type\":\"client_report\"}\n{\"discarded_events\":[]}\n";
+static const char k_env[] = "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"trace\":{\"trace_id\":\"abc\"}}\n"
+                            "{\"type\":\"event\",\"length\":13}\n{\"message\":1}\n"
+                            "{\"type\":\"attachment\",\"length\":3,\"filename\":\"a.txt\"}\nx\ny\n"
+                            "{\"type\":\"client_report\"}\n{\"discarded_events\":[]}\n";
 
 static void test_envelope_parse(void) {
     csc_envelope_t *env = csc__envelope_parse(k_env, sizeof k_env - 1);
@@ -114,8 +115,12 @@ static void test_gzip(void) {
     char out[128];
     z_stream zs = {0};
     inflateInit2(&zs, 15 + 16);
-    zs.next_in = (Bytef *)z; zs.avail_in = (uInt)zlen; zs.next_out = (Bytef *)out; zs.avail_out = sizeof out;
-    CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END && zs.total_out == strlen(text) && memcmp(out, text, strlen(text)) == 0);
+    zs.next_in = (Bytef *)z;
+    zs.avail_in = (uInt)zlen;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = sizeof out;
+    CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END && zs.total_out == strlen(text) &&
+          memcmp(out, text, strlen(text)) == 0);
     inflateEnd(&zs);
     free(z);
 }
@@ -173,7 +178,11 @@ static void test_queue_bounds(void) {
 /* ------------------------------------------------------------ envelope URL with a path prefix */
 
 /* A one-request HTTP endpoint on 127.0.0.1: records the request line and X-Sentry-Auth, answers 200. */
-typedef struct { int fd; char request_line[512]; char auth[512]; } http_one_t;
+typedef struct {
+    int fd;
+    char request_line[512];
+    char auth[512];
+} http_one_t;
 
 static void *http_one_serve(void *arg) {
     http_one_t *h = arg;
@@ -188,7 +197,10 @@ static void *http_one_serve(void *arg) {
         n += (size_t)r;
         buf[n] = 0;
         char *end = strstr(buf, "\r\n\r\n");
-        if (!end) { if (n == sizeof buf - 1) break; continue; }
+        if (!end) {
+            if (n == sizeof buf - 1) break;
+            continue;
+        }
         if (body < 0) {
             char *cl = strcasestr(buf, "\r\ncontent-length:");
             body = cl ? strtol(cl + 17, NULL, 10) : 0;
@@ -198,7 +210,11 @@ static void *http_one_serve(void *arg) {
     char *eol = strstr(buf, "\r\n");
     if (eol) snprintf(h->request_line, sizeof h->request_line, "%.*s", (int)(eol - buf), buf);
     char *a = strcasestr(buf, "\r\nx-sentry-auth:");
-    if (a) { a += 2; char *e = strstr(a, "\r\n"); snprintf(h->auth, sizeof h->auth, "%.*s", e ? (int)(e - a) : 0, a); }
+    if (a) {
+        a += 2;
+        char *e = strstr(a, "\r\n");
+        snprintf(h->auth, sizeof h->auth, "%.*s", e ? (int)(e - a) : 0, a);
+    }
     static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     (void)!send(c, ok, sizeof ok - 1, 0);
     close(c);
@@ -207,11 +223,11 @@ static void *http_one_serve(void *arg) {
 
 /* Captures through the HTTP transport with the DSN `http://key@127.0.0.1:<port><path>`; returns the request line. */
 static void capture_to_prefix(const char *path, char *request_line, size_t cap, char *auth, size_t auth_cap) {
-    http_one_t h = { .fd = socket(AF_INET, SOCK_STREAM, 0) };
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    http_one_t h = {.fd = socket(AF_INET, SOCK_STREAM, 0)};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t sl = sizeof sa;
-    CHECK(h.fd >= 0 && bind(h.fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(h.fd, 4) == 0
-          && getsockname(h.fd, (struct sockaddr *)&sa, &sl) == 0);
+    CHECK(h.fd >= 0 && bind(h.fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(h.fd, 4) == 0 &&
+          getsockname(h.fd, (struct sockaddr *)&sa, &sl) == 0);
     pthread_t th;
     CHECK(pthread_create(&th, NULL, http_one_serve, &h) == 0);
     char dsn[256];

@@ -41,42 +41,42 @@ const char *__tsan_default_suppressions(void) {
 static int tl_cases_passed, tl_cases_failed, tl_checks_failed_in_case;
 static const char *tl_current_case = "";
 
-#define TL_FAIL_(fmt, ...)                                                                              \
-    do {                                                                                                \
-        tl_checks_failed_in_case++;                                                                     \
-        fprintf(stderr, "%s:%d: [%s] " fmt "\n", __FILE__, __LINE__, tl_current_case, __VA_ARGS__);     \
+#define TL_FAIL_(fmt, ...)                                                                                             \
+    do {                                                                                                               \
+        tl_checks_failed_in_case++;                                                                                    \
+        fprintf(stderr, "%s:%d: [%s] " fmt "\n", __FILE__, __LINE__, tl_current_case, __VA_ARGS__);                    \
     } while (0)
 
-#define CHECK(cond)                                                                                     \
-    do {                                                                                                \
-        if (!(cond)) TL_FAIL_("CHECK(%s) failed", #cond);                                               \
+#define CHECK(cond)                                                                                                    \
+    do {                                                                                                               \
+        if (!(cond)) TL_FAIL_("CHECK(%s) failed", #cond);                                                              \
     } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                                              \
-    do {                                                                                                \
-        long long tl_a_ = (long long)(a), tl_b_ = (long long)(b);                                       \
-        if (tl_a_ != tl_b_) TL_FAIL_("CHECK_EQ_INT(%s, %s) failed: %lld != %lld", #a, #b, tl_a_, tl_b_); \
+#define CHECK_EQ_INT(a, b)                                                                                             \
+    do {                                                                                                               \
+        long long tl_a_ = (long long)(a), tl_b_ = (long long)(b);                                                      \
+        if (tl_a_ != tl_b_) TL_FAIL_("CHECK_EQ_INT(%s, %s) failed: %lld != %lld", #a, #b, tl_a_, tl_b_);               \
     } while (0)
 
-#define CHECK_STR(a, b)                                                                                 \
-    do {                                                                                                \
-        const char *tl_a_ = (a), *tl_b_ = (b);                                                          \
-        if (!tl_a_ || !tl_b_ || strcmp(tl_a_, tl_b_) != 0)                                              \
-            TL_FAIL_("CHECK_STR(%s, %s) failed: \"%.300s\" != \"%.300s\"", #a, #b,                      \
-                     tl_a_ ? tl_a_ : "(null)", tl_b_ ? tl_b_ : "(null)");                               \
+#define CHECK_STR(a, b)                                                                                                \
+    do {                                                                                                               \
+        const char *tl_a_ = (a), *tl_b_ = (b);                                                                         \
+        if (!tl_a_ || !tl_b_ || strcmp(tl_a_, tl_b_) != 0)                                                             \
+            TL_FAIL_("CHECK_STR(%s, %s) failed: \"%.300s\" != \"%.300s\"", #a, #b, tl_a_ ? tl_a_ : "(null)",           \
+                     tl_b_ ? tl_b_ : "(null)");                                                                        \
     } while (0)
 
-#define RUN(fn)                                                                                         \
-    do {                                                                                                \
-        tl_current_case = #fn;                                                                          \
-        tl_checks_failed_in_case = 0;                                                                   \
-        fn();                                                                                           \
-        if (tl_checks_failed_in_case) {                                                                 \
-            tl_cases_failed++;                                                                          \
-            fprintf(stderr, "FAIL %s\n", #fn);                                                          \
-        } else {                                                                                        \
-            tl_cases_passed++;                                                                          \
-        }                                                                                               \
+#define RUN(fn)                                                                                                        \
+    do {                                                                                                               \
+        tl_current_case = #fn;                                                                                         \
+        tl_checks_failed_in_case = 0;                                                                                  \
+        fn();                                                                                                          \
+        if (tl_checks_failed_in_case) {                                                                                \
+            tl_cases_failed++;                                                                                         \
+            fprintf(stderr, "FAIL %s\n", #fn);                                                                         \
+        } else {                                                                                                       \
+            tl_cases_passed++;                                                                                         \
+        }                                                                                                              \
     } while (0)
 
 #define TL_DONE() (printf("%d passed, %d failed\n", tl_cases_passed, tl_cases_failed), tl_cases_failed ? 1 : 0)
@@ -88,11 +88,11 @@ static const char *tl_current_case = "";
 typedef struct tl_sink_s {
     pthread_mutex_t mu;
     csc_envelope_t *env[TL_MAX_ENVELOPES];
-    int count;    /* envelopes held in env[] */
-    long total;   /* envelopes received, including those freed when env[] was full */
+    int count;  /* envelopes held in env[] */
+    long total; /* envelopes received, including those freed when env[] was full */
 } tl_sink_t;
 
-static tl_sink_t tl_sink __attribute__((unused)) = { PTHREAD_MUTEX_INITIALIZER, { 0 }, 0, 0 };
+static tl_sink_t tl_sink __attribute__((unused)) = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0};
 
 static inline void tl_transport(csc_envelope_t *envelope, void *user_data) {
     tl_sink_t *s = (tl_sink_t *)user_data;
@@ -115,9 +115,7 @@ static inline void tl_sink_reset(void) {
 }
 
 /* The newest collected envelope (still owned by the sink), or NULL. */
-static inline csc_envelope_t *tl_last_envelope(void) {
-    return tl_sink.count ? tl_sink.env[tl_sink.count - 1] : NULL;
-}
+static inline csc_envelope_t *tl_last_envelope(void) { return tl_sink.count ? tl_sink.env[tl_sink.count - 1] : NULL; }
 
 /* The event of the newest envelope (caller owns), or NULL. */
 static inline json_t *tl_last_event(void) {
@@ -215,11 +213,20 @@ static inline int tl_utf8_valid(const char *p, size_t n) {
         unsigned c = s[i];
         size_t len;
         unsigned cp;
-        if (c < 0x80) { i++; continue; }
-        else if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-        else return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            cp = c & 0x07;
+        } else
+            return 0;
         if (i + len > n) return 0;
         for (size_t k = 1; k < len; k++) {
             if ((s[i + k] & 0xC0) != 0x80) return 0;
@@ -250,15 +257,22 @@ static inline long long tl_parse_ts(json_t *v) {
     int frac_len = 0;
     long frac = 0;
     char fbuf[16] = "";
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec) != 6)
         return -1;
     const char *dot = strchr(s, '.');
     if (dot) {
         sscanf(dot + 1, "%15[0-9]", fbuf);
         frac_len = (int)strlen(fbuf);
         frac = atol(fbuf);
-        while (frac_len < 6) { frac *= 10; frac_len++; }
-        while (frac_len > 6) { frac /= 10; frac_len--; }
+        while (frac_len < 6) {
+            frac *= 10;
+            frac_len++;
+        }
+        while (frac_len > 6) {
+            frac /= 10;
+            frac_len--;
+        }
     }
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;

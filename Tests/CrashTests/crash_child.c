@@ -43,19 +43,42 @@ static void announce(const char *name, void *fn) {
 static volatile int g_zero = 0;
 static int *volatile g_null = NULL;
 
-NOINLINE void crash_segv(void) { *g_null = 42; __asm__ volatile(""); }
+NOINLINE void crash_segv(void) {
+    *g_null = 42;
+    __asm__ volatile("");
+}
 NOINLINE void crash_abort(void) { abort(); }
 NOINLINE void crash_ill(void) { __builtin_trap(); }
 #if defined(__x86_64__) || defined(__i386__)
-NOINLINE int crash_fpe(void) { volatile int a = 1; int r = a / g_zero; __asm__ volatile(""); return r; }
-NOINLINE void crash_trap(void) { __asm__ volatile("int3"); __asm__ volatile(""); }
+NOINLINE int crash_fpe(void) {
+    volatile int a = 1;
+    int r = a / g_zero;
+    __asm__ volatile("");
+    return r;
+}
+NOINLINE void crash_trap(void) {
+    __asm__ volatile("int3");
+    __asm__ volatile("");
+}
 #else
 /* aarch64: an integer division by zero gives 0 (no trap), so SIGFPE is raised; brk is the breakpoint */
-NOINLINE int crash_fpe(void) { volatile int a = 1; int r = a / (g_zero + 1); raise(SIGFPE); __asm__ volatile(""); return r; }
+NOINLINE int crash_fpe(void) {
+    volatile int a = 1;
+    int r = a / (g_zero + 1);
+    raise(SIGFPE);
+    __asm__ volatile("");
+    return r;
+}
 #if defined(__aarch64__)
-NOINLINE void crash_trap(void) { __asm__ volatile("brk #0"); __asm__ volatile(""); }
+NOINLINE void crash_trap(void) {
+    __asm__ volatile("brk #0");
+    __asm__ volatile("");
+}
 #else
-NOINLINE void crash_trap(void) { raise(SIGTRAP); __asm__ volatile(""); }
+NOINLINE void crash_trap(void) {
+    raise(SIGTRAP);
+    __asm__ volatile("");
+}
 #endif
 #endif
 NOINLINE int crash_bus(void) {
@@ -104,31 +127,41 @@ static void setup_scopes(const char *mode) {
     csc_scope_t *iso = csc_isolation_scope();
     csc_scope_set_tag(iso, "mode", mode);
     csc_scope_set_tag(iso, "quote", "say \"hi\" \u00e9\u2713"); /* escaping and UTF-8 (tags may not hold newlines) */
-    csc_scope_set_extra(iso, "escapes", json_string("line\nbreak\ttab\x01" "ctl \\ \"q\""));
-    csc_scope_set_user(iso, json_pack("{s:s,s:s,s:i,s:s}", "id", "42", "email", "crash@example.com", "num", 7, "ip_address", "10.1.2.3"));
+    csc_scope_set_extra(iso, "escapes",
+                        json_string("line\nbreak\ttab\x01"
+                                    "ctl \\ \"q\""));
+    csc_scope_set_user(iso, json_pack("{s:s,s:s,s:i,s:s}", "id", "42", "email", "crash@example.com", "num", 7,
+                                      "ip_address", "10.1.2.3"));
     csc_scope_set_context(iso, "runtime", json_pack("{s:s}", "name", "crash-runtime")); /* shadows the default */
-    csc_scope_set_context(iso, "app_state", json_pack("{s:s,s:f,s:b,s:[i,i]}", "phase", "crashing", "ratio", 0.25, "ok", 0, "list", 1, 2));
+    csc_scope_set_context(
+        iso, "app_state",
+        json_pack("{s:s,s:f,s:b,s:[i,i]}", "phase", "crashing", "ratio", 0.25, "ok", 0, "list", 1, 2));
     for (int i = 1; i <= 120; i++) {
         char msg[32];
         snprintf(msg, sizeof msg, "step %d", i);
         csc_kv_t kv = CSC_KV_INT64("i", i);
-        csc_breadcrumb_t b = { .category = "test", .message = msg, .level = CSC_LEVEL_INFO, .data = &kv, .data_count = 1 };
+        csc_breadcrumb_t b = {
+            .category = "test", .message = msg, .level = CSC_LEVEL_INFO, .data = &kv, .data_count = 1};
         csc_scope_add_breadcrumb(iso, &b);
     }
     csc_scope_t *cur = csc_current_scope();
     csc_scope_set_tag(cur, "current_tag", "c");
     csc_scope_set_extra(cur, "answer", json_integer(42));
     csc_scope_set_extra(cur, "password", json_string("hunter2")); /* scrubbed: send_default_pii is off */
-    csc_breadcrumb_t last = { .category = "test", .message = "last before crash", .level = CSC_LEVEL_WARNING };
+    csc_breadcrumb_t last = {.category = "test", .message = "last before crash", .level = CSC_LEVEL_WARNING};
     csc_scope_add_breadcrumb(cur, &last);
 }
 
 /* A host's own handler, installed before csc_init: leaves a file behind, then lets the signal kill. */
 static char g_host_file[4096];
 static void host_handler(int sig, siginfo_t *si, void *uc) {
-    (void)si; (void)uc;
+    (void)si;
+    (void)uc;
     int fd = open(g_host_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd >= 0) { (void)!write(fd, "host handler ran\n", 17); close(fd); }
+    if (fd >= 0) {
+        (void)!write(fd, "host handler ran\n", 17);
+        close(fd);
+    }
     signal(sig, SIG_DFL); /* returning re-executes the fault, which now kills */
 }
 
@@ -144,14 +177,20 @@ static int init_sdk(const char *cache_dir, const char *dsn) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 4) { fprintf(stderr, "usage: %s <mode> <cache_dir> <dsn>\n", argv[0]); return 2; }
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s <mode> <cache_dir> <dsn>\n", argv[0]);
+        return 2;
+    }
     const char *mode = argv[1], *dir = argv[2], *dsn = argv[3];
     if (!strcmp(mode, "chain")) {
         snprintf(g_host_file, sizeof g_host_file, "%s/../host_handler_ran", dir);
-        struct sigaction sa = { .sa_sigaction = host_handler, .sa_flags = SA_SIGINFO };
+        struct sigaction sa = {.sa_sigaction = host_handler, .sa_flags = SA_SIGINFO};
         sigaction(SIGSEGV, &sa, NULL);
     }
-    if (init_sdk(dir, dsn) != CSC_OK) { fprintf(stderr, "csc_init failed\n"); return 2; }
+    if (init_sdk(dir, dsn) != CSC_OK) {
+        fprintf(stderr, "csc_init failed\n");
+        return 2;
+    }
     if (!strcmp(mode, "check")) {
         printf("crashed_last_run=%d\n", csc_crashed_last_run() ? 1 : 0);
         fflush(stdout);
@@ -160,17 +199,36 @@ int main(int argc, char **argv) {
         csc_close();
         return 0;
     }
-    if (!csc_crash_handler_installed()) { fprintf(stderr, "crash handler not installed\n"); return 3; }
+    if (!csc_crash_handler_installed()) {
+        fprintf(stderr, "crash handler not installed\n");
+        return 3;
+    }
     setup_scopes(mode);
-    if (!strcmp(mode, "segv")) { announce("crash_segv", (void *)crash_segv); crash_segv(); }
-    else if (!strcmp(mode, "abort")) { announce("crash_abort", (void *)crash_abort); crash_abort(); }
-    else if (!strcmp(mode, "chain")) { announce("crash_segv", (void *)crash_segv); crash_segv(); }
-    else if (!strcmp(mode, "ill")) { announce("crash_ill", (void *)crash_ill); crash_ill(); }
-    else if (!strcmp(mode, "fpe")) { announce("crash_fpe", (void *)crash_fpe); crash_fpe(); }
-    else if (!strcmp(mode, "trap")) { announce("crash_trap", (void *)crash_trap); crash_trap(); }
-    else if (!strcmp(mode, "bus")) { announce("crash_bus", (void *)crash_bus); crash_bus(); }
-    else if (!strcmp(mode, "overflow")) { announce("crash_overflow", (void *)crash_overflow); crash_overflow(NULL, 0); }
-    else if (!strcmp(mode, "thread")) {
+    if (!strcmp(mode, "segv")) {
+        announce("crash_segv", (void *)crash_segv);
+        crash_segv();
+    } else if (!strcmp(mode, "abort")) {
+        announce("crash_abort", (void *)crash_abort);
+        crash_abort();
+    } else if (!strcmp(mode, "chain")) {
+        announce("crash_segv", (void *)crash_segv);
+        crash_segv();
+    } else if (!strcmp(mode, "ill")) {
+        announce("crash_ill", (void *)crash_ill);
+        crash_ill();
+    } else if (!strcmp(mode, "fpe")) {
+        announce("crash_fpe", (void *)crash_fpe);
+        crash_fpe();
+    } else if (!strcmp(mode, "trap")) {
+        announce("crash_trap", (void *)crash_trap);
+        crash_trap();
+    } else if (!strcmp(mode, "bus")) {
+        announce("crash_bus", (void *)crash_bus);
+        crash_bus();
+    } else if (!strcmp(mode, "overflow")) {
+        announce("crash_overflow", (void *)crash_overflow);
+        crash_overflow(NULL, 0);
+    } else if (!strcmp(mode, "thread")) {
         pthread_t t;
         pthread_create(&t, NULL, thread_main, NULL);
         pthread_join(t, NULL);
@@ -184,24 +242,32 @@ int main(int argc, char **argv) {
     } else if (!strcmp(mode, "locked_scope")) {
         /* the crash happens while this thread holds its isolation scope's lock (as inside a scope write) */
         csc__lock(&csc_isolation_scope()->lock);
-        announce("crash_segv", (void *)crash_segv); crash_segv();
+        announce("crash_segv", (void *)crash_segv);
+        crash_segv();
     } else if (!strcmp(mode, "handler_fault")) {
         csc__crash_test_fault_in_handler = 1;
-        announce("crash_segv", (void *)crash_segv); crash_segv();
+        announce("crash_segv", (void *)crash_segv);
+        crash_segv();
     } else if (!strcmp(mode, "handler_fault_fatal")) {
         csc__crash_test_fault_in_handler = 2;
-        announce("crash_segv", (void *)crash_segv); crash_segv();
+        announce("crash_segv", (void *)crash_segv);
+        crash_segv();
     } else if (!strcmp(mode, "corrupt_scope")) {
         csc_scope_t *bad = csc_scope_new();
         csc_scope_set_tag(bad, "k", "v");
         csc_crash_set_thread_scopes(bad, NULL);
         bad->tags = (csc__map_t *)(uintptr_t)0x10; /* a wild pointer the handler will follow */
-        announce("crash_segv", (void *)crash_segv); crash_segv();
+        announce("crash_segv", (void *)crash_segv);
+        crash_segv();
     } else if (!strcmp(mode, "unwritable")) {
         chmod(dir, 0500);
         if (geteuid() == 0) rmdir(dir); /* root writes through modes: take the directory away instead */
-        announce("crash_segv", (void *)crash_segv); crash_segv();
-    } else { fprintf(stderr, "unknown mode %s\n", mode); return 2; }
+        announce("crash_segv", (void *)crash_segv);
+        crash_segv();
+    } else {
+        fprintf(stderr, "unknown mode %s\n", mode);
+        return 2;
+    }
     fprintf(stderr, "still alive after mode %s\n", mode);
     return 4;
 }

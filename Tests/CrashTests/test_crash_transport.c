@@ -18,7 +18,15 @@
 #include <unistd.h>
 
 static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+#define CHECK(c, ...)                                                                                                  \
+    do {                                                                                                               \
+        if (!(c)) {                                                                                                    \
+            failures++;                                                                                                \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                       \
+            fprintf(stderr, __VA_ARGS__);                                                                              \
+            fputc('\n', stderr);                                                                                       \
+        }                                                                                                              \
+    } while (0)
 
 #define MAX_GOT 8
 static char g_got[MAX_GOT][33];
@@ -52,9 +60,11 @@ static void write_file(const char *dir, const char *name, const char *data) {
 static void write_report(const char *dir, const char *name, const char *event_id) {
     char event[256], env[512];
     snprintf(event, sizeof event,
-             "{\"event_id\":\"%s\",\"level\":\"fatal\",\"platform\":\"native\",\"exception\":{\"values\":[{\"type\":\"SIGSEGV\"}]}}",
+             "{\"event_id\":\"%s\",\"level\":\"fatal\",\"platform\":\"native\",\"exception\":{\"values\":[{\"type\":"
+             "\"SIGSEGV\"}]}}",
              event_id);
-    snprintf(env, sizeof env, "{\"event_id\":\"%s\"}\n{\"type\":\"event\",\"length\":%zu}\n%s\n", event_id, strlen(event), event);
+    snprintf(env, sizeof env, "{\"event_id\":\"%s\"}\n{\"type\":\"event\",\"length\":%zu}\n%s\n", event_id,
+             strlen(event), event);
     write_file(dir, name, env);
 }
 
@@ -90,14 +100,18 @@ static int start(const char *dir, bool with_transport) {
 
 int main(void) {
     char dir[] = "/tmp/csc-crash-transport-XXXXXX";
-    if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
     const char *id_a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", *id_b = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
     /* 1. Disabled client (no DSN, no transport): the reports are promoted but stay on disk. */
     write_report(dir, "00000000000000000002-42-crash.pending", id_b);
     write_report(dir, "00000000000000000001-41-crash.pending", id_a);
     write_file(dir, "cscope-crash.marker", id_b);
-    write_report(dir, "00000000000000000003-40-000000.envelope", "cccccccccccccccccccccccccccccccc"); /* ordinary cached */
+    write_report(dir, "00000000000000000003-40-000000.envelope",
+                 "cccccccccccccccccccccccccccccccc"); /* ordinary cached */
     CHECK(start(dir, false) == CSC_OK, "csc_init (disabled)");
     CHECK(csc_crashed_last_run(), "the marker is seen");
     CHECK(g_count == 0, "nothing handed over without a transport: %d", g_count);
@@ -112,7 +126,8 @@ int main(void) {
     CHECK(!strcmp(g_levels[0], "fatal"), "the event: level %s", g_levels[0]);
     CHECK(count_suffix(dir, "-crash.envelope") == 0 && count_suffix(dir, "-crash.pending") == 0,
           "the crash reports left the cache (the unreadable one too)");
-    CHECK(exists(dir, "00000000000000000003-40-000000.envelope"), "an ordinary cached envelope stays for the HTTP transport");
+    CHECK(exists(dir, "00000000000000000003-40-000000.envelope"),
+          "an ordinary cached envelope stays for the HTTP transport");
     csc_close();
 
     /* 3. Once only: a new start hands over nothing more. */
@@ -130,7 +145,10 @@ int main(void) {
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-    if (failures) { fprintf(stderr, "test_crash_transport: %d failure(s)\n", failures); return 1; }
+    if (failures) {
+        fprintf(stderr, "test_crash_transport: %d failure(s)\n", failures);
+        return 1;
+    }
     printf("test_crash_transport: all passed\n");
     return 0;
 }

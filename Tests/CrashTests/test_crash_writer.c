@@ -17,7 +17,15 @@
 #include "crash/crash_internal.h"
 
 static int failures;
-#define CHECK(c, ...) do { if (!(c)) { failures++; fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+#define CHECK(c, ...)                                                                                                  \
+    do {                                                                                                               \
+        if (!(c)) {                                                                                                    \
+            failures++;                                                                                                \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                       \
+            fprintf(stderr, __VA_ARGS__);                                                                              \
+            fputc('\n', stderr);                                                                                       \
+        }                                                                                                              \
+    } while (0)
 
 static char g_dir[256];
 static atomic_bool g_stop;
@@ -25,7 +33,10 @@ static csc_scope_t *g_main_iso;
 
 static void dummy_handler(int sig) { (void)sig; }
 
-static void transport(csc_envelope_t *env, void *ud) { (void)ud; csc_envelope_free(env); }
+static void transport(csc_envelope_t *env, void *ud) {
+    (void)ud;
+    csc_envelope_free(env);
+}
 
 static void init(void) {
     csc_options_t *o = csc_options_new();
@@ -52,7 +63,10 @@ static json_t *write_report(void) {
     si.si_code = SEGV_MAPERR;
     csc__crash_config_t *cfg = atomic_load(&csc__crash_cfg);
     CHECK(cfg != NULL, "config published");
-    if (!cfg || !csc__crash_write(cfg, SIGSEGV, &si, &uc)) { CHECK(0, "report written"); return NULL; }
+    if (!cfg || !csc__crash_write(cfg, SIGSEGV, &si, &uc)) {
+        CHECK(0, "report written");
+        return NULL;
+    }
     json_t *ev = NULL;
     DIR *d = opendir(g_dir);
     struct dirent *de;
@@ -85,10 +99,11 @@ static void *writer(void *arg) {
         snprintf(v, sizeof v, "v%ld", i);
         csc_scope_set_tag(csc_global_scope(), k, v);
         csc_scope_set_tag(g_main_iso, k, v);
-        csc_breadcrumb_t b = { .category = "w", .message = v };
+        csc_breadcrumb_t b = {.category = "w", .message = v};
         csc_scope_add_breadcrumb(g_main_iso, &b);
         if (i % 16 == 0) csc_scope_set_user(g_main_iso, json_pack("{s:s}", "id", v));
-        if (i % 32 == 0) csc_scope_set_context(csc_global_scope(), "ctx", json_pack("{s:i,s:f}", "i", (int)i, "f", 0.5));
+        if (i % 32 == 0)
+            csc_scope_set_context(csc_global_scope(), "ctx", json_pack("{s:i,s:f}", "i", (int)i, "f", 0.5));
     }
     return NULL;
 }
@@ -112,10 +127,15 @@ int main(void) {
         CHECK(!strcmp(json_string_value(json_object_get(ev, "level")), "fatal"), "level");
         CHECK(!strcmp(json_string_value(json_object_get(ev, "release")), "writer@1"), "release");
         CHECK(json_is_string(json_object_get(json_object_get(ev, "tags"), "cur")), "current scope's tag");
-        json_t *frames = json_object_get(json_object_get(json_object_get(json_array_get(
-            json_object_get(json_object_get(ev, "exception"), "values"), 0), "stacktrace"), "frames"), "frames");
+        json_t *frames = json_object_get(
+            json_object_get(
+                json_object_get(json_array_get(json_object_get(json_object_get(ev, "exception"), "values"), 0),
+                                "stacktrace"),
+                "frames"),
+            "frames");
         (void)frames;
-        json_t *st = json_object_get(json_array_get(json_object_get(json_object_get(ev, "exception"), "values"), 0), "stacktrace");
+        json_t *st = json_object_get(json_array_get(json_object_get(json_object_get(ev, "exception"), "values"), 0),
+                                     "stacktrace");
         CHECK(json_array_size(json_object_get(st, "frames")) >= 2, "frames from getcontext");
         json_decref(ev);
     }
@@ -130,7 +150,8 @@ int main(void) {
     csc_scope_release(cur);
     json_t *ev = write_report();
     json_t *tags = json_object_get(ev, "tags");
-    CHECK(json_is_string(json_object_get(tags, "registered")) && !json_object_get(tags, "cur"), "registered scopes used");
+    CHECK(json_is_string(json_object_get(tags, "registered")) && !json_object_get(tags, "cur"),
+          "registered scopes used");
     json_decref(ev);
     /* only the current scope changes (the Swift overlay's withScope): the isolation slot keeps its
      * reference; the registration holds the only references here (ASan: no leak, no use after free) */
@@ -179,7 +200,10 @@ int main(void) {
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
     if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
-    if (failures) { fprintf(stderr, "%d failure(s)\n", failures); return 1; }
+    if (failures) {
+        fprintf(stderr, "%d failure(s)\n", failures);
+        return 1;
+    }
     printf("test_crash_writer: ok\n");
     return 0;
 }

@@ -44,30 +44,65 @@ typedef struct {
 } args_t;
 
 static void parse_args(int argc, char **argv, args_t *a) {
-    *a = (args_t){.cmd = argc > 1 ? argv[1] : "", .run = "e2e", .count = 1, .queue = 100,
-                  .shutdown_ms = 2000, .flush_ms = 0, .ids = 1, .reports = 1};
+    *a = (args_t){.cmd = argc > 1 ? argv[1] : "",
+                  .run = "e2e",
+                  .count = 1,
+                  .queue = 100,
+                  .shutdown_ms = 2000,
+                  .flush_ms = 0,
+                  .ids = 1,
+                  .reports = 1};
     for (int i = 2; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : "0";
-        if (!strcmp(o, "--count")) { a->count = atol(v); i++; }
-        else if (!strcmp(o, "--run")) { a->run = v; i++; }
-        else if (!strcmp(o, "--plan")) { a->plan = v; i++; }
-        else if (!strcmp(o, "--proxy")) { a->proxy = v; i++; }
-        else if (!strcmp(o, "--ca-certs")) { a->ca_certs = v; i++; }
-        else if (!strcmp(o, "--attachment")) { a->attachment = atol(v); i++; }
-        else if (!strcmp(o, "--queue")) { a->queue = atol(v); i++; }
-        else if (!strcmp(o, "--shutdown-ms")) { a->shutdown_ms = atol(v); i++; }
-        else if (!strcmp(o, "--flush-ms")) { a->flush_ms = atol(v); i++; }
-        else if (!strcmp(o, "--tx-spans")) { a->tx_spans = atol(v); i++; }
-        else if (!strcmp(o, "--no-ids")) a->ids = 0;
-        else if (!strcmp(o, "--no-reports")) a->reports = 0;
-        else if (!strcmp(o, "--debug")) a->debug = 1;
-        else { fprintf(stderr, "unknown option %s\n", o); exit(2); }
+        if (!strcmp(o, "--count")) {
+            a->count = atol(v);
+            i++;
+        } else if (!strcmp(o, "--run")) {
+            a->run = v;
+            i++;
+        } else if (!strcmp(o, "--plan")) {
+            a->plan = v;
+            i++;
+        } else if (!strcmp(o, "--proxy")) {
+            a->proxy = v;
+            i++;
+        } else if (!strcmp(o, "--ca-certs")) {
+            a->ca_certs = v;
+            i++;
+        } else if (!strcmp(o, "--attachment")) {
+            a->attachment = atol(v);
+            i++;
+        } else if (!strcmp(o, "--queue")) {
+            a->queue = atol(v);
+            i++;
+        } else if (!strcmp(o, "--shutdown-ms")) {
+            a->shutdown_ms = atol(v);
+            i++;
+        } else if (!strcmp(o, "--flush-ms")) {
+            a->flush_ms = atol(v);
+            i++;
+        } else if (!strcmp(o, "--tx-spans")) {
+            a->tx_spans = atol(v);
+            i++;
+        } else if (!strcmp(o, "--no-ids"))
+            a->ids = 0;
+        else if (!strcmp(o, "--no-reports"))
+            a->reports = 0;
+        else if (!strcmp(o, "--debug"))
+            a->debug = 1;
+        else {
+            fprintf(stderr, "unknown option %s\n", o);
+            exit(2);
+        }
     }
 }
 
 static int init_sdk(const args_t *a) {
     const char *dsn = getenv("E2E_DSN"), *cache = getenv("E2E_CACHE_DIR");
-    if (!dsn) { fprintf(stderr, "E2E_DSN not set\n"); exit(2); }
+    if (!dsn) {
+        fprintf(stderr, "E2E_DSN not set\n");
+        exit(2);
+    }
     csc_options_t *o = csc_options_new();
     csc_options_set_dsn(o, dsn);
     csc_options_set_release(o, "e2e-app@1.0.0");
@@ -86,7 +121,10 @@ static int init_sdk(const args_t *a) {
 
 static int cmd_capture(const args_t *a) {
     long rss0 = rss_kb("VmRSS:");
-    if (init_sdk(a) != CSC_OK) { fprintf(stderr, "csc_init failed\n"); return 1; }
+    if (init_sdk(a) != CSC_OK) {
+        fprintf(stderr, "csc_init failed\n");
+        return 1;
+    }
     csc_scope_t *extra = NULL;
     if (a->attachment > 0) {
         extra = csc_scope_new();
@@ -120,7 +158,12 @@ static int cmd_capture(const args_t *a) {
         int64_t t0 = now_ns();
         int rc = csc_capture_message(msg, CSC_LEVEL_WARNING, &scopes, id);
         lat[i] = now_ns() - t0;
-        if (rc == CSC_OK) ok++; else if (rc == CSC_ERR_DROPPED) dropped++; else other++;
+        if (rc == CSC_OK)
+            ok++;
+        else if (rc == CSC_ERR_DROPPED)
+            dropped++;
+        else
+            other++;
         if (a->ids && rc == CSC_OK) printf("%s\"%s\"", ok > 1 ? ", " : "", id);
         if (a->tx_spans > 0) { /* --tx-spans K: also a transaction of K child spans per capture */
             csc_transaction_options_t to = CSC_TRANSACTION_OPTIONS_INIT;
@@ -136,8 +179,10 @@ static int cmd_capture(const args_t *a) {
             csc_span_release(tx);
         }
     }
-    if (!a->ids) printf("{\"ids\": null");
-    else printf("]");
+    if (!a->ids)
+        printf("{\"ids\": null");
+    else
+        printf("]");
     long rss_after_captures = rss_kb("VmRSS:");
     int flush_rc = a->flush_ms ? csc_flush((uint32_t)a->flush_ms) : 0;
     double flushed_ms = (double)(now_ns() - t_start) / 1e6; /* first capture -> flush returned */
@@ -147,7 +192,8 @@ static int cmd_capture(const args_t *a) {
     qsort(lat, (size_t)a->count, sizeof *lat, cmp_i64);
     long n = a->count;
     printf(", \"ok\": %ld, \"dropped\": %ld, \"other\": %ld, \"lat_ns\": {\"p50\": %lld, \"p99\": %lld, \"max\": %lld}"
-           ", \"flush_rc\": %d, \"flushed_ms\": %.1f, \"close_ms\": %.1f, \"rss_kb\": {\"start\": %ld, \"after_captures\": %ld, \"peak\": %ld}}\n",
+           ", \"flush_rc\": %d, \"flushed_ms\": %.1f, \"close_ms\": %.1f, \"rss_kb\": {\"start\": %ld, "
+           "\"after_captures\": %ld, \"peak\": %ld}}\n",
            ok, dropped, other, n ? (long long)lat[n / 2] : 0, n ? (long long)lat[(n * 99) / 100] : 0,
            n ? (long long)lat[n - 1] : 0, flush_rc, flushed_ms, close_ms, rss0, rss_after_captures, rss_kb("VmHWM:"));
     free(lat);
@@ -157,15 +203,21 @@ static int cmd_capture(const args_t *a) {
 
 /* Three events whose every field Tests/EndToEndTests/bugsink_check.py compares with what Bugsink stored. */
 static int cmd_rich(const args_t *a) {
-    if (init_sdk(a) != CSC_OK) { fprintf(stderr, "csc_init failed\n"); return 1; }
+    if (init_sdk(a) != CSC_OK) {
+        fprintf(stderr, "csc_init failed\n");
+        return 1;
+    }
     csc_scope_t *iso = csc_isolation_scope();
     csc_scope_set_tag(iso, "run", a->run);
     csc_scope_set_tag(iso, "feature", "checkout");
     csc_scope_set_tag(iso, "unicode", "h\xc3\xa9llo \xe2\x9c\x93");
-    csc_scope_set_user(iso, json_pack("{s:s, s:s, s:s}", "id", "u-42", "email", "jane@example.org", "username", "jane"));
-    csc_scope_set_context(iso, "device_info", json_pack("{s:s, s:f, s:b}", "model", "rack-7", "load", 0.5, "virtual", 1));
+    csc_scope_set_user(iso,
+                       json_pack("{s:s, s:s, s:s}", "id", "u-42", "email", "jane@example.org", "username", "jane"));
+    csc_scope_set_context(iso, "device_info",
+                          json_pack("{s:s, s:f, s:b}", "model", "rack-7", "load", 0.5, "virtual", 1));
     csc_scope_set_extra(iso, "answer", json_integer(42));
-    csc_breadcrumb_t crumb1 = {.type = "default", .category = "ui.click", .message = "pressed buy", .level = CSC_LEVEL_INFO};
+    csc_breadcrumb_t crumb1 = {
+        .type = "default", .category = "ui.click", .message = "pressed buy", .level = CSC_LEVEL_INFO};
     csc_scope_add_breadcrumb(iso, &crumb1);
     json_t *data = json_pack("{s:s, s:i}", "url", "/api/cart", "status_code", 200);
     csc_breadcrumb_t crumb2 = {.type = "http", .category = "http", .level = CSC_LEVEL_NONE, .data_json = data};
@@ -178,13 +230,18 @@ static int cmd_rich(const args_t *a) {
         {.function = "main", .filename = "main.c", .lineno = 10, .in_app = 1},
         {.function = "checkout", .module = "shop", .filename = "shop.c", .lineno = 99, .colno = 7, .in_app = 1},
     };
-    csc_exception_t exc = {.type = "ValueError", .value = "bad cart", .module = "shop", .mechanism_type = "generic",
-                           .handled = 1, .frames = frames, .frame_count = 2};
+    csc_exception_t exc = {.type = "ValueError",
+                           .value = "bad cart",
+                           .module = "shop",
+                           .mechanism_type = "generic",
+                           .handled = 1,
+                           .frames = frames,
+                           .frame_count = 2};
     int rc2 = csc_capture_exception(&exc, NULL, exc_id);
     int flush_rc = csc_flush((uint32_t)(a->flush_ms ? a->flush_ms : 10000));
     csc_close();
-    printf("{\"message\": \"%s\", \"exception\": \"%s\", \"rc\": [%d, %d], \"flush_rc\": %d}\n",
-           msg_id, exc_id, rc1, rc2, flush_rc);
+    printf("{\"message\": \"%s\", \"exception\": \"%s\", \"rc\": [%d, %d], \"flush_rc\": %d}\n", msg_id, exc_id, rc1,
+           rc2, flush_rc);
     return rc1 || rc2 || flush_rc;
 }
 

@@ -12,12 +12,12 @@
 
 #include "cscope.h"
 
-#define FUZZ_CHECK(cond)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            abort();                                                                           \
-        }                                                                                      \
+#define FUZZ_CHECK(cond)                                                                                               \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);                         \
+            abort();                                                                                                   \
+        }                                                                                                              \
     } while (0)
 
 /* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
@@ -27,13 +27,21 @@ static inline bool fuzz_utf8_valid(const char *p, size_t n) {
     while (i < n) {
         unsigned char c = s[i];
         size_t k;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) k = 2;
-        else if (c >= 0xE0 && c <= 0xEF) k = 3;
-        else if (c >= 0xF0 && c <= 0xF4) k = 4;
-        else return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 2;
+        else if (c >= 0xE0 && c <= 0xEF)
+            k = 3;
+        else if (c >= 0xF0 && c <= 0xF4)
+            k = 4;
+        else
+            return false;
         if (i + k > n) return false;
-        for (size_t j = 1; j < k; j++) if ((s[i + j] & 0xC0) != 0x80) return false;
+        for (size_t j = 1; j < k; j++)
+            if ((s[i + j] & 0xC0) != 0x80) return false;
         if (c == 0xE0 && s[i + 1] < 0xA0) return false;
         if (c == 0xED && s[i + 1] >= 0xA0) return false;
         if (c == 0xF0 && s[i + 1] < 0x90) return false;
@@ -52,7 +60,8 @@ static inline json_t *fuzz_check_json(const char *p, size_t n) {
     json_t *v = json_loadb(p, n, 0, &err);
     if (!v) {
         size_t at = (size_t)err.position, from = at > 120 ? at - 120 : 0;
-        fprintf(stderr, "jansson: %s at %d in: %.*s\n", err.text, err.position, (int)((at + 40 < n ? at + 40 : n) - from), p + from);
+        fprintf(stderr, "jansson: %s at %d in: %.*s\n", err.text, err.position,
+                (int)((at + 40 < n ? at + 40 : n) - from), p + from);
     }
     FUZZ_CHECK(v != NULL);
     return v;
@@ -74,8 +83,12 @@ static inline void fuzz_check_envelope_bytes(const char *p, size_t len) {
         bool is_json = !strcmp(type, "event") || !strcmp(type, "client_report") || !strcmp(type, "transaction");
         p = nl + 1;
         size_t n;
-        if (json_is_integer(jl)) n = (size_t)json_integer_value(jl);
-        else { const char *e = memchr(p, '\n', (size_t)(end - p)); n = e ? (size_t)(e - p) : (size_t)(end - p); }
+        if (json_is_integer(jl))
+            n = (size_t)json_integer_value(jl);
+        else {
+            const char *e = memchr(p, '\n', (size_t)(end - p));
+            n = e ? (size_t)(e - p) : (size_t)(end - p);
+        }
         json_decref(ih);
         FUZZ_CHECK(n <= (size_t)(end - p));
         if (is_json) json_decref(fuzz_check_json(p, n));
@@ -110,11 +123,13 @@ static inline size_t fuzz_utf8_chars(const char *s, size_t n) {
 
 static inline void fuzz_check_event_limits(json_t *ev, size_t max_crumbs) {
     FUZZ_CHECK(json_is_object(ev));
-    const char *k; json_t *v;
+    const char *k;
+    json_t *v;
     json_t *tags = json_object_get(ev, "tags");
     json_object_foreach(tags, k, v) {
         FUZZ_CHECK(fuzz_utf8_chars(k, strlen(k)) <= CSC_MAX_TAG_KEY_LEN);
-        if (json_is_string(v)) FUZZ_CHECK(fuzz_utf8_chars(json_string_value(v), json_string_length(v)) <= CSC_MAX_TAG_VALUE_LEN);
+        if (json_is_string(v))
+            FUZZ_CHECK(fuzz_utf8_chars(json_string_value(v), json_string_length(v)) <= CSC_MAX_TAG_VALUE_LEN);
     }
     json_t *extra = json_object_get(ev, "extra");
     json_object_foreach(extra, k, v) {

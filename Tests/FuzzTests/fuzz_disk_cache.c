@@ -14,7 +14,8 @@
 static char dir[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    (void)argc; (void)argv;
+    (void)argc;
+    (void)argv;
     snprintf(dir, sizeof dir, "/tmp/csc-fuzz-cache-XXXXXX");
     if (!mkdtemp(dir)) abort();
     return 0;
@@ -33,7 +34,8 @@ static size_t files_left(void) {
     DIR *d = opendir(dir);
     size_t n = 0;
     struct dirent *de;
-    while (d && (de = readdir(d))) if (de->d_name[0] != '.') n++;
+    while (d && (de = readdir(d)))
+        if (de->d_name[0] != '.') n++;
     if (d) closedir(d);
     return n;
 }
@@ -69,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             size_t len = 0;
             if (csc__cache_read(path, &bytes, &len) == 0) {
                 csc_envelope_t *env = csc__envelope_parse(bytes, len);
-                if (env) handed(env, &(int){ 0 });
+                if (env) handed(env, &(int){0});
             }
             free(bytes);
             csc__cache_remove(path);

@@ -16,8 +16,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bool ok = csc__dsn_parse(s, &d, &err);
     FUZZ_CHECK(ok == d.valid);
     if (ok) {
-        TERMINATED(d.scheme); TERMINATED(d.public_key); TERMINATED(d.secret_key); TERMINATED(d.host);
-        TERMINATED(d.path); TERMINATED(d.project_id); TERMINATED(d.org_id); TERMINATED(d.envelope_url);
+        TERMINATED(d.scheme);
+        TERMINATED(d.public_key);
+        TERMINATED(d.secret_key);
+        TERMINATED(d.host);
+        TERMINATED(d.path);
+        TERMINATED(d.project_id);
+        TERMINATED(d.org_id);
+        TERMINATED(d.envelope_url);
         FUZZ_CHECK(!strcmp(d.scheme, "http") || !strcmp(d.scheme, "https"));
         FUZZ_CHECK(d.public_key[0] && d.host[0] && d.project_id[0]);
         FUZZ_CHECK(d.port > 0 && d.port <= 65535);

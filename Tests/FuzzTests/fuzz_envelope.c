@@ -32,7 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!buf) return 0;
     memcpy(buf, data, size);
     roundtrip(buf, size);
-    if (size > 1) { roundtrip(buf, size - 1); roundtrip(buf, size / 2); } /* truncated files */
+    if (size > 1) {
+        roundtrip(buf, size - 1);
+        roundtrip(buf, size / 2);
+    } /* truncated files */
     free(buf);
     return 0;
 }

@@ -5,7 +5,7 @@
 #include "transport/ratelimit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static const long statuses[] = { 429, 200, 503, 413, 500, 0 };
+    static const long statuses[] = {429, 200, 503, 413, 500, 0};
     if (!size) return 0;
     long status = statuses[data[0] % (sizeof statuses / sizeof *statuses)];
     char *s = malloc(size);

@@ -9,7 +9,10 @@
 
 #include <jansson.h>
 
-typedef struct { const uint8_t *p; size_t n; } fz_t;
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+} fz_t;
 
 static inline uint8_t fz_u8(fz_t *r) {
     if (!r->n) return 0;
@@ -64,8 +67,10 @@ static inline json_t *fz_deep(fz_t *r, int depth) {
     json_t *v = json_stringn_nocheck(s, l);
     for (int i = 0; i < depth; i++) {
         json_t *o = (i & 1) ? json_array() : json_object();
-        if (json_is_array(o)) json_array_append_new(o, v);
-        else json_object_setn_new_nocheck(o, s, l, v);
+        if (json_is_array(o))
+            json_array_append_new(o, v);
+        else
+            json_object_setn_new_nocheck(o, s, l, v);
         v = o;
     }
     return v;
@@ -79,8 +84,10 @@ static inline json_t *fz_wide(fz_t *r, size_t width) {
     for (size_t i = 0; i < width; i++) {
         char k[48];
         int kl = snprintf(k, sizeof k, "%zu", i);
-        if (l && (i & 1)) json_object_setn_new_nocheck(o, s, l < 40 ? l : 40, json_integer((json_int_t)i));
-        else json_object_setn_new_nocheck(o, k, (size_t)kl, json_stringn_nocheck(s, l));
+        if (l && (i & 1))
+            json_object_setn_new_nocheck(o, s, l < 40 ? l : 40, json_integer((json_int_t)i));
+        else
+            json_object_setn_new_nocheck(o, k, (size_t)kl, json_stringn_nocheck(s, l));
     }
     return o;
 }

@@ -21,10 +21,12 @@ import Testing
             var options = SentryOptions(dsn: "https://public@127.0.0.1:1/1")
             options.transport = transport
             options.shutdownTimeout = .seconds(1)
-            let group = ServiceGroup(configuration: .init(services: [
-                .init(service: SentryService(options: options)),
-                .init(service: Worker(), successTerminationBehavior: .gracefullyShutdownGroup),
-            ], logger: Logger(label: "test")))
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [
+                        .init(service: SentryService(options: options)),
+                        .init(service: Worker(), successTerminationBehavior: .gracefullyShutdownGroup),
+                    ], logger: Logger(label: "test")))
             try await group.run()
             #expect(transport.events.map(\.message) == ["from a service"])
             #expect(!SentrySDK.isEnabled)

@@ -59,11 +59,13 @@ extension SDKTests {
                 }
                 SentrySDK.withScope { current in
                     current.addEventProcessor { event in
-                        event.message == "drop" ? nil : {
-                            var e = event
-                            e.tags["trail"] = .string((e.tags["trail"]?.stringValue ?? "") + "c")
-                            return e
-                        }()
+                        event.message == "drop"
+                            ? nil
+                            : {
+                                var e = event
+                                e.tags["trail"] = .string((e.tags["trail"]?.stringValue ?? "") + "c")
+                                return e
+                            }()
                     }
                     #expect(SentrySDK.capture(message: "drop") == .empty)
                     SentrySDK.capture(message: "keep")
@@ -97,8 +99,12 @@ extension SDKTests {
                 let a = Token()
                 closed = a
                 var options = plainOptions()
-                options.beforeSend = { event in a.touch(); return event }
-                options.beforeBreadcrumb = { crumb in a.touch(); return crumb }
+                options.beforeSend = { event in
+                    a.touch(); return event
+                }
+                options.beforeBreadcrumb = { crumb in
+                    a.touch(); return crumb
+                }
                 SentrySDK.start(options: options)
                 SentrySDK.addBreadcrumb(Breadcrumb(message: "b"))
                 SentrySDK.capture(message: "m")
@@ -112,7 +118,9 @@ extension SDKTests {
                 let c = Token()
                 replaced = c
                 var options = plainOptions()
-                options.beforeSend = { event in c.touch(); return event }
+                options.beforeSend = { event in
+                    c.touch(); return event
+                }
                 SentrySDK.start(options: options)
             }
             #expect(replaced != nil)
@@ -126,7 +134,9 @@ extension SDKTests {
                 logging = b
                 var options = plainOptions()
                 options.logger = { _ in b.touch() }
-                options.beforeSend = { event in b.touch(); return event }
+                options.beforeSend = { event in
+                    b.touch(); return event
+                }
                 SentrySDK.start(options: options)
             }
             SentrySDK.close()

@@ -84,9 +84,13 @@ extension SDKTests {
     @Test func breadcrumbFastPathKeepsAllDataTypes() async throws {
         try await withStartedSDK { transport in
             SentrySDK.withIsolationScope { scope in
-                scope.addBreadcrumb(Breadcrumb(message: "m", category: "http", level: .warning, type: "http",
-                                               data: ["s": "é", "i": 200, "d": 1.5, "b": false, "n": nil,
-                                                      "o": ["deep": [1, 2]]]))
+                scope.addBreadcrumb(
+                    Breadcrumb(
+                        message: "m", category: "http", level: .warning, type: "http",
+                        data: [
+                            "s": "é", "i": 200, "d": 1.5, "b": false, "n": nil,
+                            "o": ["deep": [1, 2]],
+                        ]))
                 SentrySDK.capture(message: "crumbs")
             }
             let crumb = try #require(transport.events.first?.breadcrumbs.first)

@@ -13,7 +13,9 @@ import Testing
     @Test func defaultCacheDirectoryPrefersXDGThenHomeThenTmp() throws {
         let dir = try TemporaryDirectory()
         let xdg = dir.path + "/xdg", home = dir.path + "/home", tmp = dir.path + "/tmp"
-        for d in [xdg, home, tmp] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        for d in [xdg, home, tmp] {
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        }
         func path(_ env: [String: String], exe: String = "my-service") -> String? {
             SentryOptions.defaultCacheDirectory(environment: env, userID: 1234, executable: exe)
         }
@@ -45,13 +47,13 @@ import Testing
     @Test func cacheDirectoryDefaultsOnlyForTheHTTPTransport() {
         var options = SentryOptions(dsn: testDSN)
         #expect(options.cacheDirectory == SentryOptions.defaultCacheDirectory)
-        options.transport = InMemoryTransport()          // a custom transport: no default, nothing on disk
+        options.transport = InMemoryTransport()  // a custom transport: no default, nothing on disk
         #expect(options.cacheDirectory == nil)
-        options.cacheDirectory = "/var/cache/app"        // explicit: kept
+        options.cacheDirectory = "/var/cache/app"  // explicit: kept
         #expect(options.cacheDirectory == "/var/cache/app")
         options.transport = nil
         #expect(options.cacheDirectory == "/var/cache/app")
-        options.cacheDirectory = nil                     // explicit opt-out, also with the HTTP transport
+        options.cacheDirectory = nil  // explicit opt-out, also with the HTTP transport
         #expect(options.cacheDirectory == nil)
     }
 
@@ -62,7 +64,8 @@ import Testing
         let eventId = "0123456789abcdef0123456789abcdef"
         let event = #"{"event_id":"\#(eventId)","level":"fatal","platform":"native","tags":{"kind":"test"}}"#
         let envelope = "{\"event_id\":\"\(eventId)\"}\n{\"type\":\"event\",\"length\":\(event.utf8.count)}\n\(event)\n"
-        try envelope.write(toFile: dir.path + "/00000000000000000001-7-crash.pending", atomically: true, encoding: .utf8)
+        try envelope.write(
+            toFile: dir.path + "/00000000000000000001-7-crash.pending", atomically: true, encoding: .utf8)
         try eventId.write(toFile: dir.path + "/cscope-crash.marker", atomically: true, encoding: .utf8)
 
         try await withStartedSDK({ $0.cacheDirectory = dir.path }) { transport in

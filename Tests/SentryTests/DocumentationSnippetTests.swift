@@ -67,9 +67,9 @@ private enum DocSnippets {
     static func startAsInGettingStarted(transport: InMemoryTransport) {
         SentrySDK.start { options in
             options.dsn = "https://key@o0.ingest.sentry.io/0"  // nil: the SENTRY_DSN variable
-            options.release = "my-server@1.4.0"                // nil: SENTRY_RELEASE
-            options.environment = "staging"                    // nil: SENTRY_ENVIRONMENT, else "production"
-            options.transport = transport                      // (the test's addition)
+            options.release = "my-server@1.4.0"  // nil: SENTRY_RELEASE
+            options.environment = "staging"  // nil: SENTRY_ENVIRONMENT, else "production"
+            options.transport = transport  // (the test's addition)
         }
     }
 
@@ -93,7 +93,7 @@ private enum DocSnippets {
             try await payments.charge(order)
         } catch {
             SentrySDK.capture(error: error) { scope in
-                scope.setTag("order", order.id)              // for this event only
+                scope.setTag("order", order.id)  // for this event only
             }
         }
 
@@ -107,7 +107,7 @@ private enum DocSnippets {
         var status: Int
         var sentryExceptionType: String { "HTTPError" }
         var sentryExceptionValue: String { "status \(status)" }
-        var sentryExceptionModule: String? { "MyApp" }   // optional; default nil, left out
+        var sentryExceptionModule: String? { "MyApp" }  // optional; default nil, left out
     }
 
     struct CheckoutFailed: SentryUnderlyingError {
@@ -117,7 +117,7 @@ private enum DocSnippets {
 
     static func charge(_ card: Card, amount: Int, gateway: Gateway = Gateway()) async throws {
         guard card.balance >= amount else {
-            throw SentryTracedError(PaymentError.insufficientFunds)   // stack captured here
+            throw SentryTracedError(PaymentError.insufficientFunds)  // stack captured here
         }
         try await gateway.charge(card, amount)
     }
@@ -126,7 +126,7 @@ private enum DocSnippets {
         do {
             try await charge(card, amount: 120)
         } catch let traced as SentryTracedError {
-            SentrySDK.capture(error: traced)            // PaymentError, with the stack of the throw
+            SentrySDK.capture(error: traced)  // PaymentError, with the stack of the throw
             if traced.error is PaymentError { await notifyCustomer() }
         } catch {
             Issue.record("expected a SentryTracedError, got \(error)")
@@ -142,8 +142,11 @@ extension SDKTests {
             #expect(SentrySDK.isEnabled)
 
             _ = try await DocSnippets.handle(DocSnippets.Request(), router: DocSnippets.Router())
-            await #expect(throws: DocSnippets.RouteError.self) { try await DocSnippets.handle(DocSnippets.Request(), router: DocSnippets.Router(fails: true)) }
-            await DocSnippets.captureAsInGettingStarted(payments: DocSnippets.Payments(), order: DocSnippets.Order(), logger: DocSnippets.Logger())
+            await #expect(throws: DocSnippets.RouteError.self) {
+                try await DocSnippets.handle(DocSnippets.Request(), router: DocSnippets.Router(fails: true))
+            }
+            await DocSnippets.captureAsInGettingStarted(
+                payments: DocSnippets.Payments(), order: DocSnippets.Order(), logger: DocSnippets.Logger())
 
             let events = transport.events
             try #require(events.count == 3)
@@ -152,11 +155,11 @@ extension SDKTests {
             #expect(events[0].transaction == "/checkout")
             #expect(events[0].breadcrumbs.last?.message == "POST /checkout")
             #expect(events[1].tags["order"] == "o-1")
-            #expect(events[1].tags["route"] == nil)                  // the request's scope stayed inside
+            #expect(events[1].tags["route"] == nil)  // the request's scope stayed inside
             #expect(events[2].message == "inventory out of sync")
             #expect(events[2].level == .warning)
 
-            SentrySDK.flush(timeout: .seconds(5))   // optional: a longer wait than close() allows
+            SentrySDK.flush(timeout: .seconds(5))  // optional: a longer wait than close() allows
             SentrySDK.close()
             #expect(!SentrySDK.isEnabled)
         }
@@ -167,9 +170,9 @@ extension SDKTests {
             SentrySDK.start { options in
                 options.dsn = nil
                 options.release = "my-server@1.4.0"
-                options.cacheDirectory = nil   // the test stays out of $HOME
+                options.cacheDirectory = nil  // the test stays out of $HOME
             }
-            guard !SentrySDK.isEnabled else { return }   // SENTRY_DSN set in this environment
+            guard !SentrySDK.isEnabled else { return }  // SENTRY_DSN set in this environment
             #expect(SentrySDK.capture(message: "nobody listens") == .empty)
             let value = SentrySDK.withIsolationScope { _ in 7 }
             #expect(value == 7)
@@ -182,7 +185,7 @@ extension SDKTests {
             SentrySDK.start { options in
                 options.transport = transport
             }
-            #expect(SentrySDK.isEnabled)   // a custom transport enables the SDK without a DSN
+            #expect(SentrySDK.isEnabled)  // a custom transport enables the SDK without a DSN
             SentrySDK.withIsolationScope { _ in
                 SentrySDK.setTag("route", "/checkout")
                 SentrySDK.capture(message: "checkout failed")
@@ -196,18 +199,18 @@ extension SDKTests {
 
     @Test func scopesSnippets() async throws {
         try await withStartedSDK { transport in
-            SentrySDK.globalScope.setTag("service", "checkout")   // every event of the process
+            SentrySDK.globalScope.setTag("service", "checkout")  // every event of the process
             defer { SentrySDK.globalScope.removeTag("service") }
 
-            SentrySDK.withIsolationScope { scope in               // this request
+            SentrySDK.withIsolationScope { scope in  // this request
                 scope.setUser(User(id: "42"))
-                SentrySDK.setTag("route", "/cart")                // also the isolation scope
+                SentrySDK.setTag("route", "/cart")  // also the isolation scope
 
-                SentrySDK.withScope { scope in                    // this block
+                SentrySDK.withScope { scope in  // this block
                     scope.setTag("step", "charge")
-                    SentrySDK.capture(message: "charging")        // service, route, user and step
+                    SentrySDK.capture(message: "charging")  // service, route, user and step
                 }
-                SentrySDK.capture(message: "charged")             // service, route and user
+                SentrySDK.capture(message: "charged")  // service, route and user
             }
             let events = transport.events
             try #require(events.count == 2)
@@ -215,11 +218,11 @@ extension SDKTests {
             #expect(events[1].tags == ["service": "checkout", "route": "/cart"])
             #expect(events[1].user?.id == "42")
 
-            let total = SentrySDK.withScope { scope in          // synchronous
+            let total = SentrySDK.withScope { scope in  // synchronous
                 scope.setTag("phase", "pricing")
                 return 12
             }
-            let receipt = try await SentrySDK.withIsolationScope { scope in   // async, throwing
+            let receipt = try await SentrySDK.withIsolationScope { scope in  // async, throwing
                 scope.setTag("job", "billing")
                 try await Task.sleep(for: .milliseconds(1))
                 return "receipt"
@@ -252,7 +255,7 @@ extension SDKTests {
                 await withTaskGroup(of: Void.self) { group in
                     for shard in shards {
                         group.addTask {
-                            await SentrySDK.withScope { scope in   // this child's own current scope
+                            await SentrySDK.withScope { scope in  // this child's own current scope
                                 scope.setTag("shard", shard.name)
                                 await shard.sync()
                                 SentrySDK.capture(message: "synced")
@@ -261,17 +264,17 @@ extension SDKTests {
                     }
                 }
 
-                let binding = SentrySDK.currentBinding                // in the request
+                let binding = SentrySDK.currentBinding  // in the request
                 await Task.detached {
-                    await SentrySDK.withScopes(binding.forked()) {    // the request's data, writes kept apart
+                    await SentrySDK.withScopes(binding.forked()) {  // the request's data, writes kept apart
                         await DocSnippets.reindex()
                     }
                 }.value
 
                 let queue = DispatchQueue(label: "reindex")
                 await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                    queue.async {                                          // a thread of its own
-                        SentrySDK.withScopes(binding) {                    // the same scope objects
+                    queue.async {  // a thread of its own
+                        SentrySDK.withScopes(binding) {  // the same scope objects
                             DocSnippets.runReindex()
                         }
                         done.resume()

@@ -24,21 +24,25 @@ private func counts(_ transport: InMemoryTransport) -> [String: Int] {
 extension SDKTests {
     @Test func requestSessionsCountOutcomesAsSentryPython() async throws {
         try await withStartedSDK { transport in
-            SentrySDK.withRequestSession { _ in }                                           // exited
-            SentrySDK.withRequestSession { _ in SentrySDK.capture(error: TestError(code: 1)) } // errored
+            SentrySDK.withRequestSession { _ in }  // exited
+            SentrySDK.withRequestSession { _ in SentrySDK.capture(error: TestError(code: 1)) }  // errored
             #expect(throws: TestError.self) {
-                try SentrySDK.withRequestSession { (_: Scope) throws(TestError) in throw TestError(code: 2) } // crashed
+                try SentrySDK.withRequestSession { (_: Scope) throws(TestError) in throw TestError(code: 2) }  // crashed
             }
             await SentrySDK.withRequestSession { _ in
                 await Task.yield()
-                SentrySDK.capture(message: "only a message", level: .error)                // exited
+                SentrySDK.capture(message: "only a message", level: .error)  // exited
             }
             await #expect(throws: CancellationError.self) {
-                try await SentrySDK.withRequestSession { _ in await Task.yield(); throw CancellationError() } // exited, no capture
+                try await SentrySDK.withRequestSession { _ in
+                    await Task.yield(); throw CancellationError()
+                }  // exited, no capture
             }
             #expect(SentrySDK.flush(timeout: .seconds(2)))
             #expect(counts(transport) == ["exited": 3, "errored": 1, "crashed": 1])
-            let unhandled = transport.events.compactMap { $0.exceptions.first }.filter { $0["mechanism"]?["handled"] == false }
+            let unhandled = transport.events.compactMap { $0.exceptions.first }.filter {
+                $0["mechanism"]?["handled"] == false
+            }
             #expect(unhandled.count == 1)
             let attrs = try #require(items(transport, "sessions").first?["attrs"] as? [String: String])
             #expect(attrs == ["release": "test@1.0", "environment": "production"])
@@ -74,28 +78,38 @@ extension SDKTests {
 
     @Test func checkInsAndMonitors() async throws {
         try await withStartedSDK({ $0.beforeSend = { _ in nil } }) { transport in  // check-ins skip beforeSend
-            let config = MonitorConfig(schedule: .crontab("0 3 * * *"), checkinMargin: 5, maxRuntime: 30,
-                                       timezone: "Europe/Vienna", failureIssueThreshold: 2, recoveryThreshold: 1)
+            let config = MonitorConfig(
+                schedule: .crontab("0 3 * * *"), checkinMargin: 5, maxRuntime: 30,
+                timezone: "Europe/Vienna", failureIssueThreshold: 2, recoveryThreshold: 1)
             let id = try SentrySDK.captureCheckIn(monitorSlug: "nightly", status: .inProgress, config: config)
             #expect(id != .empty && id.hexString.count == 32)
-            let same = try SentrySDK.captureCheckIn(monitorSlug: "nightly", status: .ok, duration: .milliseconds(1500), checkInId: id)
+            let same = try SentrySDK.captureCheckIn(
+                monitorSlug: "nightly", status: .ok, duration: .milliseconds(1500), checkInId: id)
             #expect(same == id)
-            let value = SentrySDK.withMonitor(slug: "Hourly Job", config: MonitorConfig(schedule: .interval(1, .hour))) { 42 }
+            let value = SentrySDK.withMonitor(slug: "Hourly Job", config: MonitorConfig(schedule: .interval(1, .hour)))
+            { 42 }
             #expect(value == 42)
             #expect(throws: TestError.self) {
                 try SentrySDK.withMonitor(slug: "failing") { () throws(TestError) in throw TestError(code: 4) }
             }
             await #expect(throws: CancellationError.self) {
-                try await SentrySDK.withMonitor(slug: "cancelled") { await Task.yield(); throw CancellationError() }
-            } // a CancellationError thrown; below a real cancellation of the task
-            let task = Task { try await SentrySDK.withMonitor(slug: "cancelled-2") { try await Task.sleep(for: .seconds(30)) } }
+                try await SentrySDK.withMonitor(slug: "cancelled") {
+                    await Task.yield(); throw CancellationError()
+                }
+            }  // a CancellationError thrown; below a real cancellation of the task
+            let task = Task {
+                try await SentrySDK.withMonitor(slug: "cancelled-2") { try await Task.sleep(for: .seconds(30)) }
+            }
             task.cancel()
             _ = await task.result
             let checkIns = items(transport, "check_in")
             let summary = checkIns.map { "\($0["monitor_slug"] as? String ?? "?"):\($0["status"] as? String ?? "?")" }
-            #expect(summary == ["nightly:in_progress", "nightly:ok", "hourly-job:in_progress", "hourly-job:ok",
-                                "failing:in_progress", "failing:error", "cancelled:in_progress", "cancelled:error",
-                                "cancelled-2:in_progress", "cancelled-2:error"])
+            #expect(
+                summary == [
+                    "nightly:in_progress", "nightly:ok", "hourly-job:in_progress", "hourly-job:ok",
+                    "failing:in_progress", "failing:error", "cancelled:in_progress", "cancelled:error",
+                    "cancelled-2:in_progress", "cancelled-2:error",
+                ])
             #expect((checkIns[1]["duration"] as? Double).map { abs($0 - 1.5) < 1e-9 } == true)
             #expect(checkIns[3]["duration"] as? Double != nil)
             let sent = checkIns[0]["monitor_config"] as? [String: Any]
@@ -104,7 +118,9 @@ extension SDKTests {
             #expect(sent?["failure_issue_threshold"] as? Int == 2)
             let interval = checkIns[2]["monitor_config"] as? [String: Any]
             #expect((interval?["schedule"] as? [String: Any])?["unit"] as? String == "hour")
-            #expect(((checkIns[0]["contexts"] as? [String: Any])?["trace"] as? [String: Any])?["trace_id"] as? String != nil)
+            #expect(
+                ((checkIns[0]["contexts"] as? [String: Any])?["trace"] as? [String: Any])?["trace_id"] as? String != nil
+            )
         }
     }
 
@@ -113,7 +129,9 @@ extension SDKTests {
         await withStartedSDK { transport in
             #expect(throws: CheckInError.invalidSlug("")) { try SentrySDK.captureCheckIn(monitorSlug: "", status: .ok) }
             let huge = String(repeating: "x", count: 10 * 1024)
-            #expect(throws: CheckInError.invalidSlug(huge)) { try SentrySDK.captureCheckIn(monitorSlug: huge, status: .ok) }
+            #expect(throws: CheckInError.invalidSlug(huge)) {
+                try SentrySDK.captureCheckIn(monitorSlug: huge, status: .ok)
+            }
             #expect(throws: CheckInError.invalidDuration(.seconds(-1))) {
                 try SentrySDK.captureCheckIn(monitorSlug: "job", status: .ok, duration: .seconds(-1))
             }

@@ -3,7 +3,9 @@ import Testing
 
 @Suite struct JSONTests {
     @Test func literalsBuildTheExpectedValues() {
-        let value: SentryJSON = ["version": "1.2.3", "build": 42, "beta": true, "ratio": 0.5, "none": nil, "list": [1, "two"]]
+        let value: SentryJSON = [
+            "version": "1.2.3", "build": 42, "beta": true, "ratio": 0.5, "none": nil, "list": [1, "two"],
+        ]
         guard case .object(let o) = value else {
             Issue.record("not an object")
             return

@@ -70,7 +70,9 @@ private final class LogLines: Sendable {
             #expect(SentrySDK.capture(message: "dropped") == .empty)
             SentrySDK.resetForTesting()
             let options = SentryOptions(dsn: testDSN)
-            SentrySDK.start { $0 = options; $0.transport = transport }
+            SentrySDK.start {
+                $0 = options; $0.transport = transport
+            }
             #expect(SentrySDK.capture(message: "kept") != .empty)
             #expect(transport.events.last?.message == "kept")
         }

@@ -154,11 +154,13 @@ func runOnThread(_ body: @escaping @Sendable () -> Void) {
     }
     let context = Unmanaged.passRetained(Context(body)).toOpaque()
     var thread = pthread_t()
-    let rc = pthread_create(&thread, nil, { raw in
-        let c = Unmanaged<Context>.fromOpaque(raw!).takeRetainedValue()
-        c.body()
-        return nil
-    }, context)
+    let rc = pthread_create(
+        &thread, nil,
+        { raw in
+            let c = Unmanaged<Context>.fromOpaque(raw!).takeRetainedValue()
+            c.body()
+            return nil
+        }, context)
     precondition(rc == 0)
     pthread_join(thread, nil)
 }

@@ -68,7 +68,9 @@ private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? 
         #expect(last["package"]?.stringValue == LoadedImages.mainExecutablePath)
         #expect(last["instruction_addr"]?.stringValue?.hasPrefix("0x") == true)
         // The SDK's own frames are trimmed.
-        #expect(!frames.contains { function($0).contains("sentryStacktrace") || function($0).contains("captureStacktrace") })
+        #expect(
+            !frames.contains { function($0).contains("sentryStacktrace") || function($0).contains("captureStacktrace") }
+        )
     }
 
     @Test func framesAreOldestFirst() throws {
@@ -140,7 +142,9 @@ private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? 
             _ = try JSONDecoder().decode(Item.self, from: Data(#"{"price": "free"}"#.utf8))
         } catch { decodingError = error }
         let error = CheckoutFailed(causes: [CardDeclined(code: 5), CheckoutFailed(causes: [decodingError])])
-        let values = try exceptionValues(ofEvent: StacktraceEvents.errorEvent(error)).map { try #require($0.objectValue) }
+        let values = try exceptionValues(ofEvent: StacktraceEvents.errorEvent(error)).map {
+            try #require($0.objectValue)
+        }
 
         // Depth-first ids from the captured error (0), listed in reverse: the captured error last.
         #expect(values.count == 4)
@@ -170,7 +174,8 @@ private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? 
     }
 
     @Test func decodingErrorContextsAreFollowed() throws {
-        let context = DecodingError.Context(codingPath: [], debugDescription: "bad", underlyingError: CardDeclined(code: 1))
+        let context = DecodingError.Context(
+            codingPath: [], debugDescription: "bad", underlyingError: CardDeclined(code: 1))
         let values = exceptionValues(for: DecodingError.dataCorrupted(context))
         #expect(values.count == 2)
         #expect(values.first?.objectValue?["type"] == "SentryTests.CardDeclined")
@@ -214,9 +219,16 @@ private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? 
         #expect(rules.classify(module: "Plugins", imagePath: "/opt/p/libPlugins.so", isMainExecutable: false) == true)
         #expect(rules.classify(module: nil, imagePath: "/opt/v/libVendor.so", isMainExecutable: false) == true)
         #expect(rules.classify(module: nil, imagePath: "/opt/other/libOther.so", isMainExecutable: false) == nil)
-        #expect(rules.classify(module: nil, imagePath: "/usr/lib/x86_64-linux-gnu/libc.so.6", isMainExecutable: false) == false)
-        #expect(rules.classify(module: "Swift", imagePath: "/opt/swift/usr/lib/swift/linux/libswiftCore.so", isMainExecutable: false) == false)
-        #expect(InAppRules(include: ["NIOCore"]).classify(module: "NIOCore", imagePath: nil, isMainExecutable: true) == true)
+        #expect(
+            rules.classify(module: nil, imagePath: "/usr/lib/x86_64-linux-gnu/libc.so.6", isMainExecutable: false)
+                == false)
+        #expect(
+            rules.classify(
+                module: "Swift", imagePath: "/opt/swift/usr/lib/swift/linux/libswiftCore.so", isMainExecutable: false)
+                == false)
+        #expect(
+            InAppRules(include: ["NIOCore"]).classify(module: "NIOCore", imagePath: nil, isMainExecutable: true) == true
+        )
     }
 
     @Test func moduleOfMangledNames() {
@@ -237,7 +249,7 @@ private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? 
         for _ in 0..<3 { captures.append(captureAtFixedSite()) }
         #expect(captures[0].cacheMisses > 0)
         #expect(captures[0].sourceLookups >= 1)  // file and line for the in-app frames
-        #expect(!captures[0].sourceFallback)      // found by re-capturing just those frames
+        #expect(!captures[0].sourceFallback)  // found by re-capturing just those frames
         #expect(!captures[0].fromCache)
         for again in captures.dropFirst() {
             #expect(again.cacheMisses == 0)
@@ -258,7 +270,8 @@ private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? 
         // A library this process has not loaded yet (glibc ships them all).
         let candidates = ["libanl.so.1", "libBrokenLocale.so.1", "libnss_files.so.2", "libutil.so.1"]
         guard let name = candidates.first(where: { dlopen($0, RTLD_NOW | RTLD_NOLOAD) == nil }),
-              dlopen(name, RTLD_NOW | RTLD_LOCAL) != nil else { return }
+            dlopen(name, RTLD_NOW | RTLD_LOCAL) != nil
+        else { return }
         // Not dlclosed: tests run in parallel, and a library unloaded while another thread
         // symbolicates with an image map that still lists it loses that thread's symbols.
         #expect(csc_image_generation() != generation)
@@ -312,8 +325,10 @@ private func fields(_ error: any Error) -> SentryJSONObject {
 
 /// Everything a capture puts in an event: frames (fresh and, for a kept stack, shared), their
 /// in_app and the addresses for debug_meta.
-private func expectSameStack(_ cached: CapturedStacktrace, _ uncached: CapturedStacktrace,
-                             sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectSameStack(
+    _ cached: CapturedStacktrace, _ uncached: CapturedStacktrace,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(cached.frames == uncached.frames, sourceLocation: sourceLocation)
     #expect(cached.inApp == uncached.inApp, sourceLocation: sourceLocation)
     #expect(cached.addresses == uncached.addresses, sourceLocation: sourceLocation)
@@ -444,7 +459,9 @@ private let tracedThrowLine = #line + 4
 private func buildIdOfThisExecutable() -> String? {
     #if canImport(Foundation)
     guard let exe = LoadedImages.mainExecutablePath,
-          let readelf = ["/usr/bin/readelf", "/bin/readelf"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        let readelf = ["/usr/bin/readelf", "/bin/readelf"].first(where: {
+            FileManager.default.isExecutableFile(atPath: $0)
+        })
     else { return nil }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: readelf)
@@ -506,8 +523,10 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
         try await withStartedSDK { transport in
             let line = checkoutHelper()
             let frames = exceptionFrames(transport.events.first)
-            let helper = try #require(frames.lastIndex { ($0["function"]?.stringValue ?? "").contains("checkoutHelper") })
-            let test = try #require(frames.lastIndex { ($0["function"]?.stringValue ?? "").contains("framesAreOldestFirstThroughCapture") })
+            let helper = try #require(
+                frames.lastIndex { ($0["function"]?.stringValue ?? "").contains("checkoutHelper") })
+            let test = try #require(
+                frames.lastIndex { ($0["function"]?.stringValue ?? "").contains("framesAreOldestFirstThroughCapture") })
             #expect(helper == frames.count - 1)
             #expect(test < helper)
             #expect(frames[helper]["lineno"]?.intValue == Int64(line))
@@ -522,8 +541,11 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
             let event = try #require(transport.events.first)
             #expect(event.tags["via"] == "scope")
             let values = event.exceptions
-            #expect(values.map { $0["type"]?.stringValue } == ["SentryTests.StorageFault", "SentryTests.CardDeclined",
-                                                               "SentryTests.CheckoutFailed"])
+            #expect(
+                values.map { $0["type"]?.stringValue } == [
+                    "SentryTests.StorageFault", "SentryTests.CardDeclined",
+                    "SentryTests.CheckoutFailed",
+                ])
             #expect(values.map { $0["mechanism"]?["exception_id"]?.intValue } == [2, 1, 0])
             #expect(values.map { $0["mechanism"]?["parent_id"]?.intValue } == [0, 0, nil])
             #expect(values.last?["mechanism"]?["is_exception_group"] == .bool(true))
@@ -540,8 +562,12 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
         // The concurrency runtime runs every task, so its image is always on the stack: include
         // it by image file name (a module name works the same way, see inAppRules()).
         let runtime = "libswift_Concurrency.so"
-        func isRuntime(_ frame: SentryJSONObject) -> Bool { frame["package"]?.stringValue?.hasSuffix("/" + runtime) == true }
-        await withStartedSDK({ $0.inAppExclude = ["SentryTests"]; $0.inAppInclude = [runtime] }) { transport in
+        func isRuntime(_ frame: SentryJSONObject) -> Bool {
+            frame["package"]?.stringValue?.hasSuffix("/" + runtime) == true
+        }
+        await withStartedSDK({
+            $0.inAppExclude = ["SentryTests"]; $0.inAppInclude = [runtime]
+        }) { transport in
             SentrySDK.capture(error: StorageFault.readOnly)
             let frames = exceptionFrames(transport.events.first)
             let own = frames.filter { module(of: $0) == "SentryTests" }
@@ -616,7 +642,9 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
             let event = try #require(transport.events.first)
             let images = try #require(event.raw["debug_meta"]?["images"]?.arrayValue).compactMap(\.objectValue)
             let ranges = images.compactMap { image -> ClosedRange<UInt64>? in
-                guard let lo = hexValue(image["image_addr"]), let size = image["image_size"]?.intValue, size > 0 else { return nil }
+                guard let lo = hexValue(image["image_addr"]), let size = image["image_size"]?.intValue, size > 0 else {
+                    return nil
+                }
                 return lo...(lo + UInt64(size) - 1)
             }
             #expect(ranges.count == images.count)
@@ -677,7 +705,8 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
             options.beforeSend = { event in
                 var event = event
                 guard event.message == nil, var exception = event.raw["exception"]?.objectValue,
-                      var values = exception["values"]?.arrayValue, var last = values.last?.objectValue else { return event }
+                    var values = exception["values"]?.arrayValue, var last = values.last?.objectValue
+                else { return event }
                 last["stacktrace"] = .object(["frames": .array([.object(["function": "rewritten"])])])
                 last["type"] = "Rewritten"
                 values[values.count - 1] = .object(last)
@@ -697,7 +726,8 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
                 json_decref(json)
             }
             #expect(Set(direct.map { $0.serialized(sortedKeys: true) }).count == 1)
-            let frames = try #require(direct.last?["exception"]?["values"]?.arrayValue?.last?["stacktrace"]?["frames"]?.arrayValue)
+            let frames = try #require(
+                direct.last?["exception"]?["values"]?.arrayValue?.last?["stacktrace"]?["frames"]?.arrayValue)
             #expect(frames.count > 3)
             #expect(!frames.contains { $0["function"] == "rewritten" })
             #expect(direct.last?["debug_meta"]?["images"]?.arrayValue?.isEmpty == false)
@@ -713,7 +743,10 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
             }
             let threads = Set(messages.map { SentryJSON.array(threadFrames($0).map(SentryJSON.object)).serialized() })
             #expect(threads.count == 1)
-            #expect(messages.allSatisfy { threadFrames($0).count > 3 && $0.raw["debug_meta"]?["images"]?.arrayValue?.isEmpty == false })
+            #expect(
+                messages.allSatisfy {
+                    threadFrames($0).count > 3 && $0.raw["debug_meta"]?["images"]?.arrayValue?.isEmpty == false
+                })
         }
     }
 
@@ -732,8 +765,10 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
             _ = csc_current_thread(nil, &saved, saved.count)
             defer { _ = setName(saved.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }) }
             // 14 ASCII bytes and the first byte of "é": cut inside the character.
-            let names: [[UInt8]] = [Array("sentry-a".utf8), Array("sentry-a".utf8), Array("sentry-b".utf8),
-                                    Array("sentry-cut-xyz".utf8) + [0xC3], Array("sentry-b".utf8)]
+            let names: [[UInt8]] = [
+                Array("sentry-a".utf8), Array("sentry-a".utf8), Array("sentry-b".utf8),
+                Array("sentry-cut-xyz".utf8) + [0xC3], Array("sentry-b".utf8),
+            ]
             for name in names {
                 #expect(setName(name))
                 SentrySDK.capture(message: "named")
@@ -773,4 +808,3 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
         }
     }
 }
-

@@ -20,7 +20,8 @@ private func traceContext(_ e: Event) -> SentryJSONObject? { e.contexts["trace"]
     @Test func withTransactionSendsItsSpans() async throws {
         try await withStartedSDK(tracing) { transport in
             SentrySDK.setTag("tenant", "acme")
-            let (txID, childID) = SentrySDK.withTransaction(name: "GET /cart", operation: "http.server", source: .route) { tx in
+            let (txID, childID) = SentrySDK.withTransaction(name: "GET /cart", operation: "http.server", source: .route)
+            { tx in
                 #expect(SentrySDK.span?.spanId == tx.spanId)
                 let childID = SentrySDK.withSpan(operation: "db.query", description: "SELECT 1") { span in
                     span.setData("db.system", "sqlite")
@@ -90,7 +91,9 @@ private func traceContext(_ e: Event) -> SentryJSONObject? { e.contexts["trace"]
     }
 
     @Test func manyConcurrentTasksCreatingSpans() async throws {
-        try await withStartedSDK({ $0.tracesSampleRate = 1; $0.maxSpans = 100_000 }) { transport in
+        try await withStartedSDK({
+            $0.tracesSampleRate = 1; $0.maxSpans = 100_000
+        }) { transport in
             let tx = SentrySDK.startTransaction(name: "load", operation: "task")
             await SentrySDK.withActiveSpan(tx) {
                 await withTaskGroup(of: Void.self) { group in
@@ -134,7 +137,9 @@ private func traceContext(_ e: Event) -> SentryJSONObject? { e.contexts["trace"]
 
     @Test func errorsInsideSpansShareTheTrace() async throws {
         try await withStartedSDK(tracing) { transport in
-            let (traceId, spanId) = SentrySDK.withTransaction(name: "POST /pay", operation: "http.server", source: .route) { _ in
+            let (traceId, spanId) = SentrySDK.withTransaction(
+                name: "POST /pay", operation: "http.server", source: .route
+            ) { _ in
                 SentrySDK.withSpan(operation: "charge") { span in
                     SentrySDK.capture(message: "declined")
                     return (span.traceId, span.spanId)
@@ -151,15 +156,20 @@ private func traceContext(_ e: Event) -> SentryJSONObject? { e.contexts["trace"]
     }
 
     @Test func continueTraceAndOutgoingHeaders() async throws {
-        try await withStartedSDK({ $0.tracesSampleRate = 1; $0.propagateTraceparent = true; $0.tracePropagationTargets = ["example\\.com"] }) { transport in
+        try await withStartedSDK({
+            $0.tracesSampleRate = 1; $0.propagateTraceparent = true; $0.tracePropagationTargets = ["example\\.com"]
+        }) { transport in
             let incoming = [
                 "Sentry-Trace": "4c79f60c11214eb38604f4ae0781bfb2-fa90fdead5f74052-1",
-                "baggage": "vendor=x,sentry-trace_id=4c79f60c11214eb38604f4ae0781bfb2,sentry-sample_rand=0.5,sentry-release=web%401.2",
+                "baggage":
+                    "vendor=x,sentry-trace_id=4c79f60c11214eb38604f4ae0781bfb2,sentry-sample_rand=0.5,sentry-release=web%401.2",
             ]
             try SentrySDK.withIsolationScope { _ in
-                SentrySDK.withTransaction(name: "GET /a", operation: "http.server", source: .route, headers: incoming) { tx in
+                SentrySDK.withTransaction(name: "GET /a", operation: "http.server", source: .route, headers: incoming) {
+                    tx in
                     #expect(tx.traceId == "4c79f60c11214eb38604f4ae0781bfb2")
-                    let h = SentrySDK.traceHeaders(for: "https://api.example.com/x", existingBaggage: "mine=1,sentry-release=old")
+                    let h = SentrySDK.traceHeaders(
+                        for: "https://api.example.com/x", existingBaggage: "mine=1,sentry-release=old")
                     #expect(h["sentry-trace"] == "\(tx.traceId)-\(tx.spanId)-1")
                     #expect(h["traceparent"] == "00-\(tx.traceId)-\(tx.spanId)-01")
                     let baggage = h["baggage"] ?? ""
@@ -167,14 +177,19 @@ private func traceContext(_ e: Event) -> SentryJSONObject? { e.contexts["trace"]
                     #expect(baggage.contains("sentry-release=web%401.2"))
                     #expect(!baggage.contains("vendor") && !baggage.contains("old"))
                     #expect(SentrySDK.traceHeaders(for: "https://elsewhere.org/").isEmpty)
-                    #expect(SentrySDK.traceHeaders(for: "http://127.0.0.1:1/api/1/envelope/?example.com").isEmpty, "never the DSN's host")
+                    #expect(
+                        SentrySDK.traceHeaders(for: "http://127.0.0.1:1/api/1/envelope/?example.com").isEmpty,
+                        "never the DSN's host")
                 }
                 // outside the transaction: the continued propagation context (no sampled flag)
                 let h = SentrySDK.traceHeaders(for: "https://example.com")
                 #expect(h["sentry-trace"]?.hasPrefix("4c79f60c11214eb38604f4ae0781bfb2-") == true)
                 #expect(h["sentry-trace"]?.split(separator: "-").count == 2)
                 #expect(SentrySDK.continueTrace(headers: ["sentry-trace": "NOT-A-TRACE"]) == false)
-                try #require(SentrySDK.continueTrace(headers: ["traceparent": "00-11112222333344445555666677778888-1111222233334444-01"]))
+                try #require(
+                    SentrySDK.continueTrace(headers: [
+                        "traceparent": "00-11112222333344445555666677778888-1111222233334444-01"
+                    ]))
                 SentrySDK.capture(message: "after continue")
             }
             let event = try #require(transport.events.first)
@@ -201,7 +216,8 @@ private func traceContext(_ e: Event) -> SentryJSONObject? { e.contexts["trace"]
             SentrySDK.withTransaction(name: "keep", operation: "task") { _ in }
             SentrySDK.withTransaction(name: "skip", operation: "task") { tx in #expect(tx.sampled == false) }
             SentrySDK.withTransaction(name: "drop-me", operation: "task") { _ in }
-            let custom = SentrySDK.startTransaction(name: "custom", operation: "task", customSamplingContext: ["rate": 1])
+            let custom = SentrySDK.startTransaction(
+                name: "custom", operation: "task", customSamplingContext: ["rate": 1])
             #expect(custom.sampled == true)
             custom.finish()
             let forced = SentrySDK.startTransaction(name: "keep", operation: "task", sampled: false)

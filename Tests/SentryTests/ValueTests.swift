@@ -41,7 +41,8 @@ import Testing
     }
 
     @Test func envelopeParsesHeadersItemsAndPayloads() throws {
-        let text = "{\"event_id\":\"abc\"}\n{\"type\":\"event\",\"length\":2}\n{}\n{\"type\":\"attachment\",\"length\":3,\"filename\":\"a\"}\na\nb\n"
+        let text =
+            "{\"event_id\":\"abc\"}\n{\"type\":\"event\",\"length\":2}\n{}\n{\"type\":\"attachment\",\"length\":3,\"filename\":\"a\"}\na\nb\n"
         let env = try #require(Envelope(data: Array(text.utf8)))
         #expect(env.eventId == "abc")
         #expect(env.items.map(\.type) == ["event", "attachment"])

@@ -17,11 +17,11 @@ extern "C" {
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
-#  define CSC_API __attribute__((visibility("default")))
-#  define CSC_MUST_USE __attribute__((warn_unused_result))
+#define CSC_API      __attribute__((visibility("default")))
+#define CSC_MUST_USE __attribute__((warn_unused_result))
 #else
-#  define CSC_API
-#  define CSC_MUST_USE
+#define CSC_API
+#define CSC_MUST_USE
 #endif
 
 /** An envelope (event.h builds and reads them, options.h's transport receives them). Opaque. */
@@ -89,9 +89,9 @@ CSC_API csc_level_t csc_level_parse(const char *name);
 /* Limits, in Unicode scalar values (characters) unless said otherwise. Longer
  * strings are cut at a character boundary and the setter returns CSC_TRUNCATED;
  * they match what Relay trims to, so nothing that would survive ingestion is cut. */
-#define CSC_MAX_TAG_KEY_LEN 200
-#define CSC_MAX_TAG_VALUE_LEN 200
-#define CSC_MAX_MESSAGE_LEN 8192
+#define CSC_MAX_TAG_KEY_LEN     200
+#define CSC_MAX_TAG_VALUE_LEN   200
+#define CSC_MAX_MESSAGE_LEN     8192
 #define CSC_MAX_TRANSACTION_LEN 200
 /** Any other string (breadcrumb fields, exception values, file names). */
 #define CSC_MAX_STRING_LEN 16384
@@ -99,7 +99,7 @@ CSC_API csc_level_t csc_level_parse(const char *name);
 #define CSC_MAX_JSON_DEPTH 32
 /** Default and maximum ring size for breadcrumbs. */
 #define CSC_DEFAULT_MAX_BREADCRUMBS 100
-#define CSC_MAX_BREADCRUMBS_LIMIT 1000
+#define CSC_MAX_BREADCRUMBS_LIMIT   1000
 /** Extras kept per event (Sentry's databag breadth); more are counted in `_meta`. */
 #define CSC_MAX_DATABAG_BREADTH 10
 /** Event processors per scope; adding one more first empties the list (as the Python SDK does). */

@@ -76,21 +76,25 @@ typedef enum {
 } csc_schedule_type_t;
 
 typedef enum {
-    CSC_INTERVAL_MINUTE = 0, CSC_INTERVAL_HOUR, CSC_INTERVAL_DAY, CSC_INTERVAL_WEEK,
-    CSC_INTERVAL_MONTH, CSC_INTERVAL_YEAR,
+    CSC_INTERVAL_MINUTE = 0,
+    CSC_INTERVAL_HOUR,
+    CSC_INTERVAL_DAY,
+    CSC_INTERVAL_WEEK,
+    CSC_INTERVAL_MONTH,
+    CSC_INTERVAL_YEAR,
 } csc_interval_unit_t;
 
 /** A monitor's configuration, upserted with the check-in. Zero-initialize; 0 = not sent. */
 typedef struct csc_monitor_config_s {
     csc_schedule_type_t schedule_type;
-    const char *crontab;                /* CSC_SCHEDULE_CRONTAB */
-    unsigned interval_value;            /* CSC_SCHEDULE_INTERVAL, >= 1 */
+    const char *crontab;     /* CSC_SCHEDULE_CRONTAB */
+    unsigned interval_value; /* CSC_SCHEDULE_INTERVAL, >= 1 */
     csc_interval_unit_t interval_unit;
-    unsigned checkin_margin;            /* minutes */
-    unsigned max_runtime;               /* minutes */
-    const char *timezone;               /* tz database name, e.g. "Europe/Vienna"; NULL = UTC */
-    unsigned failure_issue_threshold;   /* consecutive failures that open an issue */
-    unsigned recovery_threshold;        /* consecutive successes that resolve it */
+    unsigned checkin_margin;          /* minutes */
+    unsigned max_runtime;             /* minutes */
+    const char *timezone;             /* tz database name, e.g. "Europe/Vienna"; NULL = UTC */
+    unsigned failure_issue_threshold; /* consecutive failures that open an issue */
+    unsigned recovery_threshold;      /* consecutive successes that resolve it */
 } csc_monitor_config_t;
 
 /** Pass as duration_s when there is none. */

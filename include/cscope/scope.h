@@ -52,10 +52,10 @@ typedef struct csc_kv_s {
 } csc_kv_t;
 
 /** Convenience initialisers: CSC_KV_STR("url", "/x"), CSC_KV_INT64("status", 200). */
-#define CSC_KV_STR(k, val) ((csc_kv_t){ .key = (k), .type = CSC_KV_STRING, .v = { .s = (val) } })
-#define CSC_KV_INT64(k, val) ((csc_kv_t){ .key = (k), .type = CSC_KV_INT, .v = { .i = (val) } })
-#define CSC_KV_DBL(k, val) ((csc_kv_t){ .key = (k), .type = CSC_KV_DOUBLE, .v = { .d = (val) } })
-#define CSC_KV_BOOLEAN(k, val) ((csc_kv_t){ .key = (k), .type = CSC_KV_BOOL, .v = { .b = (val) } })
+#define CSC_KV_STR(k, val)     ((csc_kv_t){.key = (k), .type = CSC_KV_STRING, .v = {.s = (val)}})
+#define CSC_KV_INT64(k, val)   ((csc_kv_t){.key = (k), .type = CSC_KV_INT, .v = {.i = (val)}})
+#define CSC_KV_DBL(k, val)     ((csc_kv_t){.key = (k), .type = CSC_KV_DOUBLE, .v = {.d = (val)}})
+#define CSC_KV_BOOLEAN(k, val) ((csc_kv_t){.key = (k), .type = CSC_KV_BOOL, .v = {.b = (val)}})
 
 /**
  * A breadcrumb to add. All pointers are borrowed for the duration of the call;
@@ -67,11 +67,11 @@ typedef struct csc_breadcrumb_s {
     const char *type;
     const char *category;
     const char *message;
-    csc_level_t level;      /**< CSC_LEVEL_NONE = absent */
-    int64_t timestamp_us;   /**< 0 = now */
-    const csc_kv_t *data;   /**< key/value pairs of `data`, or NULL */
+    csc_level_t level;    /**< CSC_LEVEL_NONE = absent */
+    int64_t timestamp_us; /**< 0 = now */
+    const csc_kv_t *data; /**< key/value pairs of `data`, or NULL */
     size_t data_count;
-    json_t *data_json;      /**< BORROWED object merged into `data` after `data`; or NULL */
+    json_t *data_json; /**< BORROWED object merged into `data` after `data`; or NULL */
 } csc_breadcrumb_t;
 
 /* ------------------------------------------------------------ life cycle */
@@ -108,7 +108,8 @@ CSC_API int csc_scope_update_from(csc_scope_t *scope, csc_scope_t *other);
  *  inside the _n variant's key or value are replaced by U+FFFD, as invalid UTF-8 is (CSC_REPAIRED). */
 CSC_API int csc_scope_set_tag(csc_scope_t *scope, const char *key, const char *value);
 /** Same with explicit lengths (no NUL needed). */
-CSC_API int csc_scope_set_tag_n(csc_scope_t *scope, const char *key, size_t key_len, const char *value, size_t value_len);
+CSC_API int csc_scope_set_tag_n(csc_scope_t *scope, const char *key, size_t key_len, const char *value,
+                                size_t value_len);
 /** Sets a tag to any JSON value (as the Python SDK allows: numbers, booleans, null). STEALS `value`. */
 CSC_API int csc_scope_set_tag_json(csc_scope_t *scope, const char *key, json_t *value);
 /** Removes a tag from this scope only; a missing key is not an error. */
@@ -162,9 +163,11 @@ CSC_API size_t csc_scope_breadcrumb_count(csc_scope_t *scope);
 /* ------------------------------------------------------------ attachments */
 
 /** Attaches bytes (copied). `content_type` NULL = inferred from the file name, else application/octet-stream. */
-CSC_API int csc_scope_add_attachment_bytes(csc_scope_t *scope, const void *data, size_t len, const char *filename, const char *content_type);
+CSC_API int csc_scope_add_attachment_bytes(csc_scope_t *scope, const void *data, size_t len, const char *filename,
+                                           const char *content_type);
 /** Attaches a file, read when the event is sent. `filename` NULL = basename of `path`. */
-CSC_API int csc_scope_add_attachment_path(csc_scope_t *scope, const char *path, const char *filename, const char *content_type);
+CSC_API int csc_scope_add_attachment_path(csc_scope_t *scope, const char *path, const char *filename,
+                                          const char *content_type);
 CSC_API int csc_scope_clear_attachments(csc_scope_t *scope);
 
 /* ------------------------------------------------------------ event processors */
@@ -181,7 +184,8 @@ typedef bool (*csc_event_processor_fn)(json_t *event, void *user_data);
  * global, isolation and current scopes run in that order (not those of an extra
  * per-call scope). A scope holding more than 20 first drops all of its processors.
  */
-CSC_API int csc_scope_add_event_processor(csc_scope_t *scope, csc_event_processor_fn fn, void *user_data, void (*free_user_data)(void *));
+CSC_API int csc_scope_add_event_processor(csc_scope_t *scope, csc_event_processor_fn fn, void *user_data,
+                                          void (*free_user_data)(void *));
 
 /**
  * Removes every processor of this scope (forks made before keep theirs: the list
@@ -197,7 +201,8 @@ CSC_API int csc_scope_clear_event_processors(csc_scope_t *scope);
  * Sets the trace this scope propagates (32 and 16 lower-case hex characters;
  * `parent_span_id` may be NULL). CSC_ERR_INVALID when malformed.
  */
-CSC_API int csc_scope_set_propagation_context(csc_scope_t *scope, const char *trace_id, const char *span_id, const char *parent_span_id);
+CSC_API int csc_scope_set_propagation_context(csc_scope_t *scope, const char *trace_id, const char *span_id,
+                                              const char *parent_span_id);
 /** Writes this scope's trace id (33 bytes incl. NUL). Returns false if the scope has no propagation context. */
 CSC_API bool csc_scope_get_trace_id(csc_scope_t *scope, char out[33]);
 /** Starts a new trace on this scope. */

@@ -53,12 +53,12 @@ typedef struct csc_header_s {
 
 /** A sampling decision: unset, no, yes. */
 #define CSC_SAMPLED_UNSET (-1)
-#define CSC_SAMPLED_NO 0
-#define CSC_SAMPLED_YES 1
+#define CSC_SAMPLED_NO    0
+#define CSC_SAMPLED_YES   1
 
 /** Default and upper bound of csc_options_set_max_spans. */
 #define CSC_DEFAULT_MAX_SPANS 1000
-#define CSC_MAX_SPANS_LIMIT 100000
+#define CSC_MAX_SPANS_LIMIT   100000
 /** Incoming baggage beyond this many bytes is ignored (cut at the last item that fits). */
 #define CSC_MAX_BAGGAGE_LEN 8192
 
@@ -69,11 +69,11 @@ CSC_API int csc_options_set_traces_sample_rate(csc_options_t *opts, double rate)
 
 /** What a traces_sampler sees. Valid only during the call. */
 typedef struct csc_sampling_context_s {
-    const char *name;            /* the transaction's name, never NULL */
-    const char *op;              /* may be NULL */
-    int parent_sampled;          /* CSC_SAMPLED_*: the incoming trace's decision */
-    double parent_sample_rate;   /* the incoming DSC's sample_rate, NaN when absent */
-    const json_t *custom;        /* csc_transaction_options_t.custom_sampling_context, may be NULL */
+    const char *name;          /* the transaction's name, never NULL */
+    const char *op;            /* may be NULL */
+    int parent_sampled;        /* CSC_SAMPLED_*: the incoming trace's decision */
+    double parent_sample_rate; /* the incoming DSC's sample_rate, NaN when absent */
+    const json_t *custom;      /* csc_transaction_options_t.custom_sampling_context, may be NULL */
 } csc_sampling_context_t;
 /**
  * traces_sampler: returns the sample rate (0..1) for one transaction; anything else (NaN,
@@ -113,13 +113,14 @@ typedef struct csc_transaction_options_s {
      * csc_continue_trace does on `scopes`) and the transaction joins it. */
     const csc_header_t *headers;
     size_t header_count;
-    const csc_scopes_t *scopes;     /* where headers are continued; NULL = this context's isolation and current scopes */
-    int sampled;                    /* CSC_SAMPLED_*: a forced decision beats the sampler and the rate */
+    const csc_scopes_t *scopes; /* where headers are continued; NULL = this context's isolation and current scopes */
+    int sampled;                /* CSC_SAMPLED_*: a forced decision beats the sampler and the rate */
     const json_t *custom_sampling_context; /* BORROWED: handed to the traces_sampler */
-    int64_t start_timestamp_us;     /* 0 = now */
+    int64_t start_timestamp_us;            /* 0 = now */
 } csc_transaction_options_t;
 
-#define CSC_TRANSACTION_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, CSC_SAMPLED_UNSET, NULL, 0 }
+#define CSC_TRANSACTION_OPTIONS_INIT                                                                                   \
+    { NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, CSC_SAMPLED_UNSET, NULL, 0 }
 
 /**
  * Starts a transaction (a new trace unless `headers` continue one) and makes the sampling
@@ -215,7 +216,7 @@ CSC_API int csc_continue_trace(const csc_header_t *headers, size_t count, const 
 typedef struct csc_trace_headers_s {
     char sentry_trace[56];
     char traceparent[56];
-    char *baggage;           /* malloc'd: free with csc_trace_headers_clear */
+    char *baggage; /* malloc'd: free with csc_trace_headers_clear */
 } csc_trace_headers_t;
 
 /**
@@ -227,7 +228,8 @@ typedef struct csc_trace_headers_s {
  */
 CSC_API int csc_trace_headers(const char *url, const char *existing_baggage, csc_trace_headers_t *out);
 /** Same, with the active span and propagation context of `scopes` (current, then isolation; NULL = this context's). */
-CSC_API int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char *existing_baggage, csc_trace_headers_t *out);
+CSC_API int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char *existing_baggage,
+                                 csc_trace_headers_t *out);
 /** Frees out->baggage; out may be reused. */
 CSC_API void csc_trace_headers_clear(csc_trace_headers_t *out);
 

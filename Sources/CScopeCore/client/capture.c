@@ -15,7 +15,10 @@
 #include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static void resolve_scopes(const csc_scopes_t *in, csc_scopes_t *out) {
-    if (in) { *out = *in; return; }
+    if (in) {
+        *out = *in;
+        return;
+    }
     out->global = csc_global_scope();
     out->isolation = csc_isolation_scope();
     out->current = csc_current_scope();
@@ -34,8 +37,12 @@ static void record_lost(csc__client_t *c, const char *reason, const csc__capture
 /* The event's id (kept when it has a valid one) and timestamp: capture-time facts. */
 static void set_id_and_timestamp(json_t *ev, char id[33]) {
     json_t *eid = json_object_get(ev, "event_id");
-    if (json_is_string(eid) && json_string_length(eid) == 32) memcpy(id, json_string_value(eid), 33);
-    else { csc_uuid4_hex(id); json_object_set_new(ev, "event_id", json_string(id)); }
+    if (json_is_string(eid) && json_string_length(eid) == 32)
+        memcpy(id, json_string_value(eid), 33);
+    else {
+        csc_uuid4_hex(id);
+        json_object_set_new(ev, "event_id", json_string(id));
+    }
     if (!json_object_get(ev, "timestamp")) {
         char ts[32];
         csc__format_timestamp(csc_now_us(), ts);
@@ -48,18 +55,19 @@ static void fill_defaults(json_t *ev, const csc_options_t *o) {
     json_object_set_new(ev, "platform", json_string(o->platform));
     csc__default_contexts_apply(ev, o->default_contexts);
     json_t *pkgs = json_pack("[{s:s,s:s}]", "name", "github:cscope", "version", CSC_VERSION);
-    json_object_set_new(ev, "sdk", json_pack("{s:s,s:s,s:o,s:[]}", "name", o->sdk_name, "version", o->sdk_version,
-                                             "packages", pkgs, "integrations"));
+    json_object_set_new(ev, "sdk",
+                        json_pack("{s:s,s:s,s:o,s:[]}", "name", o->sdk_name, "version", o->sdk_version, "packages",
+                                  pkgs, "integrations"));
 }
 
 
 static const char *guess_content_type(const char *filename) {
     static const char *const map[][2] = {
-        { ".txt", "text/plain" }, { ".log", "text/plain" }, { ".json", "application/json" },
-        { ".html", "text/html" }, { ".htm", "text/html" }, { ".xml", "application/xml" },
-        { ".csv", "text/csv" }, { ".png", "image/png" }, { ".jpg", "image/jpeg" },
-        { ".jpeg", "image/jpeg" }, { ".gif", "image/gif" }, { ".pdf", "application/pdf" },
-        { ".zip", "application/zip" },
+        {".txt", "text/plain"},      {".log", "text/plain"}, {".json", "application/json"},
+        {".html", "text/html"},      {".htm", "text/html"},  {".xml", "application/xml"},
+        {".csv", "text/csv"},        {".png", "image/png"},  {".jpg", "image/jpeg"},
+        {".jpeg", "image/jpeg"},     {".gif", "image/gif"},  {".pdf", "application/pdf"},
+        {".zip", "application/zip"},
     };
     const char *dot = strrchr(filename, '.');
     if (dot)
@@ -77,10 +85,18 @@ static char *read_file(const char *path, size_t *len) {
     size_t cap = 0, n = 0;
     for (;;) {
         if (n == cap) {
-            if (cap >= CSC_MAX_ATTACHMENT_BYTES) { free(buf); fclose(f); return NULL; }
+            if (cap >= CSC_MAX_ATTACHMENT_BYTES) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
             cap = cap ? cap * 2 : 4096;
             char *nb = realloc(buf, cap);
-            if (!nb) { free(buf); fclose(f); return NULL; }
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
             buf = nb;
         }
         size_t r = fread(buf + n, 1, cap - n, f);
@@ -89,7 +105,10 @@ static char *read_file(const char *path, size_t *len) {
     }
     bool err = ferror(f);
     fclose(f);
-    if (err) { free(buf); return NULL; }
+    if (err) {
+        free(buf);
+        return NULL;
+    }
     *len = n;
     return buf ? buf : malloc(1);
 }
@@ -103,7 +122,10 @@ static void add_attachments(csc_envelope_t *env, const csc__merge_t *m) {
             char *data;
             if (a->path) {
                 data = read_file(a->path, &len);
-                if (!data) { csc__debug_log("attachment %s could not be read; left out", a->filename); continue; }
+                if (!data) {
+                    csc__debug_log("attachment %s could not be read; left out", a->filename);
+                    continue;
+                }
             } else {
                 data = malloc(len ? len : 1);
                 if (!data) continue;
@@ -128,19 +150,19 @@ static bool run_processors(const csc__merge_t *m, json_t *ev) {
 
 /* An event on its way: the snapshots taken at capture time, and what rendering needs. */
 typedef struct {
-    csc__pending_t base;         /* first: the envelope sees a csc__pending_t */
-    json_t *event;               /* event_id and timestamp already set */
+    csc__pending_t base; /* first: the envelope sees a csc__pending_t */
+    json_t *event;       /* event_id and timestamp already set */
     csc__merge_t m;
-    csc_options_t *opts;         /* retained: the client may be gone when the worker renders */
+    csc_options_t *opts; /* retained: the client may be gone when the worker renders */
     bool has_key;
-    char public_key[sizeof ((csc__dsn_t *)0)->public_key];
-    char org_id[sizeof ((csc__dsn_t *)0)->org_id];
-    json_t *dsc;                 /* the envelope's `trace` when known (a bound span's transaction); else the propagation context's */
-    json_t *span_trace;          /* contexts.trace of the bound span, NULL when none */
+    char public_key[sizeof((csc__dsn_t *)0)->public_key];
+    char org_id[sizeof((csc__dsn_t *)0)->org_id];
+    json_t *dsc; /* the envelope's `trace` when known (a bound span's transaction); else the propagation context's */
+    json_t *span_trace; /* contexts.trace of the bound span, NULL when none */
     bool has_hooks;
-    csc__capture_hooks_t hooks;  /* a transaction (tracing/transaction.c) */
-    int health;                  /* csc__health_event_verdict; applied once before_send kept the event */
-    csc_scope_t *isolation;      /* borrowed, for that (the capture's caller holds it) */
+    csc__capture_hooks_t hooks; /* a transaction (tracing/transaction.c) */
+    int health;                 /* csc__health_event_verdict; applied once before_send kept the event */
+    csc_scope_t *isolation;     /* borrowed, for that (the capture's caller holds it) */
 } pending_event_t;
 
 static void pending_free(pending_event_t *p) {
@@ -160,7 +182,8 @@ static const char *item_type(const pending_event_t *p) { return p->has_hooks ? p
 /* A transaction's own fields (hooks), before the merge. */
 static int build_event(pending_event_t *p) {
     if (!p->has_hooks || !p->hooks.build) return CSC_OK;
-    json_t *dsc = p->hooks.build(p->hooks.ctx, p->event, p->opts, p->has_key ? p->public_key : NULL, p->org_id[0] ? p->org_id : NULL);
+    json_t *dsc = p->hooks.build(p->hooks.ctx, p->event, p->opts, p->has_key ? p->public_key : NULL,
+                                 p->org_id[0] ? p->org_id : NULL);
     json_decref(p->dsc);
     p->dsc = dsc;
     return CSC_OK;
@@ -184,13 +207,16 @@ static void bound_span_context(const csc__client_t *c, const csc_scopes_t *sc, p
 static void finish_envelope(csc_envelope_t *env, const pending_event_t *p) {
     json_t *ctx_trace = json_object_get(json_object_get(p->event, "contexts"), "trace");
     json_t *dsc = NULL;
-    if (p->dsc && (p->has_hooks || p->m.trace_injected)) dsc = json_incref(p->dsc);
+    if (p->dsc && (p->has_hooks || p->m.trace_injected))
+        dsc = json_incref(p->dsc);
     else if (p->m.trace_injected && p->m.propagation && json_is_object(ctx_trace))
         dsc = csc__dsc_of_propagation(p->opts, p->has_key ? p->public_key : NULL, p->org_id, p->m.propagation);
     if (dsc && json_object_size(dsc)) env->trace_json = json_dumps(dsc, JSON_COMPACT);
     json_decref(dsc);
-    if (p->has_hooks) env->spans = p->hooks.spans;
-    else add_attachments(env, &p->m); /* transactions take no attachments (none is add_to_transactions) */
+    if (p->has_hooks)
+        env->spans = p->hooks.spans;
+    else
+        add_attachments(env, &p->m); /* transactions take no attachments (none is add_to_transactions) */
 }
 
 /* The fast path's second half (no processors, no before_send, sampled in), on the transport's
@@ -239,12 +265,21 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
         json_t *copy = json_deep_copy(p->event);
         json_decref(p->event);
         p->event = copy;
-        if (!p->event) rc = CSC_ERR_NOMEM;
-        else if (!run_processors(&p->m, p->event)) { record_lost(c, "event_processor", h); rc = CSC_ERR_DROPPED; }
-        else if (before_send && !before_send(p->event, before_send_data)) { record_lost(c, "before_send", h); rc = CSC_ERR_DROPPED; }
+        if (!p->event)
+            rc = CSC_ERR_NOMEM;
+        else if (!run_processors(&p->m, p->event)) {
+            record_lost(c, "event_processor", h);
+            rc = CSC_ERR_DROPPED;
+        } else if (before_send && !before_send(p->event, before_send_data)) {
+            record_lost(c, "before_send", h);
+            rc = CSC_ERR_DROPPED;
+        }
     }
     if (rc == CSC_OK && p->health) csc__health_mark(p->isolation, p->health); /* before sampling, as sentry-python */
-    if (rc == CSC_OK && sampled_out(o, p)) { record_lost(c, "sample_rate", h); rc = CSC_ERR_DROPPED; }
+    if (rc == CSC_OK && sampled_out(o, p)) {
+        record_lost(c, "sample_rate", h);
+        rc = CSC_ERR_DROPPED;
+    }
     csc_envelope_t *env = NULL;
     if (rc == CSC_OK) {
         size_t len;
@@ -261,9 +296,15 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
     if (env) finish_envelope(env, p);
     pending_free(p);
     if (env) {
-        if (o->transport) o->transport(env, o->transport_data);
-        else if (c->http) csc__http_transport_send(c->http, env);
-        else { csc_envelope_free(env); record_lost(c, "network_error", h); rc = CSC_ERR_DROPPED; }
+        if (o->transport)
+            o->transport(env, o->transport_data);
+        else if (c->http)
+            csc__http_transport_send(c->http, env);
+        else {
+            csc_envelope_free(env);
+            record_lost(c, "network_error", h);
+            rc = CSC_ERR_DROPPED;
+        }
     }
     return rc;
 }
@@ -295,8 +336,9 @@ int csc_capture_event(json_t *event, const csc_scopes_t *scopes, char *event_id_
     return csc__capture_with_hooks(event, scopes, NULL, event_id_out);
 }
 
-int csc__capture_with_hooks(json_t *event, const csc_scopes_t *scopes, const csc__capture_hooks_t *hooks, char *event_id_out) {
-    csc__capture_hooks_t h = hooks ? *hooks : (csc__capture_hooks_t){ 0 };
+int csc__capture_with_hooks(json_t *event, const csc_scopes_t *scopes, const csc__capture_hooks_t *hooks,
+                            char *event_id_out) {
+    csc__capture_hooks_t h = hooks ? *hooks : (csc__capture_hooks_t){0};
     if (!event || !json_is_object(event)) {
         if (h.free_ctx) h.free_ctx(h.ctx);
         if (!event) return CSC_ERR_NULL;
@@ -304,12 +346,21 @@ int csc__capture_with_hooks(json_t *event, const csc_scopes_t *scopes, const csc
         return CSC_ERR_INVALID;
     }
     csc__client_t *c = csc__client_get();
-    if (!c) { json_decref(event); if (h.free_ctx) h.free_ctx(h.ctx); return CSC_ERR_DISABLED; }
+    if (!c) {
+        json_decref(event);
+        if (h.free_ctx) h.free_ctx(h.ctx);
+        return CSC_ERR_DISABLED;
+    }
     csc_options_t *o = c->opts;
     csc_scopes_t sc;
     resolve_scopes(scopes, &sc);
     pending_event_t *p = calloc(1, sizeof *p);
-    if (!p) { json_decref(event); if (h.free_ctx) h.free_ctx(h.ctx); csc__client_release(c); return CSC_ERR_NOMEM; }
+    if (!p) {
+        json_decref(event);
+        if (h.free_ctx) h.free_ctx(h.ctx);
+        csc__client_release(c);
+        return CSC_ERR_NOMEM;
+    }
     p->event = event;
     p->opts = csc__options_retain(o);
     p->has_hooks = hooks != NULL;
@@ -318,7 +369,10 @@ int csc__capture_with_hooks(json_t *event, const csc_scopes_t *scopes, const csc
     if (c->dsn.valid) memcpy(p->public_key, c->dsn.public_key, sizeof p->public_key);
     const char *org = csc__tracing_org_id(c);
     if (org) snprintf(p->org_id, sizeof p->org_id, "%s", org);
-    if (csc__health_active()) { p->health = csc__health_event_verdict(event); p->isolation = sc.isolation; }
+    if (csc__health_active()) {
+        p->health = csc__health_event_verdict(event);
+        p->isolation = sc.isolation;
+    }
     char id[33];
     set_id_and_timestamp(event, id);
     csc__merge_snapshot(&p->m, &sc);
@@ -357,7 +411,11 @@ char *csc_event_prepare_json(json_t *event, const csc_scopes_t *scopes, size_t *
     csc__merge_t m;
     char *out = NULL;
     if (csc__merge_into(&m, event, &sc, c ? c->opts : NULL, false) == CSC_OK) {
-        if (c) { char id[33]; set_id_and_timestamp(event, id); fill_defaults(event, c->opts); }
+        if (c) {
+            char id[33];
+            set_id_and_timestamp(event, id);
+            fill_defaults(event, c->opts);
+        }
         out = csc__merge_serialize(&m, event, len);
     }
     csc__merge_release(&m);

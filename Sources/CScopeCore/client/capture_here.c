@@ -16,7 +16,7 @@ static json_t *build_event(const char *type, const char *value, const uintptr_t 
     size_t count = (size_t)n;
     while (count && frames[count - 1].function && strncmp(frames[count - 1].function, "csc_", 4) == 0) count--;
 
-    csc_exception_t exc = { 0 };
+    csc_exception_t exc = {0};
     exc.type = type;
     exc.value = value;
     exc.mechanism_type = "generic";
@@ -40,7 +40,7 @@ __attribute__((noinline)) json_t *csc_event_new_exception_here(const char *type,
 }
 
 __attribute__((noinline)) int csc_capture_exception_here(const char *type, const char *value,
-                                                          const csc_scopes_t *scopes, char *event_id_out) {
+                                                         const csc_scopes_t *scopes, char *event_id_out) {
     if (!type && !value) return CSC_ERR_INVALID;
     uintptr_t addrs[CSC_STACKTRACE_MAX_FRAMES];
     int n = csc_stacktrace_capture(addrs, CSC_STACKTRACE_MAX_FRAMES, 1); /* 1: this function */

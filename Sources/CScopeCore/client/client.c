@@ -12,8 +12,8 @@
 #include "transport/http_transport.h"
 
 static csc__lock_t g_client_lock;
-static csc__client_t *g_client;              /* guarded by g_client_lock */
-static atomic_bool g_enabled;                /* g_client != NULL, for csc_is_enabled without the lock */
+static csc__client_t *g_client; /* guarded by g_client_lock */
+static atomic_bool g_enabled;   /* g_client != NULL, for csc_is_enabled without the lock */
 
 csc__client_t *csc__client_get(void) {
     csc__lock(&g_client_lock);
@@ -38,18 +38,21 @@ void csc__client_release(csc__client_t *c) {
 static int run_before_breadcrumb(json_t *crumb) {
     csc__client_t *c = csc__client_get();
     int verdict = -1;
-    if (c && c->opts->before_breadcrumb) verdict = c->opts->before_breadcrumb(crumb, c->opts->before_breadcrumb_data) ? 1 : 0;
+    if (c && c->opts->before_breadcrumb)
+        verdict = c->opts->before_breadcrumb(crumb, c->opts->before_breadcrumb_data) ? 1 : 0;
     csc__client_release(c);
     return verdict;
 }
 
 static void publish(csc__client_t *c) {
-    if (c) csc__crash_install(c->opts); /* crash handlers follow the live client */
-    else csc__crash_uninstall();
+    if (c)
+        csc__crash_install(c->opts); /* crash handlers follow the live client */
+    else
+        csc__crash_uninstall();
     if (c) csc__log_set_debug(c->opts->debug);
-    csc__crumb_config_publish((csc__crumb_config_t){ .max = c ? (long)c->opts->max_breadcrumbs : -1,
-                                                     .scrub = c ? !c->opts->send_default_pii : true,
-                                                     .has_before_breadcrumb = c && c->opts->before_breadcrumb },
+    csc__crumb_config_publish((csc__crumb_config_t){.max = c ? (long)c->opts->max_breadcrumbs : -1,
+                                                    .scrub = c ? !c->opts->send_default_pii : true,
+                                                    .has_before_breadcrumb = c && c->opts->before_breadcrumb},
                               run_before_breadcrumb);
     atomic_store(&g_enabled, c != NULL);
     csc__lock(&g_client_lock);
@@ -64,9 +67,12 @@ static void options_release(void *o) { csc_options_free(o); }
 /* csc__health_send_fn: sessions and check-ins go to the live client's transport. */
 static void health_send(csc_envelope_t *env) {
     csc__client_t *c = csc__client_get();
-    if (c && c->opts->transport) c->opts->transport(env, c->opts->transport_data);
-    else if (c && c->http) csc__http_transport_send(c->http, env);
-    else csc_envelope_free(env); /* no transport: nothing to count it in (as events, capture.c) */
+    if (c && c->opts->transport)
+        c->opts->transport(env, c->opts->transport_data);
+    else if (c && c->http)
+        csc__http_transport_send(c->http, env);
+    else
+        csc_envelope_free(env); /* no transport: nothing to count it in (as events, capture.c) */
     csc__client_release(c);
 }
 
@@ -77,7 +83,10 @@ int csc_init(csc_options_t *opts) {
     csc__log_set_debug(opts->debug);
     csc__crash_detect_last_run(opts);
     csc__client_t *c = calloc(1, sizeof *c);
-    if (!c) { csc_options_free(opts); return CSC_ERR_NOMEM; }
+    if (!c) {
+        csc_options_free(opts);
+        return CSC_ERR_NOMEM;
+    }
     atomic_init(&c->refs, 1);
     c->opts = opts;
     if (opts->dsn && *opts->dsn) {

@@ -13,8 +13,8 @@
 typedef struct csc__client_s {
     atomic_int refs;
     csc_options_t *opts;
-    csc__dsn_t dsn;         /* parsed; dsn.valid false when no DSN */
-    void *http;             /* the HTTP transport when no custom transport is set (may be NULL) */
+    csc__dsn_t dsn; /* parsed; dsn.valid false when no DSN */
+    void *http;     /* the HTTP transport when no custom transport is set (may be NULL) */
 } csc__client_t;
 
 /* Returns the live client retained, or NULL when disabled. Release with csc__client_release. */

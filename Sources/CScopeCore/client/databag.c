@@ -7,7 +7,9 @@
 
 static bool needs_trim(const json_t *v, int depth) {
     if (depth <= 0) return true;
-    size_t i; const char *k; json_t *x;
+    size_t i;
+    const char *k;
+    json_t *x;
     if (json_is_object(v)) {
         if (json_object_size(v) > CSC_MAX_DATABAG_BREADTH) return true;
         json_object_foreach((json_t *)v, k, x) if (needs_trim(x, depth - 1)) return true;
@@ -24,51 +26,65 @@ static void repr_str(csc__buf_t *b, const char *s, size_t n) {
     csc__buf_putc(b, q);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '\\' || c == (unsigned char)q) { csc__buf_putc(b, '\\'); csc__buf_putc(b, (char)c); }
-        else if (c == '\n') csc__buf_put(b, "\\n", 2);
-        else if (c == '\r') csc__buf_put(b, "\\r", 2);
-        else if (c == '\t') csc__buf_put(b, "\\t", 2);
-        else if (c < 0x20 || c == 0x7f) { char e[5]; snprintf(e, sizeof e, "\\x%02x", c); csc__buf_put(b, e, 4); }
-        else csc__buf_putc(b, (char)c);
+        if (c == '\\' || c == (unsigned char)q) {
+            csc__buf_putc(b, '\\');
+            csc__buf_putc(b, (char)c);
+        } else if (c == '\n')
+            csc__buf_put(b, "\\n", 2);
+        else if (c == '\r')
+            csc__buf_put(b, "\\r", 2);
+        else if (c == '\t')
+            csc__buf_put(b, "\\t", 2);
+        else if (c < 0x20 || c == 0x7f) {
+            char e[5];
+            snprintf(e, sizeof e, "\\x%02x", c);
+            csc__buf_put(b, e, 4);
+        } else
+            csc__buf_putc(b, (char)c);
     }
     csc__buf_putc(b, q);
 }
 
 static void repr(csc__buf_t *b, const json_t *v) {
-    size_t i; const char *k; json_t *x;
+    size_t i;
+    const char *k;
+    json_t *x;
     switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        csc__buf_putc(b, '{');
-        i = 0;
-        json_object_foreach((json_t *)v, k, x) {
-            if (i++) csc__buf_put(b, ", ", 2);
-            repr_str(b, k, strlen(k));
-            csc__buf_put(b, ": ", 2);
-            repr(b, x);
-        }
-        csc__buf_putc(b, '}');
-        break;
-    case JSON_ARRAY:
-        csc__buf_putc(b, '[');
-        json_array_foreach(v, i, x) {
-            if (i) csc__buf_put(b, ", ", 2);
-            repr(b, x);
-        }
-        csc__buf_putc(b, ']');
-        break;
-    case JSON_STRING: repr_str(b, json_string_value(v), json_string_length(v)); break;
-    case JSON_TRUE: csc__buf_put(b, "True", 4); break;
-    case JSON_FALSE: csc__buf_put(b, "False", 5); break;
-    case JSON_NULL: csc__buf_put(b, "None", 4); break;
-    default: csc__buf_put_json(b, v); break;
+        case JSON_OBJECT:
+            csc__buf_putc(b, '{');
+            i = 0;
+            json_object_foreach((json_t *)v, k, x) {
+                if (i++) csc__buf_put(b, ", ", 2);
+                repr_str(b, k, strlen(k));
+                csc__buf_put(b, ": ", 2);
+                repr(b, x);
+            }
+            csc__buf_putc(b, '}');
+            break;
+        case JSON_ARRAY:
+            csc__buf_putc(b, '[');
+            json_array_foreach(v, i, x) {
+                if (i) csc__buf_put(b, ", ", 2);
+                repr(b, x);
+            }
+            csc__buf_putc(b, ']');
+            break;
+        case JSON_STRING: repr_str(b, json_string_value(v), json_string_length(v)); break;
+        case JSON_TRUE: csc__buf_put(b, "True", 4); break;
+        case JSON_FALSE: csc__buf_put(b, "False", 5); break;
+        case JSON_NULL: csc__buf_put(b, "None", 4); break;
+        default: csc__buf_put_json(b, v); break;
     }
 }
 
 char *csc__python_repr(const json_t *v) {
-    csc__buf_t b = { 0 };
+    csc__buf_t b = {0};
     repr(&b, v);
     csc__buf_putc(&b, 0);
-    if (b.oom) { free(b.p); return NULL; }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
     return b.p;
 }
 
@@ -77,8 +93,10 @@ static json_t *limit_meta(void) { return json_pack("{s:{s:[[s,s]]}}", "", "rem",
 static void meta_set(json_t **meta, const char *key, json_t *value) {
     if (!*meta) *meta = json_object();
     json_t *cur = json_object_get(*meta, key);
-    if (cur && json_is_object(cur) && json_is_object(value)) json_object_update(cur, value), json_decref(value);
-    else json_object_set_new(*meta, key, value);
+    if (cur && json_is_object(cur) && json_is_object(value))
+        json_object_update(cur, value), json_decref(value);
+    else
+        json_object_set_new(*meta, key, value);
 }
 
 static json_t *trim(json_t *v, int depth, json_t **meta) {
@@ -97,7 +115,8 @@ static json_t *trim(json_t *v, int depth, json_t **meta) {
     json_t *out;
     if (json_is_object(v)) {
         out = json_object();
-        const char *k; json_t *x;
+        const char *k;
+        json_t *x;
         json_object_foreach(v, k, x) {
             if (n++ >= CSC_MAX_DATABAG_BREADTH) continue;
             json_t *cm = NULL;
@@ -106,13 +125,18 @@ static json_t *trim(json_t *v, int depth, json_t **meta) {
         }
     } else {
         out = json_array();
-        size_t i; json_t *x;
+        size_t i;
+        json_t *x;
         json_array_foreach(v, i, x) {
             n++;
             if (i >= CSC_MAX_DATABAG_BREADTH) continue;
             json_t *cm = NULL;
             json_array_append_new(out, trim(x, depth - 1, &cm));
-            if (cm) { char idx[24]; snprintf(idx, sizeof idx, "%zu", i); meta_set(meta, idx, cm); }
+            if (cm) {
+                char idx[24];
+                snprintf(idx, sizeof idx, "%zu", i);
+                meta_set(meta, idx, cm);
+            }
         }
     }
     if (n > CSC_MAX_DATABAG_BREADTH) meta_set(meta, "", json_pack("{s:I}", "len", (json_int_t)n));
@@ -146,7 +170,8 @@ static json_t *strip(json_t *v, size_t max, json_t **meta, int level, bool in_sp
     if (json_is_string(v)) return level == 3 && in_spans ? NULL : strip_one(v, max, meta);
     json_t *out = NULL;
     if (json_is_object(v)) {
-        const char *k; json_t *x;
+        const char *k;
+        json_t *x;
         json_object_foreach(v, k, x) {
             if (level == 0 && (!strcmp(k, "_meta") || !strcmp(k, "event_id"))) continue; /* the envelope's id */
             /* timestamps are datetimes in Python, which strip_string never sees */
@@ -157,19 +182,28 @@ static json_t *strip(json_t *v, size_t max, json_t **meta, int level, bool in_sp
             if (cm) meta_set(meta, k, cm);
             if (!nx) continue;
             if (!out) out = level == 0 ? json_incref(v) : json_copy(v); /* the event itself is ours */
-            if (out) json_object_set_new(out, k, nx);
-            else json_decref(nx);
+            if (out)
+                json_object_set_new(out, k, nx);
+            else
+                json_decref(nx);
         }
     } else if (json_is_array(v)) {
-        size_t i; json_t *x;
+        size_t i;
+        json_t *x;
         json_array_foreach(v, i, x) {
             json_t *cm = NULL;
             json_t *nx = strip(x, max, &cm, level + 1, in_spans);
-            if (cm) { char idx[24]; snprintf(idx, sizeof idx, "%zu", i); meta_set(meta, idx, cm); }
+            if (cm) {
+                char idx[24];
+                snprintf(idx, sizeof idx, "%zu", i);
+                meta_set(meta, idx, cm);
+            }
             if (!nx) continue;
             if (!out) out = json_copy(v);
-            if (out) json_array_set_new(out, i, nx);
-            else json_decref(nx);
+            if (out)
+                json_array_set_new(out, i, nx);
+            else
+                json_decref(nx);
         }
     }
     return out;

@@ -12,7 +12,8 @@
 
 static void set_str(json_t *o, const char *key, const char *value) {
     if (!value || !*value) return;
-    const char *clean; size_t n;
+    const char *clean;
+    size_t n;
     if (csc__utf8_clean(value, strlen(value), 256, &clean, &n) < 0) return;
     json_object_set_new(o, key, json_stringn(clean, n));
     if (clean != value) free((void *)clean);
@@ -27,7 +28,10 @@ static void os_release_field(const char *text, const char *key, char *out, size_
         const char *v = line + klen + 1;
         const char *end = strchr(v, '\n');
         size_t n = end ? (size_t)(end - v) : strlen(v);
-        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) { v++; n -= 2; }
+        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+            v++;
+            n -= 2;
+        }
         if (n >= cap) n = cap - 1;
         memcpy(out, v, n);
         out[n] = 0;
@@ -40,8 +44,8 @@ static json_t *os_context(void) {
     if (!os) return NULL;
     struct utsname u;
     if (uname(&u) == 0) {
-        set_str(os, "name", u.sysname);          /* "Linux" */
-        set_str(os, "version", u.release);       /* kernel release, as sentry-native reports it */
+        set_str(os, "name", u.sysname);    /* "Linux" */
+        set_str(os, "version", u.release); /* kernel release, as sentry-native reports it */
         set_str(os, "kernel_version", u.release);
         set_str(os, "build", u.version);
     }
@@ -110,7 +114,8 @@ int csc__default_contexts_apply(json_t *event, const json_t *defaults) {
         contexts = json_object();
         if (!contexts || json_object_set_new(event, "contexts", contexts) != 0) return CSC_ERR_NOMEM;
     }
-    const char *key; json_t *value;
+    const char *key;
+    json_t *value;
     json_object_foreach((json_t *)defaults, key, value) {
         json_t *have = json_object_get(contexts, key);
         if (have && !json_is_null(have)) continue;

@@ -58,7 +58,8 @@ static void meta_put(csc__merge_t *m, const char *key, json_t *v) {
 /* Deep merge of src's annotations into dst (an object of ours). What dst holds may be shared (a
  * breadcrumb's cached meta): merged into a copy. */
 static void meta_merge(json_t *dst, json_t *src) {
-    const char *k; json_t *v;
+    const char *k;
+    json_t *v;
     json_object_foreach(src, k, v) {
         json_t *cur = json_object_get(dst, k);
         if (json_is_object(cur) && json_is_object(v)) {
@@ -77,23 +78,35 @@ static void sort_crumbs(csc__crumb_t **a, size_t n) {
     for (size_t i = 1; i < n; i++) {
         csc__crumb_t *x = a[i];
         size_t j = i;
-        while (j > 0 && a[j - 1]->ts_us > x->ts_us) { a[j] = a[j - 1]; j--; }
+        while (j > 0 && a[j - 1]->ts_us > x->ts_us) {
+            a[j] = a[j - 1];
+            j--;
+        }
         a[j] = x;
     }
 }
 
-typedef struct { json_t *crumb; int64_t ts; } tree_crumb_t;
+typedef struct {
+    json_t *crumb;
+    int64_t ts;
+} tree_crumb_t;
 
 /* Slow path: event crumbs + scope crumbs as a JSON array, sorted when every timestamp parses. */
 static json_t *tree_breadcrumbs(csc__merge_t *m, json_t *ev, bool scrub, json_t **values_meta) {
     json_t *own = json_object_get(json_object_get(ev, "breadcrumbs"), "values");
-    if (!json_is_array(own)) own = json_is_array(json_object_get(ev, "breadcrumbs")) ? json_object_get(ev, "breadcrumbs") : NULL;
+    if (!json_is_array(own))
+        own = json_is_array(json_object_get(ev, "breadcrumbs")) ? json_object_get(ev, "breadcrumbs") : NULL;
     size_t n_own = own ? json_array_size(own) : 0;
     size_t total = n_own + m->crumb_count;
     tree_crumb_t *tc = calloc(total ? total : 1, sizeof *tc);
     json_t **metas = calloc(total ? total : 1, sizeof *metas);
     json_t *values = json_array();
-    if (!tc || !metas || !values) { free(tc); free(metas); json_decref(values); return NULL; }
+    if (!tc || !metas || !values) {
+        free(tc);
+        free(metas);
+        json_decref(values);
+        return NULL;
+    }
     bool sortable = true;
     for (size_t i = 0; i < n_own; i++) {
         json_t *c = json_array_get(own, i);
@@ -103,8 +116,10 @@ static json_t *tree_breadcrumbs(csc__merge_t *m, json_t *ev, bool scrub, json_t 
             char buf[32];
             csc__format_timestamp(tc[i].ts, buf);
             if (json_is_object(c)) json_object_set_new(c, "timestamp", json_string(buf));
-        } else if (json_is_number(ts)) tc[i].ts = (int64_t)(json_number_value(ts) * 1e6);
-        else sortable = false;
+        } else if (json_is_number(ts))
+            tc[i].ts = (int64_t)(json_number_value(ts) * 1e6);
+        else
+            sortable = false;
         if (scrub && json_is_object(c)) {
             json_t *dm = NULL;
             csc__scrub_object(json_object_get(c, "data"), &dm);
@@ -118,10 +133,16 @@ static json_t *tree_breadcrumbs(csc__merge_t *m, json_t *ev, bool scrub, json_t 
     }
     if (sortable) {
         for (size_t i = 1; i < total; i++) {
-            tree_crumb_t x = tc[i]; json_t *xm = metas[i];
+            tree_crumb_t x = tc[i];
+            json_t *xm = metas[i];
             size_t j = i;
-            while (j > 0 && tc[j - 1].ts > x.ts) { tc[j] = tc[j - 1]; metas[j] = metas[j - 1]; j--; }
-            tc[j] = x; metas[j] = xm;
+            while (j > 0 && tc[j - 1].ts > x.ts) {
+                tc[j] = tc[j - 1];
+                metas[j] = metas[j - 1];
+                j--;
+            }
+            tc[j] = x;
+            metas[j] = xm;
         }
     }
     for (size_t i = 0; i < total; i++) {
@@ -140,7 +161,7 @@ static json_t *tree_breadcrumbs(csc__merge_t *m, json_t *ev, bool scrub, json_t 
 
 void csc__merge_snapshot(csc__merge_t *m, const csc_scopes_t *sc) {
     memset(m, 0, sizeof *m);
-    csc_scope_t *scopes[CSC__NSCOPES] = { sc->global, sc->isolation, sc->current, sc->extra };
+    csc_scope_t *scopes[CSC__NSCOPES] = {sc->global, sc->isolation, sc->current, sc->extra};
     for (int i = 0; i < CSC__NSCOPES; i++) csc__scope_snapshot(scopes[i], &m->snap[i]);
     for (int i = 0; i < CSC__NSCOPES; i++)
         if (m->snap[i].propagation) m->propagation = m->snap[i].propagation;
@@ -175,7 +196,9 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
         m->trace_injected = true;
     } else if ((!trace || json_is_null(trace)) && m->propagation) {
         json_t *t = json_pack("{s:s,s:s}", "trace_id", m->propagation->trace_id, "span_id", m->propagation->span_id);
-        json_object_set_new(t, "parent_span_id", m->propagation->parent_span_id[0] ? json_string(m->propagation->parent_span_id) : json_null());
+        json_object_set_new(t, "parent_span_id",
+                            m->propagation->parent_span_id[0] ? json_string(m->propagation->parent_span_id)
+                                                              : json_null());
         json_object_set_new(contexts, "trace", t);
         m->trace_injected = true;
     }
@@ -198,7 +221,8 @@ int csc__merge_apply(csc__merge_t *m, json_t *ev, const csc_options_t *opts, boo
     if (update_object(ev, "extra", m, offsetof(csc__snapshot_t, extras)) != CSC_OK) return CSC_ERR_NOMEM;
 
     /* breadcrumbs: global ++ isolation ++ current ++ extra, then sorted by time; none on transactions */
-    if (json_is_string(json_object_get(ev, "type")) && !strcmp(json_string_value(json_object_get(ev, "type")), "transaction")) {
+    if (json_is_string(json_object_get(ev, "type")) &&
+        !strcmp(json_string_value(json_object_get(ev, "type")), "transaction")) {
         m->inline_crumbs = true; /* nothing to splice */
         goto options_fields;
     }
@@ -253,14 +277,17 @@ options_fields:
     if (json_is_object(extra)) {
         if (scrub) csc__scrub_object(extra, &extra_meta);
         json_t *trimmed = csc__databag_trim(extra, CSC_DATABAG_DEPTH, &extra_meta);
-        if (trimmed != extra) json_object_set_new(ev, "extra", trimmed);
-        else json_decref(trimmed);
+        if (trimmed != extra)
+            json_object_set_new(ev, "extra", trimmed);
+        else
+            json_decref(trimmed);
     }
     meta_put(m, "extra", extra_meta);
     json_t *user = json_object_get(ev, "user");
     if (scrub && json_is_object(user)) {
         bool needs = json_object_get(user, "ip_address") != NULL;
-        const char *k; json_t *v;
+        const char *k;
+        json_t *v;
         json_object_foreach(user, k, v) if (csc__scrub_key(k, strlen(k))) needs = true;
         if (needs) {
             json_t *copy = json_deep_copy(user);
@@ -286,34 +313,47 @@ options_fields:
 char *csc__merge_serialize(csc__merge_t *m, json_t *ev, size_t *len) {
     if (m->meta) {
         json_t *existing = json_object_get(ev, "_meta");
-        if (json_is_object(existing)) json_object_update(existing, m->meta);
-        else json_object_set(ev, "_meta", m->meta);
+        if (json_is_object(existing))
+            json_object_update(existing, m->meta);
+        else
+            json_object_set(ev, "_meta", m->meta);
     }
-    csc__buf_t b = { 0 };
+    csc__buf_t b = {0};
     size_t est = 1024;
     if (!m->inline_crumbs)
-        for (size_t i = 0; i < m->crumb_count; i++) est += 64 + m->crumbs[i]->message_len + m->crumbs[i]->data_len + m->crumbs[i]->category_len;
+        for (size_t i = 0; i < m->crumb_count; i++)
+            est += 64 + m->crumbs[i]->message_len + m->crumbs[i]->data_len + m->crumbs[i]->category_len;
     csc__buf_reserve(&b, est);
     /* a host's json_t may hold what jansson cannot write or read back (invalid UTF-8, NUL):
      * those strings are repaired (U+FFFD), never a reason to drop the event */
     int st = csc__buf_put_json_flags(&b, ev, JSON_COMPACT);
-    if (st < 0 || b.oom || b.len < 2) { free(b.p); return NULL; }
+    if (st < 0 || b.oom || b.len < 2) {
+        free(b.p);
+        return NULL;
+    }
     if (st > 0) csc__debug_log("event: invalid UTF-8 or NUL in a string or key replaced by U+FFFD");
     if (!m->inline_crumbs) {
         /* splice the breadcrumbs in from their cached JSON */
         b.len--; /* drop the closing brace */
-        csc__buf_put(&b, b.len > 1 ? ",\"breadcrumbs\":{\"values\":[" : "\"breadcrumbs\":{\"values\":[", b.len > 1 ? 26 : 25);
+        csc__buf_put(&b, b.len > 1 ? ",\"breadcrumbs\":{\"values\":[" : "\"breadcrumbs\":{\"values\":[",
+                     b.len > 1 ? 26 : 25);
         for (size_t i = 0; i < m->crumb_count; i++) {
             uint32_t cl;
             const char *cj = csc__crumb_json(m->crumbs[i], &cl);
-            if (!cj) { free(b.p); return NULL; }
+            if (!cj) {
+                free(b.p);
+                return NULL;
+            }
             if (i) csc__buf_putc(&b, ',');
             csc__buf_put(&b, cj, cl);
         }
         csc__buf_put(&b, "]}}", 3);
     }
     csc__buf_putc(&b, 0);
-    if (b.oom) { free(b.p); return NULL; }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
     *len = b.len - 1;
     return b.p;
 }

@@ -37,11 +37,11 @@ enum { OPT_DEFAULT = 0, OPT_ON = 1, OPT_OFF = 2 };
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER; /* install/uninstall/refresh */
 static atomic_bool g_installed;
 static atomic_bool g_crashed_last_run;
-static int g_probe[2] = { -1, -1 };
+static int g_probe[2] = {-1, -1};
 static size_t g_max_crumbs = CSC_DEFAULT_MAX_BREADCRUMBS;
 static bool g_scrub = true;
-static char *g_cache_dir; /* of the installed config, for refreshes */
-static json_t *g_static_fields; /* release, environment, ... (without debug_meta) */
+static char *g_cache_dir;          /* of the installed config, for refreshes */
+static json_t *g_static_fields;    /* release, environment, ... (without debug_meta) */
 static json_t *g_default_contexts; /* os, device, runtime of the options (csc_init builds them) */
 
 /* ---------------------------------------------------------------- options */
@@ -93,31 +93,42 @@ static json_t *static_fields(const csc_options_t *o) {
     if (o->environment) json_object_set_new(f, "environment", json_string(o->environment));
     if (o->dist) json_object_set_new(f, "dist", json_string(o->dist));
     if (o->server_name) json_object_set_new(f, "server_name", json_string(o->server_name));
-    json_object_set_new(f, "sdk", json_pack("{s:s,s:s,s:[{s:s,s:s}],s:[s]}", "name", o->sdk_name ? o->sdk_name : "sentry.cscope",
-                                            "version", o->sdk_version ? o->sdk_version : CSC_VERSION, "packages",
-                                            "name", "github:cscope", "version", CSC_VERSION, "integrations", "crash-handler"));
+    json_object_set_new(f, "sdk",
+                        json_pack("{s:s,s:s,s:[{s:s,s:s}],s:[s]}", "name", o->sdk_name ? o->sdk_name : "sentry.cscope",
+                                  "version", o->sdk_version ? o->sdk_version : CSC_VERSION, "packages", "name",
+                                  "github:cscope", "version", CSC_VERSION, "integrations", "crash-handler"));
     return f;
 }
 
 /* Builds a config from the static fields plus the images loaded now. Caller holds g_mu. */
 static csc__crash_config_t *build_config(void) {
     csc__crash_config_t *c = calloc(1, sizeof *c);
-    if (!c || !(c->cache_dir = strdup(g_cache_dir))) { free(c); return NULL; }
+    if (!c || !(c->cache_dir = strdup(g_cache_dir))) {
+        free(c);
+        return NULL;
+    }
     json_t *f = json_deep_copy(g_static_fields);
     json_t *images = csc_debug_images();
-    if (f && images) json_object_set_new(f, "debug_meta", json_pack("{s:o}", "images", images));
-    else json_decref(images);
+    if (f && images)
+        json_object_set_new(f, "debug_meta", json_pack("{s:o}", "images", images));
+    else
+        json_decref(images);
     char *s = f ? json_dumps(f, JSON_COMPACT) : NULL;
     json_decref(f);
     size_t n = s ? strlen(s) : 0;
-    if (n < 2) { free(s); config_free(c); return NULL; }
+    if (n < 2) {
+        free(s);
+        config_free(c);
+        return NULL;
+    }
     /* "{...}" -> ",..." so it continues the event object (empty: "") */
     s[0] = ',';
     s[n - 1] = 0;
     c->static_json = s;
     c->static_len = n == 2 ? 0 : n - 1;
     csc_uuid4_hex(c->event_id);
-    const char *key; json_t *value;
+    const char *key;
+    json_t *value;
     json_object_foreach(g_default_contexts, key, value) {
         size_t kl = strlen(key);
         if (c->n_defaults == CSC__CRASH_MAX_DEFAULT_CTX || kl >= sizeof c->defaults[0].key) break;
@@ -125,7 +136,10 @@ static csc__crash_config_t *build_config(void) {
         char *text = one ? json_dumps(one, JSON_COMPACT) : NULL;
         json_decref(one);
         size_t tl = text ? strlen(text) : 0;
-        if (tl < 2) { free(text); continue; }
+        if (tl < 2) {
+            free(text);
+            continue;
+        }
         memmove(text, text + 1, tl - 2); /* {"os":{..}} -> "os":{..} */
         text[tl - 2] = 0;
         memcpy(c->defaults[c->n_defaults].key, key, kl + 1);
@@ -145,11 +159,14 @@ static csc__crash_config_t *build_config(void) {
 int csc_crash_refresh_images(void) {
     pthread_mutex_lock(&g_mu);
     int rc = CSC_OK;
-    if (!atomic_load(&g_installed)) rc = CSC_ERR_DISABLED;
+    if (!atomic_load(&g_installed))
+        rc = CSC_ERR_DISABLED;
     else {
         csc__crash_config_t *c = build_config();
-        if (c) publish_config(c);
-        else rc = CSC_ERR_NOMEM;
+        if (c)
+            publish_config(c);
+        else
+            rc = CSC_ERR_NOMEM;
     }
     pthread_mutex_unlock(&g_mu);
     return rc;
@@ -170,7 +187,7 @@ static void thread_exit(void *unused) {
     csc_scope_release(iso);
     csc_scope_release(cur);
     if (t_stack) {
-        stack_t ss = { .ss_flags = SS_DISABLE };
+        stack_t ss = {.ss_flags = SS_DISABLE};
         stack_t now;
         if (sigaltstack(NULL, &now) == 0 && now.ss_sp == (char *)t_stack + getpagesize()) sigaltstack(&ss, NULL);
         munmap(t_stack, ALT_STACK_SIZE + (size_t)getpagesize());
@@ -195,8 +212,11 @@ int csc_crash_thread_init(void) {
     void *m = mmap(NULL, ALT_STACK_SIZE + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return CSC_ERR_NOMEM;
     mprotect(m, page, PROT_NONE); /* guard page below the stack */
-    stack_t ss = { .ss_sp = (char *)m + page, .ss_size = ALT_STACK_SIZE, .ss_flags = 0 };
-    if (sigaltstack(&ss, NULL) != 0) { munmap(m, ALT_STACK_SIZE + page); return CSC_ERR_INVALID; }
+    stack_t ss = {.ss_sp = (char *)m + page, .ss_size = ALT_STACK_SIZE, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) != 0) {
+        munmap(m, ALT_STACK_SIZE + page);
+        return CSC_ERR_INVALID;
+    }
     t_stack = m;
     arm_thread_exit();
     return CSC_OK;
@@ -247,10 +267,12 @@ static void make_dirs(const char *dir) {
 
 void csc__crash_install(const csc_options_t *o) {
     /* a custom transport never reads the cache: give it the reports the last start queued */
-    if (o && o->transport && o->cache_dir && *o->cache_dir) csc__crash_hand_to_transport(o->cache_dir, o->transport, o->transport_data);
+    if (o && o->transport && o->cache_dir && *o->cache_dir)
+        csc__crash_hand_to_transport(o->cache_dir, o->transport, o->transport_data);
     bool want = o && o->crash_handler != OPT_OFF && o->cache_dir && *o->cache_dir;
     if (!want) {
-        if (o && o->crash_handler == OPT_ON) csc__debug_log("crash: the crash handler needs a cache directory; not installed");
+        if (o && o->crash_handler == OPT_ON)
+            csc__debug_log("crash: the crash handler needs a cache directory; not installed");
         csc__crash_uninstall();
         return;
     }
@@ -284,7 +306,7 @@ void csc__crash_install(const csc_options_t *o) {
         atomic_store(&g_installed, true);
     }
     pthread_mutex_unlock(&g_mu);
-    t_attached = false; /* (re)check this thread's alternate stack */
+    t_attached = false;                                   /* (re)check this thread's alternate stack */
     csc__tiers_set_thread_hook(csc__crash_thread_attach); /* threads that get default-storage scopes from now on */
     csc__crash_thread_attach();
     csc__debug_log("crash: handler installed (reports go to %s)", o->cache_dir);

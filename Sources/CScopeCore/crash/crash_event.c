@@ -22,7 +22,7 @@
 volatile int csc__crash_test_fault_in_handler;
 static volatile int *volatile g_test_bad_ptr = (volatile int *)(uintptr_t)8;
 
-static char g_buf[16384];      /* the writer's buffer (one crash is written at a time) */
+static char g_buf[16384]; /* the writer's buffer (one crash is written at a time) */
 static char g_tmp[4200], g_final[4200];
 static sigjmp_buf g_scope_jmp;
 static volatile sig_atomic_t g_in_scope_phase;
@@ -64,22 +64,36 @@ static void make_paths(const csc__crash_config_t *cfg, uint64_t us) {
 
 static const char *code_name(int sig, int code) {
     switch (sig) {
-    case SIGSEGV: return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR" : NULL;
-    case SIGBUS: return code == BUS_ADRALN ? "BUS_ADRALN" : code == BUS_ADRERR ? "BUS_ADRERR" : code == BUS_OBJERR ? "BUS_OBJERR" : NULL;
-    case SIGILL: return code == ILL_ILLOPC ? "ILL_ILLOPC" : code == ILL_ILLOPN ? "ILL_ILLOPN" : code == ILL_ILLTRP ? "ILL_ILLTRP" : NULL;
-    case SIGFPE: return code == FPE_INTDIV ? "FPE_INTDIV" : code == FPE_INTOVF ? "FPE_INTOVF" : code == FPE_FLTDIV ? "FPE_FLTDIV" : NULL;
-    case SIGTRAP: return code == TRAP_BRKPT ? "TRAP_BRKPT" : NULL;
-    default: return NULL;
+        case SIGSEGV: return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR" : NULL;
+        case SIGBUS:
+            return code == BUS_ADRALN   ? "BUS_ADRALN"
+                   : code == BUS_ADRERR ? "BUS_ADRERR"
+                   : code == BUS_OBJERR ? "BUS_OBJERR"
+                                        : NULL;
+        case SIGILL:
+            return code == ILL_ILLOPC   ? "ILL_ILLOPC"
+                   : code == ILL_ILLOPN ? "ILL_ILLOPN"
+                   : code == ILL_ILLTRP ? "ILL_ILLTRP"
+                                        : NULL;
+        case SIGFPE:
+            return code == FPE_INTDIV   ? "FPE_INTDIV"
+                   : code == FPE_INTOVF ? "FPE_INTOVF"
+                   : code == FPE_FLTDIV ? "FPE_FLTDIV"
+                                        : NULL;
+        case SIGTRAP: return code == TRAP_BRKPT ? "TRAP_BRKPT" : NULL;
+        default: return NULL;
     }
 }
 
 static void write_registers(csc__sw_t *w, const ucontext_t *uc) {
 #if defined(__x86_64__)
-    static const struct { const char *name; int reg; } regs[] = {
-        { "rax", REG_RAX }, { "rbx", REG_RBX }, { "rcx", REG_RCX }, { "rdx", REG_RDX }, { "rsi", REG_RSI },
-        { "rdi", REG_RDI }, { "rbp", REG_RBP }, { "rsp", REG_RSP }, { "r8", REG_R8 }, { "r9", REG_R9 },
-        { "r10", REG_R10 }, { "r11", REG_R11 }, { "r12", REG_R12 }, { "r13", REG_R13 }, { "r14", REG_R14 },
-        { "r15", REG_R15 }, { "rip", REG_RIP },
+    static const struct {
+        const char *name;
+        int reg;
+    } regs[] = {
+        {"rax", REG_RAX}, {"rbx", REG_RBX}, {"rcx", REG_RCX}, {"rdx", REG_RDX}, {"rsi", REG_RSI}, {"rdi", REG_RDI},
+        {"rbp", REG_RBP}, {"rsp", REG_RSP}, {"r8", REG_R8},   {"r9", REG_R9},   {"r10", REG_R10}, {"r11", REG_R11},
+        {"r12", REG_R12}, {"r13", REG_R13}, {"r14", REG_R14}, {"r15", REG_R15}, {"rip", REG_RIP},
     };
     CSC__SW_LIT(w, ",\"registers\":{");
     for (size_t i = 0; i < sizeof regs / sizeof *regs; i++) {
@@ -101,7 +115,8 @@ static void write_registers(csc__sw_t *w, const ucontext_t *uc) {
     csc__sw_hex(w, uc->uc_mcontext.regs[30]);
     CSC__SW_LIT(w, "\"}");
 #else
-    (void)w; (void)uc;
+    (void)w;
+    (void)uc;
 #endif
 }
 
@@ -124,7 +139,10 @@ static void write_exception(csc__sw_t *w, const csc__crash_config_t *cfg, int si
     CSC__SW_LIT(w, ",\"name\":");
     csc__sw_cstr(w, name);
     const char *cn = code_name(sig, code);
-    if (cn) { CSC__SW_LIT(w, ",\"code_name\":"); csc__sw_cstr(w, cn); }
+    if (cn) {
+        CSC__SW_LIT(w, ",\"code_name\":");
+        csc__sw_cstr(w, cn);
+    }
     CSC__SW_LIT(w, "}}");
     if (si && (sig == SIGSEGV || sig == SIGBUS) && code > 0) {
         CSC__SW_LIT(w, ",\"data\":{\"fault_address\":\"");
@@ -135,7 +153,7 @@ static void write_exception(csc__sw_t *w, const csc__crash_config_t *cfg, int si
 
     static uintptr_t frames[CSC__CRASH_MAX_FRAMES];
     static uint8_t trust[CSC__CRASH_MAX_FRAMES];
-    static const char *const trust_names[] = { "context", "scan", "fp", "scan" }; /* Sentry has no "prologue" */
+    static const char *const trust_names[] = {"context", "scan", "fp", "scan"}; /* Sentry has no "prologue" */
     int n = csc__crash_unwind(uc, cfg, frames, trust, CSC__CRASH_MAX_FRAMES);
     if (n > 0) {
         /* oldest first; frames[0] is the faulting instruction, the others return addresses */
@@ -159,7 +177,10 @@ static void event_id_for_crash(const csc__crash_config_t *cfg, char id[33], uint
     for (int i = 0; i < 33; i++) id[i] = cfg->event_id[i];
     /* vary the tail so that two crashes of one process (a chained handler that recovered) differ */
     uint64_t x = us ^ ((uint64_t)getpid() << 20);
-    for (int i = 31; i >= 24; i--) { id[i] = digits[(x ^ (uint64_t)(id[i] - '0')) & 15]; x >>= 4; }
+    for (int i = 31; i >= 24; i--) {
+        id[i] = digits[(x ^ (uint64_t)(id[i] - '0')) & 15];
+        x >>= 4;
+    }
 }
 
 /* One attempt at the whole file; with_scopes false leaves the scopes out. */
@@ -176,9 +197,12 @@ static bool write_file(const csc__crash_config_t *cfg, int sig, const siginfo_t 
     csc__sw_put(&w, event_id, 32);
     CSC__SW_LIT(&w, "\",\"timestamp\":");
     csc__sw_u64(&w, us / 1000000u);
-    char frac[7] = { '.' };
+    char frac[7] = {'.'};
     uint64_t f = us % 1000000u;
-    for (int i = 6; i >= 1; i--) { frac[i] = (char)('0' + f % 10); f /= 10; }
+    for (int i = 6; i >= 1; i--) {
+        frac[i] = (char)('0' + f % 10);
+        f /= 10;
+    }
     csc__sw_put(&w, frac, 7);
     CSC__SW_LIT(&w, ",\"level\":\"fatal\"");
     write_exception(&w, cfg, sig, si, uc, tid);
@@ -191,7 +215,10 @@ static bool write_file(const csc__crash_config_t *cfg, int sig, const siginfo_t 
         if (sigsetjmp(g_scope_jmp, 1) == 0) {
             g_in_scope_phase = 1;
             csc__crash_scopes_lock(&g_locked, csc__tiers_peek_global(), iso, cur);
-            if (csc__crash_test_fault_in_handler == 1) { csc__crash_test_fault_in_handler = 0; *g_test_bad_ptr = 1; }
+            if (csc__crash_test_fault_in_handler == 1) {
+                csc__crash_test_fault_in_handler = 0;
+                *g_test_bad_ptr = 1;
+            }
             csc__crash_write_scope_fields(&w, &g_locked, cfg);
             g_in_scope_phase = 0;
             csc__crash_scopes_unlock(&g_locked);

@@ -19,12 +19,12 @@
 
 #include "crash_internal.h"
 
-const int csc__crash_signals[CSC__CRASH_NSIG] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP };
+const int csc__crash_signals[CSC__CRASH_NSIG] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
 struct sigaction csc__crash_prev[CSC__CRASH_NSIG];
 
 _Atomic(csc__crash_config_t *) csc__crash_cfg;
-atomic_int csc__crash_active;      /* handlers running (the config is not freed meanwhile) */
-static atomic_long g_owner_tid;    /* the thread writing the report, 0 = none */
+atomic_int csc__crash_active;   /* handlers running (the config is not freed meanwhile) */
+static atomic_long g_owner_tid; /* the thread writing the report, 0 = none */
 static atomic_int g_report_done;
 
 bool csc__crash_recover_fault(void); /* crash_event.c: siglongjmps when inside the scope phase */
@@ -32,25 +32,25 @@ void csc__crash_signal_handler(int sig, siginfo_t *si, void *ucv);
 
 const char *csc__crash_signal_name(int sig) {
     switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGILL: return "SIGILL";
-    case SIGFPE: return "SIGFPE";
-    case SIGABRT: return "SIGABRT";
-    case SIGTRAP: return "SIGTRAP";
-    default: return "SIGNAL";
+        case SIGSEGV: return "SIGSEGV";
+        case SIGBUS: return "SIGBUS";
+        case SIGILL: return "SIGILL";
+        case SIGFPE: return "SIGFPE";
+        case SIGABRT: return "SIGABRT";
+        case SIGTRAP: return "SIGTRAP";
+        default: return "SIGNAL";
     }
 }
 
 const char *csc__crash_signal_description(int sig, int code) {
     switch (sig) {
-    case SIGSEGV: return "Segmentation fault";
-    case SIGBUS: return "Bus error";
-    case SIGILL: return "Illegal instruction";
-    case SIGFPE: return code == FPE_INTDIV ? "Integer divide by zero" : "Floating point exception";
-    case SIGABRT: return "Aborted";
-    case SIGTRAP: return "Trace/breakpoint trap";
-    default: return "Fatal signal";
+        case SIGSEGV: return "Segmentation fault";
+        case SIGBUS: return "Bus error";
+        case SIGILL: return "Illegal instruction";
+        case SIGFPE: return code == FPE_INTDIV ? "Integer divide by zero" : "Floating point exception";
+        case SIGABRT: return "Aborted";
+        case SIGTRAP: return "Trace/breakpoint trap";
+        default: return "Fatal signal";
     }
 }
 
@@ -104,7 +104,7 @@ static void chain(int sig, siginfo_t *si, void *uc) {
 }
 
 static void wait_for_report(void) {
-    struct timespec ts = { 0, 10 * 1000 * 1000 };
+    struct timespec ts = {0, 10 * 1000 * 1000};
     for (int i = 0; i < 500 && !atomic_load(&g_report_done); i++) nanosleep(&ts, NULL); /* <= 5 s */
 }
 

@@ -29,12 +29,12 @@
 #include "scope/scope_internal.h"
 #include "cscope/crash.h"
 
-#define CSC__CRASH_TLS _Thread_local __attribute__((tls_model("initial-exec")))
-#define CSC__CRASH_MAX_FRAMES 128
-#define CSC__CRASH_MARKER "cscope-crash.marker"
-#define CSC__CRASH_PENDING_SUFFIX "-crash.pending" /* written by the handler; ignored by the disk cache */
-#define CSC__CRASH_FINAL_SUFFIX "-crash.envelope"  /* what the next start renames it to */
-#define CSC__CRASH_NSIG 6
+#define CSC__CRASH_TLS             _Thread_local __attribute__((tls_model("initial-exec")))
+#define CSC__CRASH_MAX_FRAMES      128
+#define CSC__CRASH_MARKER          "cscope-crash.marker"
+#define CSC__CRASH_PENDING_SUFFIX  "-crash.pending"  /* written by the handler; ignored by the disk cache */
+#define CSC__CRASH_FINAL_SUFFIX    "-crash.envelope" /* what the next start renames it to */
+#define CSC__CRASH_NSIG            6
 #define CSC__CRASH_MAX_DEFAULT_CTX 4
 
 /* ---- hooks for the core (not signal-safe; called on ordinary threads) */
@@ -62,15 +62,20 @@ void csc__crash_thread_attach(void);
  * (a reinstall publishes a new one and leaks the old: a handler may be reading it). */
 typedef struct csc__crash_config_s {
     char *cache_dir;
-    char *static_json;  /* ,"release":..,"environment":..,"platform":..,"sdk":..,"debug_meta":{..} */
+    char *static_json; /* ,"release":..,"environment":..,"platform":..,"sdk":..,"debug_meta":{..} */
     size_t static_len;
-    char event_id[33];  /* pre-generated; the last hex digits are varied per crash */
+    char event_id[33]; /* pre-generated; the last hex digits are varied per crash */
     size_t max_breadcrumbs;
-    bool scrub;         /* !send_default_pii */
-    int probe_fd[2];    /* a pipe: write(2) from an address tells whether it is readable */
+    bool scrub;      /* !send_default_pii */
+    int probe_fd[2]; /* a pipe: write(2) from an address tells whether it is readable */
     /* the default contexts (os, device, runtime), each pre-rendered as "key":{...}; written
      * into the event's contexts unless a scope has a context of that name */
-    struct { char key[16]; uint32_t klen, hash; char *json; size_t len; } defaults[CSC__CRASH_MAX_DEFAULT_CTX];
+    struct {
+        char key[16];
+        uint32_t klen, hash;
+        char *json;
+        size_t len;
+    } defaults[CSC__CRASH_MAX_DEFAULT_CTX];
     int n_defaults;
 } csc__crash_config_t;
 

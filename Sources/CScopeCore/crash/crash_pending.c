@@ -40,7 +40,7 @@
 #include "stacktrace/stacktrace_internal.h"
 #include "support/log.h"
 
-#include <link.h> /* ElfW */
+#include <link.h>                  /* ElfW */
 #include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 static uintptr_t hex_value(json_t *v) {
@@ -85,7 +85,7 @@ typedef struct {
     char path[4096];
     const uint8_t *map; /* the whole file, read-only; NULL when not an ELF file with a .symtab */
     size_t size;
-    const ElfW(Sym) *syms;
+    const ElfW(Sym) * syms;
     size_t nsyms;
     const char *strs;
     size_t strs_size;
@@ -104,16 +104,20 @@ static bool symtab_open(symtab_t *t, const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0) return false;
-    if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(ElfW(Ehdr))) { close(fd); return false; }
+    if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(ElfW(Ehdr))) {
+        close(fd);
+        return false;
+    }
     void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (m == MAP_FAILED) return false;
     t->map = m;
     t->size = (size_t)st.st_size;
     const ElfW(Ehdr) *eh = m;
-    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
-        eh->e_shentsize != sizeof(ElfW(Shdr)) || eh->e_shoff == 0 ||
-        eh->e_shoff > t->size || (t->size - eh->e_shoff) / sizeof(ElfW(Shdr)) < eh->e_shnum)
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+        eh->e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+        eh->e_shentsize != sizeof(ElfW(Shdr)) || eh->e_shoff == 0 || eh->e_shoff > t->size ||
+        (t->size - eh->e_shoff) / sizeof(ElfW(Shdr)) < eh->e_shnum)
         goto fail;
     const ElfW(Shdr) *sh = (const ElfW(Shdr) *)(t->map + eh->e_shoff);
     for (size_t i = 0; i < eh->e_shnum; i++) {
@@ -139,7 +143,8 @@ static const char *symtab_lookup(const symtab_t *t, uintptr_t vaddr) {
     const ElfW(Sym) *best = NULL;
     for (size_t i = 0; i < t->nsyms; i++) {
         const ElfW(Sym) *sym = &t->syms[i];
-        if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_shndx == SHN_UNDEF || sym->st_name >= t->strs_size) continue;
+        if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_shndx == SHN_UNDEF || sym->st_name >= t->strs_size)
+            continue;
         if (vaddr < sym->st_value || vaddr - sym->st_value >= (sym->st_size ? sym->st_size : 1)) continue;
         if (!best || sym->st_size < best->st_size) best = sym;
     }
@@ -242,7 +247,8 @@ void csc__crash_promote_pending(const char *cache_dir, bool symbolicate) {
         size_t nl = strlen(de->d_name);
         if (nl < sizeof suffix || strcmp(de->d_name + nl - (sizeof suffix - 1), suffix)) continue;
         snprintf(path, sizeof path, "%s/%s", cache_dir, de->d_name);
-        snprintf(final, sizeof final, "%s/%.*s" CSC__CRASH_FINAL_SUFFIX, cache_dir, (int)(nl - (sizeof suffix - 1)), de->d_name);
+        snprintf(final, sizeof final, "%s/%.*s" CSC__CRASH_FINAL_SUFFIX, cache_dir, (int)(nl - (sizeof suffix - 1)),
+                 de->d_name);
         bool done = false;
         if (symbolicate) {
             char *data = NULL;

@@ -28,7 +28,7 @@ static bool try_lock(csc__lock_t *l) {
 }
 
 int csc__crash_scopes_lock(csc__crash_scopes_t *cs, csc_scope_t *global, csc_scope_t *isolation, csc_scope_t *current) {
-    csc_scope_t *in[3] = { global, isolation, current };
+    csc_scope_t *in[3] = {global, isolation, current};
     cs->n = 0;
     cs->skipped = 0;
     for (int i = 0; i < 3; i++) {
@@ -37,7 +37,10 @@ int csc__crash_scopes_lock(csc__crash_scopes_t *cs, csc_scope_t *global, csc_sco
         bool dup = false;
         for (int k = 0; k < cs->n; k++) dup |= cs->s[k] == s;
         if (dup) continue;
-        if (!try_lock(&s->lock)) { cs->skipped++; continue; }
+        if (!try_lock(&s->lock)) {
+            cs->skipped++;
+            continue;
+        }
         cs->s[cs->n++] = s;
     }
     return cs->n;
@@ -76,14 +79,18 @@ static int write_map_entries(csc__sw_t *w, const csc__crash_scopes_t *cs, int wh
             const csc__entry_t *e = &m->e[k];
             const char *key = csc__map_key(m, e); /* no NULL + 0 for an empty map heap */
             bool shadowed = false;
-            for (int j = i + 1; j < cs->n && !shadowed; j++) shadowed = map_has(map_of(cs->s[j], which), key, e->klen, e->hash);
+            for (int j = i + 1; j < cs->n && !shadowed; j++)
+                shadowed = map_has(map_of(cs->s[j], which), key, e->klen, e->hash);
             if (shadowed) continue;
             if (!first || written) csc__sw_putc(w, ',');
             csc__sw_str(w, key, e->klen);
             csc__sw_putc(w, ':');
-            if (scrub && csc__scrub_key(key, e->klen)) CSC__SW_LIT(w, "\"[Filtered]\"");
-            else if (e->j) csc__sw_json(w, e->j, 32);
-            else csc__sw_str(w, e->vlen ? m->heap + e->voff : "", e->vlen);
+            if (scrub && csc__scrub_key(key, e->klen))
+                CSC__SW_LIT(w, "\"[Filtered]\"");
+            else if (e->j)
+                csc__sw_json(w, e->j, 32);
+            else
+                csc__sw_str(w, e->vlen ? m->heap + e->voff : "", e->vlen);
             written++;
         }
     }
@@ -100,7 +107,10 @@ static bool any_entries(const csc__crash_scopes_t *cs, int which) {
 
 /* The user object; with `scrub` (send_default_pii off) as merge.c sends it: no ip_address, denylisted keys filtered. */
 static void write_user(csc__sw_t *w, json_t *user, bool scrub) {
-    if (!scrub || !json_is_object(user)) { csc__sw_json(w, user, 16); return; }
+    if (!scrub || !json_is_object(user)) {
+        csc__sw_json(w, user, 16);
+        return;
+    }
     csc__sw_putc(w, '{');
     bool first = true;
     for (void *it = json_object_iter(user); it; it = json_object_iter_next(user, it)) {
@@ -111,8 +121,10 @@ static void write_user(csc__sw_t *w, json_t *user, bool scrub) {
         first = false;
         csc__sw_str(w, k, kl);
         csc__sw_putc(w, ':');
-        if (csc__scrub_key(k, kl)) CSC__SW_LIT(w, "\"[Filtered]\"");
-        else csc__sw_json(w, json_object_iter_value(it), 15);
+        if (csc__scrub_key(k, kl))
+            CSC__SW_LIT(w, "\"[Filtered]\"");
+        else
+            csc__sw_json(w, json_object_iter_value(it), 15);
     }
     csc__sw_putc(w, '}');
 }
@@ -146,7 +158,10 @@ void csc__crash_write_scope_fields(csc__sw_t *w, const csc__crash_scopes_t *cs, 
         csc__sw_cstr(w, prop->trace_id);
         CSC__SW_LIT(w, ",\"span_id\":");
         csc__sw_cstr(w, prop->span_id);
-        if (prop->parent_span_id[0]) { CSC__SW_LIT(w, ",\"parent_span_id\":"); csc__sw_cstr(w, prop->parent_span_id); }
+        if (prop->parent_span_id[0]) {
+            CSC__SW_LIT(w, ",\"parent_span_id\":");
+            csc__sw_cstr(w, prop->parent_span_id);
+        }
         csc__sw_putc(w, '}');
         n++;
     }
@@ -174,9 +189,18 @@ void csc__crash_write_scope_fields(csc__sw_t *w, const csc__crash_scopes_t *cs, 
         if (cs->s[i]->fingerprint) fingerprint = cs->s[i]->fingerprint;
         if (cs->s[i]->transaction) transaction = cs->s[i]->transaction;
     }
-    if (user) { CSC__SW_LIT(w, ",\"user\":"); write_user(w, user, scrub); }
-    if (fingerprint) { CSC__SW_LIT(w, ",\"fingerprint\":"); csc__sw_json(w, fingerprint, 4); }
-    if (transaction) { CSC__SW_LIT(w, ",\"transaction\":"); csc__sw_json(w, transaction, 1); }
+    if (user) {
+        CSC__SW_LIT(w, ",\"user\":");
+        write_user(w, user, scrub);
+    }
+    if (fingerprint) {
+        CSC__SW_LIT(w, ",\"fingerprint\":");
+        csc__sw_json(w, fingerprint, 4);
+    }
+    if (transaction) {
+        CSC__SW_LIT(w, ",\"transaction\":");
+        csc__sw_json(w, transaction, 1);
+    }
 
     csc__crash_write_breadcrumbs(w, cs, max_crumbs);
 }
@@ -187,16 +211,34 @@ static void write_crumb(csc__sw_t *w, const csc__crumb_t *c) {
     CSC__SW_LIT(w, "{\"timestamp\":");
     int64_t us = c->ts_us < 0 ? 0 : c->ts_us;
     csc__sw_u64(w, (uint64_t)us / 1000000u);
-    char frac[7] = { '.', 0, 0, 0, 0, 0, 0 };
+    char frac[7] = {'.', 0, 0, 0, 0, 0, 0};
     uint64_t f = (uint64_t)us % 1000000u;
-    for (int i = 6; i >= 1; i--) { frac[i] = (char)('0' + f % 10); f /= 10; }
+    for (int i = 6; i >= 1; i--) {
+        frac[i] = (char)('0' + f % 10);
+        f /= 10;
+    }
     csc__sw_put(w, frac, 7);
-    if (c->type) { CSC__SW_LIT(w, ",\"type\":"); csc__sw_str(w, c->type, c->type_len); }
-    if (c->category) { CSC__SW_LIT(w, ",\"category\":"); csc__sw_str(w, c->category, c->category_len); }
-    if (c->message) { CSC__SW_LIT(w, ",\"message\":"); csc__sw_str(w, c->message, c->message_len); }
+    if (c->type) {
+        CSC__SW_LIT(w, ",\"type\":");
+        csc__sw_str(w, c->type, c->type_len);
+    }
+    if (c->category) {
+        CSC__SW_LIT(w, ",\"category\":");
+        csc__sw_str(w, c->category, c->category_len);
+    }
+    if (c->message) {
+        CSC__SW_LIT(w, ",\"message\":");
+        csc__sw_str(w, c->message, c->message_len);
+    }
     const char *lvl = csc_level_name((csc_level_t)c->level);
-    if (lvl) { CSC__SW_LIT(w, ",\"level\":"); csc__sw_cstr(w, lvl); }
-    if (c->data) { CSC__SW_LIT(w, ",\"data\":"); csc__sw_put(w, c->data, c->data_len); } /* rendered JSON text */
+    if (lvl) {
+        CSC__SW_LIT(w, ",\"level\":");
+        csc__sw_cstr(w, lvl);
+    }
+    if (c->data) {
+        CSC__SW_LIT(w, ",\"data\":");
+        csc__sw_put(w, c->data, c->data_len);
+    } /* rendered JSON text */
     if (c->extra_keys && json_is_object(c->extra_keys)) {
         for (void *it = json_object_iter(c->extra_keys); it; it = json_object_iter_next(c->extra_keys, it)) {
             csc__sw_putc(w, ',');
@@ -210,9 +252,10 @@ static void write_crumb(csc__sw_t *w, const csc__crumb_t *c) {
 
 void csc__crash_write_breadcrumbs(csc__sw_t *w, const csc__crash_scopes_t *cs, size_t max_crumbs) {
     /* a k-way merge by timestamp of the (time-ordered) rings, no allocation */
-    uint32_t pos[3] = { 0, 0, 0 };
+    uint32_t pos[3] = {0, 0, 0};
     size_t total = 0;
-    for (int i = 0; i < cs->n; i++) if (cs->s[i]->crumbs) total += cs->s[i]->crumbs->count;
+    for (int i = 0; i < cs->n; i++)
+        if (cs->s[i]->crumbs) total += cs->s[i]->crumbs->count;
     if (!total) return;
     /* keep the newest max_crumbs * tiers (what merge.c would send is bounded the same way per tier) */
     size_t skip = max_crumbs && total > max_crumbs * (size_t)cs->n ? total - max_crumbs * (size_t)cs->n : 0;
@@ -225,7 +268,10 @@ void csc__crash_write_breadcrumbs(csc__sw_t *w, const csc__crash_scopes_t *cs, s
             const csc__ring_t *r = cs->s[i]->crumbs;
             if (!r || pos[i] >= r->count) continue;
             const csc__crumb_t *c = csc__ring_at(r, pos[i]);
-            if (!bc || c->ts_us < bc->ts_us) { bc = c; best = i; }
+            if (!bc || c->ts_us < bc->ts_us) {
+                bc = c;
+                best = i;
+            }
         }
         if (best < 0) break;
         pos[best]++;

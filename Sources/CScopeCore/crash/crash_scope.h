@@ -9,7 +9,7 @@
 typedef struct {
     csc_scope_t *s[3]; /* locked scopes, outermost first (global, isolation, current) */
     int n;
-    int skipped;       /* scopes left out: their lock did not come free */
+    int skipped; /* scopes left out: their lock did not come free */
 } csc__crash_scopes_t;
 
 /* Try-locks each distinct non-NULL scope (bounded spin). Returns how many are locked. */

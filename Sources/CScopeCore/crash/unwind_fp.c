@@ -40,10 +40,13 @@ static bool after_call(const csc__crash_config_t *cfg, uintptr_t ret) {
     uintptr_t base = (ret - 8) & ~(uintptr_t)7;
     if (!probe_read(cfg, base, &w0) || !probe_read(cfg, base + 8, &w1)) return false;
     unsigned char b[16];
-    for (int i = 0; i < 8; i++) { b[i] = (unsigned char)(w0 >> (8 * i)); b[8 + i] = (unsigned char)(w1 >> (8 * i)); }
+    for (int i = 0; i < 8; i++) {
+        b[i] = (unsigned char)(w0 >> (8 * i));
+        b[8 + i] = (unsigned char)(w1 >> (8 * i));
+    }
     size_t at = ret - base; /* index of the byte at `ret` in b: 8..15 */
     if (b[at - 5] == 0xE8) return true;
-    static const int lens[] = { 2, 3, 6, 7 };
+    static const int lens[] = {2, 3, 6, 7};
     for (int i = 0; i < 4; i++) {
         unsigned char op = b[at - lens[i]], modrm = b[at - lens[i] + 1];
         if (op == 0xFF && ((modrm >> 3) & 7) == 2) return true;
@@ -58,12 +61,13 @@ static bool after_call(const csc__crash_config_t *cfg, uintptr_t ret) {
     uintptr_t base = (ret - 4) & ~(uintptr_t)7;
     if (!probe_read(cfg, base, &w)) return false;
     uint32_t insn = (uint32_t)(w >> (8 * ((ret - 4) - base))); /* little-endian */
-    return (insn & 0xFC000000u) == 0x94000000u      /* BL imm26 */
-        || (insn & 0xFFFFFC1Fu) == 0xD63F0000u;     /* BLR Xn */
+    return (insn & 0xFC000000u) == 0x94000000u                 /* BL imm26 */
+           || (insn & 0xFFFFFC1Fu) == 0xD63F0000u;             /* BLR Xn */
 }
 #endif
 
-int csc__crash_unwind(const ucontext_t *uc, const csc__crash_config_t *cfg, uintptr_t *frames, uint8_t *trust, int max) {
+int csc__crash_unwind(const ucontext_t *uc, const csc__crash_config_t *cfg, uintptr_t *frames, uint8_t *trust,
+                      int max) {
     if (!uc || max <= 0) return 0;
     uintptr_t pc, fp, sp;
 #if defined(__x86_64__)
@@ -86,7 +90,10 @@ int csc__crash_unwind(const ucontext_t *uc, const csc__crash_config_t *cfg, uint
      * looks like one (it follows a call instruction). */
     uintptr_t top, chain_ret = 0, chain_next;
     if (probe_read(cfg, fp, &chain_next)) probe_read(cfg, fp + sizeof(uintptr_t), &chain_ret);
-    if (probe_read(cfg, sp, &top) && top > 4096 && top != chain_ret && top != pc && after_call(cfg, top)) { trust[n] = CSC__TRUST_PROLOGUE; frames[n++] = top; }
+    if (probe_read(cfg, sp, &top) && top > 4096 && top != chain_ret && top != pc && after_call(cfg, top)) {
+        trust[n] = CSC__TRUST_PROLOGUE;
+        frames[n++] = top;
+    }
 #elif defined(__aarch64__)
     /* A leaf function (gcc and clang leave leaf frames without a frame record on aarch64) keeps
      * its return address in the link register only: take it, as Breakpad's arm64 walker does,
@@ -94,7 +101,10 @@ int csc__crash_unwind(const ucontext_t *uc, const csc__crash_config_t *cfg, uint
      * prologue, x30 points into the function itself: one duplicate frame, no lost caller.) */
     uintptr_t lr = (uintptr_t)uc->uc_mcontext.regs[30], chain_ret = 0, chain_next;
     if (probe_read(cfg, fp, &chain_next)) probe_read(cfg, fp + sizeof(uintptr_t), &chain_ret);
-    if (n < max && lr > 4096 && lr != chain_ret && lr != pc && after_call(cfg, lr)) { trust[n] = CSC__TRUST_PROLOGUE; frames[n++] = lr; }
+    if (n < max && lr > 4096 && lr != chain_ret && lr != pc && after_call(cfg, lr)) {
+        trust[n] = CSC__TRUST_PROLOGUE;
+        frames[n++] = lr;
+    }
 #endif
     /* frame records are {saved fp, return address}, walked while they go up the stack */
     uintptr_t lo = sp;

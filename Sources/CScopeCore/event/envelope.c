@@ -7,23 +7,32 @@
 csc_envelope_t *csc__envelope_new(const char *event_id) {
     csc_envelope_t *e = calloc(1, sizeof *e);
     if (!e) return NULL;
-    if (event_id) { strncpy(e->event_id, event_id, 32); e->event_id[32] = 0; }
+    if (event_id) {
+        strncpy(e->event_id, event_id, 32);
+        e->event_id[32] = 0;
+    }
     return e;
 }
 
 static char *clean_dup(const char *s) {
     if (!s) return NULL;
-    const char *c; size_t n;
+    const char *c;
+    size_t n;
     if (csc__utf8_clean(s, strlen(s), CSC_MAX_STRING_LEN, &c, &n) < 0) return NULL;
     return c == s ? csc__strdup(s) : (char *)c;
 }
 
-int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *content_type, const char *filename, char *payload, size_t len) {
+int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *content_type, const char *filename,
+                           char *payload, size_t len) {
     if (env->count == env->cap) {
         size_t nc = env->cap ? env->cap * 2 : 4;
         csc__item_t *ni = realloc(env->items, nc * sizeof *ni);
-        if (!ni) { free(payload); return CSC_ERR_NOMEM; }
-        env->items = ni; env->cap = nc;
+        if (!ni) {
+            free(payload);
+            return CSC_ERR_NOMEM;
+        }
+        env->items = ni;
+        env->cap = nc;
     }
     csc__item_t *it = &env->items[env->count];
     it->type = csc__strdup(type);
@@ -34,7 +43,10 @@ int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *co
     it->payload = payload;
     it->len = len;
     if (!it->type || (content_type && !it->content_type) || (filename && !it->filename)) {
-        free(it->type); free(it->content_type); free(it->filename); free(payload);
+        free(it->type);
+        free(it->content_type);
+        free(it->filename);
+        free(payload);
         return CSC_ERR_NOMEM;
     }
     env->count++;
@@ -43,8 +55,10 @@ int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *co
 
 static void free_items(csc_envelope_t *env) {
     for (size_t i = 0; i < env->count; i++) {
-        free(env->items[i].type); free(env->items[i].content_type);
-        free(env->items[i].filename); free(env->items[i].payload);
+        free(env->items[i].type);
+        free(env->items[i].content_type);
+        free(env->items[i].filename);
+        free(env->items[i].payload);
     }
     env->count = 0;
 }
@@ -69,7 +83,7 @@ const char *csc_envelope_serialize(csc_envelope_t *env, size_t *len) {
     if (csc__envelope_finalize(env) != CSC_OK) return NULL;
     size_t total = 256;
     for (size_t i = 0; i < env->count; i++) total += env->items[i].len + 160;
-    csc__buf_t b = { 0 };
+    csc__buf_t b = {0};
     csc__buf_reserve(&b, total + (env->trace_json ? strlen(env->trace_json) : 0));
     char ts[32];
     size_t tl = csc__format_timestamp(csc_now_us(), ts);
@@ -110,7 +124,10 @@ const char *csc_envelope_serialize(csc_envelope_t *env, size_t *len) {
         csc__buf_put(&b, it->payload, it->len);
         csc__buf_putc(&b, '\n');
     }
-    if (b.oom) { free(b.p); return NULL; }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
     free(env->bytes);
     env->bytes = b.p;
     env->bytes_len = b.len;
@@ -135,7 +152,8 @@ json_t *csc_envelope_get_event(const csc_envelope_t *env) {
     env = rendered(env);
     if (!env) return NULL;
     for (size_t i = 0; i < env->count; i++)
-        if (!strcmp(env->items[i].type, "event") || !strcmp(env->items[i].type, "transaction")) return json_loadb(env->items[i].payload, env->items[i].len, 0, NULL);
+        if (!strcmp(env->items[i].type, "event") || !strcmp(env->items[i].type, "transaction"))
+            return json_loadb(env->items[i].payload, env->items[i].len, 0, NULL);
     return NULL;
 }
 

@@ -5,10 +5,10 @@
 #include "cscope.h"
 
 typedef struct csc__item_s {
-    char *type;          /* "event", "attachment", "client_report", "session", ... */
-    char *content_type;  /* may be NULL */
-    char *filename;      /* may be NULL */
-    char *payload;       /* owned bytes */
+    char *type;         /* "event", "attachment", "client_report", "session", ... */
+    char *content_type; /* may be NULL */
+    char *filename;     /* may be NULL */
+    char *payload;      /* owned bytes */
     size_t len;
 } csc__item_t;
 
@@ -25,18 +25,19 @@ struct csc__pending_s {
 
 struct csc_envelope_s {
     csc__pending_t *pending; /* set: items[0] is an "event" placeholder without payload */
-    char event_id[33];   /* "" when none */
-    char *trace_json;    /* DSC object JSON for the header, or NULL */
-    uint32_t spans;      /* child spans of its transaction item: client reports count spans + 1 as `span` */
+    char event_id[33];       /* "" when none */
+    char *trace_json;        /* DSC object JSON for the header, or NULL */
+    uint32_t spans;          /* child spans of its transaction item: client reports count spans + 1 as `span` */
     csc__item_t *items;
     size_t count, cap;
-    char *bytes;         /* last serialization */
+    char *bytes; /* last serialization */
     size_t bytes_len;
 };
 
 csc_envelope_t *csc__envelope_new(const char *event_id);
 /* Appends an item; takes ownership of payload (malloc'd). Returns 0 or CSC_ERR_NOMEM (payload freed). */
-int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *content_type, const char *filename, char *payload, size_t len);
+int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *content_type, const char *filename,
+                           char *payload, size_t len);
 /* Renders a pending event (no-op when none). On failure the envelope is left
  * without items (the caller drops it) and the error is returned. Not thread-safe:
  * call it from the envelope's owner. */

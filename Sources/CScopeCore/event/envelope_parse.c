@@ -14,7 +14,10 @@ static const char *line_end(const char *p, const char *end) {
 
 static json_t *parse_object(const char *p, size_t n) {
     json_t *v = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
-    if (v && !json_is_object(v)) { json_decref(v); v = NULL; }
+    if (v && !json_is_object(v)) {
+        json_decref(v);
+        v = NULL;
+    }
     return v;
 }
 
@@ -45,9 +48,15 @@ csc_envelope_t *csc__envelope_parse(const char *data, size_t len) {
     if (!hdr) return NULL;
     char event_id[33] = "";
     const char *eid = opt_str(hdr, "event_id");
-    if (eid && !normalize_event_id(eid, event_id)) { json_decref(hdr); return NULL; }
+    if (eid && !normalize_event_id(eid, event_id)) {
+        json_decref(hdr);
+        return NULL;
+    }
     csc_envelope_t *env = csc__envelope_new(event_id[0] ? event_id : NULL);
-    if (!env) { json_decref(hdr); return NULL; }
+    if (!env) {
+        json_decref(hdr);
+        return NULL;
+    }
     json_t *trace = json_object_get(hdr, "trace");
     if (json_is_object(trace)) env->trace_json = json_dumps(trace, JSON_COMPACT);
     json_decref(hdr);
@@ -55,7 +64,10 @@ csc_envelope_t *csc__envelope_parse(const char *data, size_t len) {
 
     while (p < end) {
         nl = line_end(p, end);
-        if (nl == p) { p++; continue; } /* blank line (e.g. trailing newline) */
+        if (nl == p) {
+            p++;
+            continue;
+        } /* blank line (e.g. trailing newline) */
         json_t *ih = parse_object(p, (size_t)(nl - p));
         const char *type = ih ? opt_str(ih, "type") : NULL;
         if (!type || !*type) goto bad;
@@ -64,7 +76,9 @@ csc_envelope_t *csc__envelope_parse(const char *data, size_t len) {
         const char *payload;
         size_t plen;
         if (jl) {
-            if (!json_is_integer(jl) || json_integer_value(jl) < 0 || (size_t)json_integer_value(jl) > (size_t)(end - p)) goto bad;
+            if (!json_is_integer(jl) || json_integer_value(jl) < 0 ||
+                (size_t)json_integer_value(jl) > (size_t)(end - p))
+                goto bad;
             payload = p;
             plen = (size_t)json_integer_value(jl);
             p += plen;
@@ -82,7 +96,8 @@ csc_envelope_t *csc__envelope_parse(const char *data, size_t len) {
         if (!copy) goto bad;
         memcpy(copy, payload, plen);
         copy[plen] = 0;
-        if (csc__envelope_add_item(env, type, opt_str(ih, "content_type"), opt_str(ih, "filename"), copy, plen) != 0) goto bad;
+        if (csc__envelope_add_item(env, type, opt_str(ih, "content_type"), opt_str(ih, "filename"), copy, plen) != 0)
+            goto bad;
         json_decref(ih);
         continue;
     bad:

@@ -81,6 +81,9 @@ json_t *csc_event_new_exception(const csc_exception_t *exc) {
     json_t *ev = json_object();
     if (!ev) return NULL;
     json_object_set_new(ev, "level", json_string("error"));
-    if (csc_event_add_exception(ev, exc) != CSC_OK) { json_decref(ev); return NULL; }
+    if (csc_event_add_exception(ev, exc) != CSC_OK) {
+        json_decref(ev);
+        return NULL;
+    }
     return ev;
 }

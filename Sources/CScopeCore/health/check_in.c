@@ -10,8 +10,8 @@
 #include "scope/scope_internal.h"
 #include "support/util.h"
 
-#define MAX_SLUG 50          /* Relay's limit for a monitor slug */
-#define MAX_SLUG_INPUT 4096  /* longer input is rejected before slugifying */
+#define MAX_SLUG       50   /* Relay's limit for a monitor slug */
+#define MAX_SLUG_INPUT 4096 /* longer input is rejected before slugifying */
 
 /* Relay's slugify: lowercase ASCII letters, digits, '-' and '_' kept; every run of other
  * characters becomes one '-'; no leading or trailing '-'. Returns the length, 0 when empty
@@ -22,7 +22,10 @@ static size_t slugify(const char *in, char out[MAX_SLUG + 1]) {
     for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
         unsigned char c = *p;
         if (c < 0x80 && (isalnum(c) || c == '_' || c == '-')) {
-            if (dash && n) { if (n == MAX_SLUG) return 0; out[n++] = '-'; }
+            if (dash && n) {
+                if (n == MAX_SLUG) return 0;
+                out[n++] = '-';
+            }
             dash = false;
             if (n == MAX_SLUG) return 0;
             out[n++] = (char)tolower(c);
@@ -36,17 +39,21 @@ static size_t slugify(const char *in, char out[MAX_SLUG + 1]) {
 
 /* ------------------------------------------------------------ crontab */
 
-static const char *const k_months[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec" };
-static const char *const k_days[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+static const char *const k_months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                       "jul", "aug", "sep", "oct", "nov", "dec"};
+static const char *const k_days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 /* One value of field f (0 minute .. 4 weekday); names for months and weekdays. */
 static bool cron_value(const char **p, int f, int *v) {
-    static const int lo[] = { 0, 0, 1, 1, 0 }, hi[] = { 59, 23, 31, 12, 7 };
+    static const int lo[] = {0, 0, 1, 1, 0}, hi[] = {59, 23, 31, 12, 7};
     const char *s = *p;
     if (isdigit((unsigned char)*s)) {
         long x = 0;
         int digits = 0;
-        while (isdigit((unsigned char)*s)) { x = x * 10 + (*s++ - '0'); if (++digits > 2) return false; }
+        while (isdigit((unsigned char)*s)) {
+            x = x * 10 + (*s++ - '0');
+            if (++digits > 2) return false;
+        }
         if (x < lo[f] || x > hi[f]) return false;
         *v = (int)x;
         *p = s;
@@ -70,7 +77,8 @@ static bool cron_field(const char *s, const char *end, int f) {
         if (item_end == s) return false;
         const char *p = s;
         int a, b;
-        if (*p == '*') p++;
+        if (*p == '*')
+            p++;
         else {
             if (!cron_value(&p, f, &a)) return false;
             if (p < item_end && *p == '-') {
@@ -82,7 +90,10 @@ static bool cron_field(const char *s, const char *end, int f) {
             p++;
             long step = 0;
             int digits = 0;
-            while (p < item_end && isdigit((unsigned char)*p)) { step = step * 10 + (*p++ - '0'); if (++digits > 2) return false; }
+            while (p < item_end && isdigit((unsigned char)*p)) {
+                step = step * 10 + (*p++ - '0');
+                if (++digits > 2) return false;
+            }
             if (!digits || step == 0) return false;
         }
         if (p != item_end) return false;
@@ -93,7 +104,8 @@ static bool cron_field(const char *s, const char *end, int f) {
 
 bool csc_crontab_valid(const char *crontab) {
     if (!crontab) return false;
-    static const char *const macros[] = { "@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly" };
+    static const char *const macros[] = {"@yearly", "@annually", "@monthly", "@weekly",
+                                         "@daily",  "@midnight", "@hourly"};
     const char *s = crontab;
     while (*s == ' ' || *s == '\t') s++;
     if (*s == '@') {
@@ -145,7 +157,7 @@ static void put_key_uint(csc__buf_t *b, const char *key, unsigned v) {
 
 /* ,"monitor_config":{...} (only the fields that are set) */
 static void put_config(csc__buf_t *b, const csc_monitor_config_t *c) {
-    static const char *const units[] = { "minute", "hour", "day", "week", "month", "year" };
+    static const char *const units[] = {"minute", "hour", "day", "week", "month", "year"};
     put_str(b, ",\"monitor_config\":{\"schedule\":{\"type\":");
     if (c->schedule_type == CSC_SCHEDULE_CRONTAB) {
         put_str(b, "\"crontab\",\"value\":");
@@ -153,12 +165,16 @@ static void put_config(csc__buf_t *b, const csc_monitor_config_t *c) {
         csc__buf_putc(b, '}');
     } else {
         char num[64];
-        int n = snprintf(num, sizeof num, "\"interval\",\"value\":%u,\"unit\":\"%s\"}", c->interval_value, units[c->interval_unit]);
+        int n = snprintf(num, sizeof num, "\"interval\",\"value\":%u,\"unit\":\"%s\"}", c->interval_value,
+                         units[c->interval_unit]);
         csc__buf_put(b, num, (size_t)n);
     }
     if (c->checkin_margin) put_key_uint(b, "checkin_margin", c->checkin_margin);
     if (c->max_runtime) put_key_uint(b, "max_runtime", c->max_runtime);
-    if (c->timezone) { put_str(b, ",\"timezone\":"); csc__buf_put_json_string(b, c->timezone, strlen(c->timezone)); }
+    if (c->timezone) {
+        put_str(b, ",\"timezone\":");
+        csc__buf_put_json_string(b, c->timezone, strlen(c->timezone));
+    }
     if (c->failure_issue_threshold) put_key_uint(b, "failure_issue_threshold", c->failure_issue_threshold);
     if (c->recovery_threshold) put_key_uint(b, "recovery_threshold", c->recovery_threshold);
     csc__buf_putc(b, '}');
@@ -179,7 +195,7 @@ static int config_check(const csc_monitor_config_t *c) {
 
 /* The trace context of the calling thread's scopes: current, else isolation, else global. */
 static void trace_of_scopes(char trace_id[33], char span_id[17]) {
-    csc_scope_t *order[3] = { csc_current_scope(), csc_isolation_scope(), csc_global_scope() };
+    csc_scope_t *order[3] = {csc_current_scope(), csc_isolation_scope(), csc_global_scope()};
     trace_id[0] = span_id[0] = 0;
     for (int i = 0; i < 3 && !trace_id[0]; i++) {
         csc_scope_t *s = order[i];
@@ -195,7 +211,7 @@ static void trace_of_scopes(char trace_id[33], char span_id[17]) {
 
 int csc_capture_check_in(const char *slug, csc_check_in_status_t status, double duration_s,
                          const csc_monitor_config_t *config, char *check_in_id) {
-    static const char *const names[] = { "in_progress", "ok", "error" };
+    static const char *const names[] = {"in_progress", "ok", "error"};
     if (!slug) return CSC_ERR_NULL;
     char clean[MAX_SLUG + 1];
     if (strnlen(slug, MAX_SLUG_INPUT + 1) > MAX_SLUG_INPUT || !slugify(slug, clean)) return CSC_ERR_INVALID;
@@ -216,7 +232,7 @@ int csc_capture_check_in(const char *slug, csc_check_in_status_t status, double 
     char trace_id[33], span_id[17];
     trace_of_scopes(trace_id, span_id);
     /* rendered directly (no jansson tree): the slug, id and status need no escaping */
-    csc__buf_t b = { 0 };
+    csc__buf_t b = {0};
     csc__buf_reserve(&b, 512);
     put_str(&b, "{\"check_in_id\":\"");
     put_str(&b, id);
@@ -230,7 +246,10 @@ int csc_capture_check_in(const char *slug, csc_check_in_status_t status, double 
         int n = snprintf(num, sizeof num, ",\"duration\":%.17g", duration_s);
         csc__buf_put(&b, num, (size_t)n);
     }
-    if (o->release) { put_str(&b, ",\"release\":"); csc__buf_put_json_string(&b, o->release, strlen(o->release)); }
+    if (o->release) {
+        put_str(&b, ",\"release\":");
+        csc__buf_put_json_string(&b, o->release, strlen(o->release));
+    }
     const char *env_name = o->environment ? o->environment : "production";
     put_str(&b, ",\"environment\":");
     csc__buf_put_json_string(&b, env_name, strlen(env_name));
@@ -244,11 +263,17 @@ int csc_capture_check_in(const char *slug, csc_check_in_status_t status, double 
     }
     csc__buf_putc(&b, '}');
     csc_options_free(o);
-    if (b.oom) { free(b.p); return CSC_ERR_NOMEM; }
+    if (b.oom) {
+        free(b.p);
+        return CSC_ERR_NOMEM;
+    }
     char *payload = b.p;
     size_t payload_len = b.len;
     csc_envelope_t *env = payload ? csc__envelope_new(NULL) : NULL;
-    if (!env) { free(payload); return CSC_ERR_NOMEM; }
+    if (!env) {
+        free(payload);
+        return CSC_ERR_NOMEM;
+    }
     if (csc__envelope_add_item(env, "check_in", "application/json", NULL, payload, payload_len) != CSC_OK) {
         csc_envelope_free(env);
         return CSC_ERR_NOMEM;

@@ -17,9 +17,9 @@
 #include "support/util.h"
 #include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
-#define FLUSH_INTERVAL_S 60
+#define FLUSH_INTERVAL_S            60
 #define MAX_AGGREGATES_PER_ENVELOPE 100
-#define SESSION_FILE "cscope-session.json"
+#define SESSION_FILE                "cscope-session.json"
 
 /* A tracked session. Request sessions live in their isolation scope's slot (shared by forks). */
 typedef struct {
@@ -38,21 +38,21 @@ typedef struct {
 } bucket_t;
 
 static struct {
-    pthread_mutex_t mu;        /* configuration, flushes, the application session, the thread */
+    pthread_mutex_t mu; /* configuration, flushes, the application session, the thread */
     pthread_cond_t cv;
-    atomic_bool active;        /* tracking on, a release, a send function */
-    csc__lock_t agg;           /* buckets */
+    atomic_bool active; /* tracking on, a release, a send function */
+    csc__lock_t agg;    /* buckets */
     bucket_t *b;
     size_t n, cap;
-    csc__lock_t opts_lock;     /* opts, send */
-    csc_options_t *opts;       /* retained */
+    csc__lock_t opts_lock; /* opts, send */
+    csc_options_t *opts;   /* retained */
     csc__health_send_fn send;
-    session_t *app;            /* the application session (guarded by mu) */
-    char *file;                /* its file, NULL without a cache directory */
+    session_t *app; /* the application session (guarded by mu) */
+    char *file;     /* its file, NULL without a cache directory */
     bool thread_on, stop;
     atomic_bool thread_wanted;
     pthread_t thread;
-} H = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+} H = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 /* ------------------------------------------------------------ session objects */
 
@@ -74,11 +74,17 @@ static void spare_key_init(void) { pthread_key_create(&g_spare_key, spare_free);
 static void session_release(void *p) {
     session_t *s = p;
     if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) return;
-    if (t_spare) { free(s); return; }
+    if (t_spare) {
+        free(s);
+        return;
+    }
     if (!t_spare_registered) {
         pthread_once(&g_spare_once, spare_key_init);
         t_spare_registered = pthread_setspecific(g_spare_key, (void *)1) == 0;
-        if (!t_spare_registered) { free(s); return; }
+        if (!t_spare_registered) {
+            free(s);
+            return;
+        }
     }
     t_spare = s;
 }
@@ -92,8 +98,10 @@ static int64_t now_us(bool coarse) {
 
 static session_t *session_new(bool request) {
     session_t *s = t_spare;
-    if (s) t_spare = NULL;
-    else if (!(s = malloc(sizeof *s))) return NULL;
+    if (s)
+        t_spare = NULL;
+    else if (!(s = malloc(sizeof *s)))
+        return NULL;
     atomic_init(&s->refs, 1);
     atomic_init(&s->errors, 0);
     atomic_init(&s->crashed, false);
@@ -117,8 +125,10 @@ void csc__health_send(csc_envelope_t *env) {
     csc__lock(&H.opts_lock);
     csc__health_send_fn send = H.send;
     csc__unlock(&H.opts_lock);
-    if (send) send(env);
-    else csc_envelope_free(env);
+    if (send)
+        send(env);
+    else
+        csc_envelope_free(env);
 }
 
 /* ------------------------------------------------------------ request mode */
@@ -131,22 +141,32 @@ static void aggregate(int64_t started_us, const char *field) {
     csc__lock(&H.agg);
     bucket_t *b = NULL;
     for (size_t i = H.n; i-- > 0;)
-        if (H.b[i].minute == minute) { b = &H.b[i]; break; }
+        if (H.b[i].minute == minute) {
+            b = &H.b[i];
+            break;
+        }
     if (!b) {
         if (H.n == H.cap) {
             size_t cap = H.cap ? H.cap * 2 : 8;
             bucket_t *nb = realloc(H.b, cap * sizeof *nb);
-            if (!nb) { csc__unlock(&H.agg); return; }
+            if (!nb) {
+                csc__unlock(&H.agg);
+                return;
+            }
             H.b = nb;
             H.cap = cap;
         }
         b = &H.b[H.n++];
-        *b = (bucket_t){ .minute = minute };
+        *b = (bucket_t){.minute = minute};
     }
-    if (field[0] == 'c') b->crashed++;
-    else if (field[0] == 'a') b->abnormal++;
-    else if (field[1] == 'r') b->errored++;
-    else b->exited++;
+    if (field[0] == 'c')
+        b->crashed++;
+    else if (field[0] == 'a')
+        b->abnormal++;
+    else if (field[1] == 'r')
+        b->errored++;
+    else
+        b->exited++;
     csc__unlock(&H.agg);
     if (!atomic_load_explicit(&H.thread_wanted, memory_order_relaxed)) flusher_start();
 }
@@ -163,11 +183,12 @@ int csc_start_request_session(csc_scope_t *isolation) {
     session_t *s = session_new(true);
     if (!s) return CSC_ERR_NOMEM;
     csc__span_slot_t old;
-    csc__scope_swap_session(isolation, (csc__span_slot_t){ s, session_retain, session_release, NULL }, &old);
+    csc__scope_swap_session(isolation, (csc__span_slot_t){s, session_retain, session_release, NULL}, &old);
     if (old.span) {
         session_t *o = old.span;
         /* sentry-python ends the running session before starting another */
-        if (o->request && !atomic_exchange(&o->ended, true)) aggregate(o->started_us, end_status(o, CSC_SESSION_EXITED));
+        if (o->request && !atomic_exchange(&o->ended, true))
+            aggregate(o->started_us, end_status(o, CSC_SESSION_EXITED));
         session_release(o);
     }
     return CSC_OK;
@@ -177,7 +198,7 @@ int csc_end_request_session(csc_scope_t *isolation, csc_session_end_t how) {
     if (!isolation) return CSC_ERR_NULL;
     if (how != CSC_SESSION_EXITED && how != CSC_SESSION_CRASHED && how != CSC_SESSION_ABNORMAL) return CSC_ERR_INVALID;
     csc__span_slot_t old;
-    csc__scope_swap_session(isolation, (csc__span_slot_t){ 0 }, &old);
+    csc__scope_swap_session(isolation, (csc__span_slot_t){0}, &old);
     session_t *s = old.span;
     if (!s) return CSC_ERR_INVALID;
     int rc = CSC_ERR_INVALID;
@@ -239,8 +260,14 @@ static void send_item(const char *type, json_t *payload) {
     char *s = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
     json_decref(payload);
     csc_envelope_t *env = s ? csc__envelope_new(NULL) : NULL;
-    if (!env) { free(s); return; }
-    if (csc__envelope_add_item(env, type, "application/json", NULL, s, strlen(s)) != CSC_OK) { csc_envelope_free(env); return; }
+    if (!env) {
+        free(s);
+        return;
+    }
+    if (csc__envelope_add_item(env, type, "application/json", NULL, s, strlen(s)) != CSC_OK) {
+        csc_envelope_free(env);
+        return;
+    }
     csc__health_send(env);
 }
 
@@ -257,7 +284,10 @@ static void flush_aggregates(const csc_options_t *o) {
     H.b = NULL;
     H.n = H.cap = 0;
     csc__unlock(&H.agg);
-    if (!n || !o || !o->release) { free(b); return; }
+    if (!n || !o || !o->release) {
+        free(b);
+        return;
+    }
     qsort(b, n, sizeof *b, cmp_bucket);
     for (size_t first = 0; first < n; first += MAX_AGGREGATES_PER_ENVELOPE) {
         json_t *list = json_array();
@@ -304,8 +334,10 @@ static void flusher_start(void) {
     pthread_mutex_lock(&H.mu);
     if (!H.thread_on && csc__health_active()) {
         H.stop = false;
-        if (pthread_create(&H.thread, NULL, flusher_main, NULL) == 0) H.thread_on = true;
-        else csc__debug_log("sessions: no flush thread; aggregates go out at flush and close");
+        if (pthread_create(&H.thread, NULL, flusher_main, NULL) == 0)
+            H.thread_on = true;
+        else
+            csc__debug_log("sessions: no flush thread; aggregates go out at flush and close");
     }
     atomic_store(&H.thread_wanted, true);
     pthread_mutex_unlock(&H.mu);
@@ -324,9 +356,8 @@ static json_t *app_json(const session_t *s, const csc_options_t *o, const char *
     int64_t t = csc_now_us();
     csc__format_timestamp(s->started_us, started);
     csc__format_timestamp(t, now);
-    json_t *j = json_pack("{s:s,s:b,s:s,s:s,s:s,s:I,s:o}", "sid", s->sid, "init", 1, "started", started,
-                          "timestamp", now, "status", status, "errors", (json_int_t)atomic_load(&s->errors),
-                          "attrs", attrs_json(o));
+    json_t *j = json_pack("{s:s,s:b,s:s,s:s,s:s,s:I,s:o}", "sid", s->sid, "init", 1, "started", started, "timestamp",
+                          now, "status", status, "errors", (json_int_t)atomic_load(&s->errors), "attrs", attrs_json(o));
     if (with_duration) json_object_set_new(j, "duration", json_real((double)(t - s->started_us) / 1e6));
     return j;
 }
@@ -337,8 +368,10 @@ static void app_persist_locked(void) {
     json_t *j = app_json(H.app, H.opts, atomic_load(&H.app->crashed) ? "crashed" : "ok", false);
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", H.file);
-    if (json_dump_file(j, tmp, JSON_COMPACT) == 0) rename(tmp, H.file);
-    else csc__debug_log("sessions: cannot write %s", tmp);
+    if (json_dump_file(j, tmp, JSON_COMPACT) == 0)
+        rename(tmp, H.file);
+    else
+        csc__debug_log("sessions: cannot write %s", tmp);
     json_decref(j);
 }
 
@@ -347,8 +380,14 @@ static void app_persist_locked(void) {
 static void send_previous_run(const char *file) {
     json_error_t err;
     json_t *j = json_load_file(file, 0, &err);
-    if (unlink(file) != 0 && errno != ENOENT) { json_decref(j); return; } /* never twice */
-    if (!json_is_object(j) || !json_is_string(json_object_get(j, "sid"))) { json_decref(j); return; }
+    if (unlink(file) != 0 && errno != ENOENT) {
+        json_decref(j);
+        return;
+    } /* never twice */
+    if (!json_is_object(j) || !json_is_string(json_object_get(j, "sid"))) {
+        json_decref(j);
+        return;
+    }
     bool crashed = csc_crashed_last_run() || json_is_true(json_object_get(j, "crashed")) ||
                    !strcmp(json_string_value(json_object_get(j, "status")) ?: "", "crashed");
     json_object_set_new(j, "status", json_string(crashed ? "crashed" : "abnormal"));

@@ -27,7 +27,8 @@ static bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (
 static bool is_segment_char(char c) { return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '%'; }
 
 static const char *rmemchr(const char *s, char c, size_t n) {
-    while (n--) if (s[n] == c) return s + n;
+    while (n--)
+        if (s[n] == c) return s + n;
     return NULL;
 }
 
@@ -50,7 +51,11 @@ static void take_org_id(csc__dsn_t *out) {
 bool csc__dsn_parse(const char *dsn, csc__dsn_t *out, const char **err) {
     memset(out, 0, sizeof *out);
     const char *e = NULL;
-#define FAIL(msg) do { e = (msg); goto fail; } while (0)
+#define FAIL(msg)                                                                                                      \
+    do {                                                                                                               \
+        e = (msg);                                                                                                     \
+        goto fail;                                                                                                     \
+    } while (0)
     if (!dsn) FAIL("empty DSN");
     while (is_ws(*dsn)) dsn++;
     size_t len = strlen(dsn);
@@ -61,13 +66,19 @@ bool csc__dsn_parse(const char *dsn, csc__dsn_t *out, const char **err) {
     const char *p = strstr(dsn, "://");
     if (!p || p >= dsn + len) FAIL("missing scheme");
     size_t sl = (size_t)(p - dsn);
-    if (sl == 4 && !strncasecmp(dsn, "http", 4)) strcpy(out->scheme, "http");
-    else if (sl == 5 && !strncasecmp(dsn, "https", 5)) strcpy(out->scheme, "https");
-    else FAIL("scheme must be http or https");
+    if (sl == 4 && !strncasecmp(dsn, "http", 4))
+        strcpy(out->scheme, "http");
+    else if (sl == 5 && !strncasecmp(dsn, "https", 5))
+        strcpy(out->scheme, "https");
+    else
+        FAIL("scheme must be http or https");
     p += 3;
     const char *end = dsn + len;
     for (const char *q = p; q < end; q++)
-        if (*q == '?' || *q == '#') { end = q; break; } /* query and fragment: ignored */
+        if (*q == '?' || *q == '#') {
+            end = q;
+            break;
+        } /* query and fragment: ignored */
     const char *auth_end = memchr(p, '/', (size_t)(end - p));
     if (!auth_end) auth_end = end;
     const char *at = rmemchr(p, '@', (size_t)(auth_end - p));
@@ -76,7 +87,8 @@ bool csc__dsn_parse(const char *dsn, csc__dsn_t *out, const char **err) {
     const char *key_end = colon ? colon : at;
     if (key_end == p) FAIL("missing public key");
     if (!copy_part(out->public_key, sizeof out->public_key, p, (size_t)(key_end - p))) FAIL("public key too long");
-    if (colon && !copy_part(out->secret_key, sizeof out->secret_key, colon + 1, (size_t)(at - colon - 1))) FAIL("secret key too long");
+    if (colon && !copy_part(out->secret_key, sizeof out->secret_key, colon + 1, (size_t)(at - colon - 1)))
+        FAIL("secret key too long");
     const char *host = at + 1, *host_end;
     if (host < auth_end && *host == '[') { /* IPv6 literal */
         host_end = memchr(host, ']', (size_t)(auth_end - host));
@@ -114,15 +126,19 @@ bool csc__dsn_parse(const char *dsn, csc__dsn_t *out, const char **err) {
     const char *proj = last + 1;
     for (const char *c = proj; c < path_end; c++)
         if (!is_segment_char(*c)) FAIL("invalid character in project id");
-    if (!copy_part(out->project_id, sizeof out->project_id, proj, (size_t)(path_end - proj))) FAIL("project id too long");
+    if (!copy_part(out->project_id, sizeof out->project_id, proj, (size_t)(path_end - proj)))
+        FAIL("project id too long");
     if (!copy_part(out->path, sizeof out->path, path, (size_t)(last - path) + 1)) FAIL("path too long");
     take_org_id(out);
-    bool default_port = (out->port == 443 && !strcmp(out->scheme, "https")) || (out->port == 80 && !strcmp(out->scheme, "http"));
+    bool default_port =
+        (out->port == 443 && !strcmp(out->scheme, "https")) || (out->port == 80 && !strcmp(out->scheme, "http"));
     int n;
     if (explicit_port && !default_port)
-        n = snprintf(out->envelope_url, sizeof out->envelope_url, "%s://%s:%d%sapi/%s/envelope/", out->scheme, out->host, out->port, out->path, out->project_id);
+        n = snprintf(out->envelope_url, sizeof out->envelope_url, "%s://%s:%d%sapi/%s/envelope/", out->scheme,
+                     out->host, out->port, out->path, out->project_id);
     else
-        n = snprintf(out->envelope_url, sizeof out->envelope_url, "%s://%s%sapi/%s/envelope/", out->scheme, out->host, out->path, out->project_id);
+        n = snprintf(out->envelope_url, sizeof out->envelope_url, "%s://%s%sapi/%s/envelope/", out->scheme, out->host,
+                     out->path, out->project_id);
     if (n < 0 || (size_t)n >= sizeof out->envelope_url) FAIL("DSN too long");
     out->valid = true;
     if (err) *err = NULL;

@@ -21,7 +21,10 @@ csc_options_t *csc_options_new(void) {
     o->environment = env_dup("SENTRY_ENVIRONMENT");
     if (!o->environment) o->environment = csc__strdup("production");
     char host[256];
-    if (gethostname(host, sizeof host) == 0) { host[sizeof host - 1] = 0; o->server_name = csc__strdup(host); }
+    if (gethostname(host, sizeof host) == 0) {
+        host[sizeof host - 1] = 0;
+        o->server_name = csc__strdup(host);
+    }
     o->platform = csc__strdup("native");
     o->sdk_name = csc__strdup("sentry.cscope");
     o->sdk_version = csc__strdup(CSC_VERSION);
@@ -48,10 +51,19 @@ csc_options_t *csc__options_retain(csc_options_t *o) {
 
 void csc_options_free(csc_options_t *o) {
     if (!o || atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel) != 1) return;
-    free(o->dsn); free(o->release); free(o->environment); free(o->dist); free(o->server_name);
-    free(o->platform); free(o->sdk_name); free(o->sdk_version);
-    free(o->cache_dir); free(o->http_proxy); free(o->ca_certs);
-    free(o->runtime_name); free(o->runtime_version);
+    free(o->dsn);
+    free(o->release);
+    free(o->environment);
+    free(o->dist);
+    free(o->server_name);
+    free(o->platform);
+    free(o->sdk_name);
+    free(o->sdk_version);
+    free(o->cache_dir);
+    free(o->http_proxy);
+    free(o->ca_certs);
+    free(o->runtime_name);
+    free(o->runtime_version);
     json_decref(o->default_contexts);
     csc__tracing_opts_free(o->tracing);
     if (o->release_hook) o->release_hook(o->release_hook_ctx); /* the callbacks' user data */
@@ -69,7 +81,8 @@ static int set_str(csc_options_t *o, char **slot, const char *v) {
     if (!o) return CSC_ERR_NULL;
     char *c = NULL;
     if (v) {
-        const char *cl; size_t n;
+        const char *cl;
+        size_t n;
         int st = csc__utf8_clean(v, strlen(v), CSC_MAX_STRING_LEN, &cl, &n);
         if (st < 0) return st;
         c = csc__strndup(cl, n);
@@ -113,21 +126,32 @@ int csc_options_set_sample_rate(csc_options_t *o, double rate) {
     o->sample_rate = rate;
     return CSC_OK;
 }
-int csc_options_set_send_default_pii(csc_options_t *o, bool v) { if (!o) return CSC_ERR_NULL; o->send_default_pii = v; return CSC_OK; }
-int csc_options_set_debug(csc_options_t *o, bool v) { if (!o) return CSC_ERR_NULL; o->debug = v; return CSC_OK; }
+int csc_options_set_send_default_pii(csc_options_t *o, bool v) {
+    if (!o) return CSC_ERR_NULL;
+    o->send_default_pii = v;
+    return CSC_OK;
+}
+int csc_options_set_debug(csc_options_t *o, bool v) {
+    if (!o) return CSC_ERR_NULL;
+    o->debug = v;
+    return CSC_OK;
+}
 int csc_options_set_before_send(csc_options_t *o, csc_before_send_fn fn, void *ud) {
     if (!o) return CSC_ERR_NULL;
-    o->before_send = fn; o->before_send_data = ud;
+    o->before_send = fn;
+    o->before_send_data = ud;
     return CSC_OK;
 }
 int csc_options_set_before_breadcrumb(csc_options_t *o, csc_before_breadcrumb_fn fn, void *ud) {
     if (!o) return CSC_ERR_NULL;
-    o->before_breadcrumb = fn; o->before_breadcrumb_data = ud;
+    o->before_breadcrumb = fn;
+    o->before_breadcrumb_data = ud;
     return CSC_OK;
 }
 int csc_options_set_transport(csc_options_t *o, csc_transport_fn fn, void *ud) {
     if (!o) return CSC_ERR_NULL;
-    o->transport = fn; o->transport_data = ud;
+    o->transport = fn;
+    o->transport_data = ud;
     return CSC_OK;
 }
 

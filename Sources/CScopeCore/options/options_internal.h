@@ -9,7 +9,7 @@
 #include "cscope.h"
 
 struct csc_options_s {
-    atomic_int refs;  /* the client and events still being rendered by the transport hold one each */
+    atomic_int refs; /* the client and events still being rendered by the transport hold one each */
     char *dsn, *release, *environment, *dist, *server_name, *platform, *sdk_name, *sdk_version;
     size_t max_breadcrumbs;
     size_t max_value_length; /* 0: strings are sent whole (sentry-sdk 2.75.0's default) */
@@ -30,7 +30,7 @@ struct csc_options_s {
     bool send_client_reports;
     char *runtime_name, *runtime_version; /* csc_options_set_runtime */
     json_t *default_contexts;             /* os/device/runtime, built by csc_init */
-    int8_t crash_handler; /* crash/crash_config.c: 0 default (on with a cache_dir), 1 on, 2 off */
+    int8_t crash_handler;                 /* crash/crash_config.c: 0 default (on with a cache_dir), 1 on, 2 off */
     struct csc__tracing_opts_s *tracing;  /* options/tracing_options.c; NULL = the defaults */
     void (*release_hook)(void *); /* csc_options_set_release_hook (cscope_spi.h): run by the last csc_options_free */
     void *release_hook_ctx;
@@ -52,7 +52,7 @@ typedef struct csc__tracing_opts_s {
     size_t max_spans;
     char *org_id;
     bool strict, traceparent;
-    bool targets_set;          /* false: every URL */
+    bool targets_set; /* false: every URL */
     size_t ntargets;
     regex_t *targets;
 } csc__tracing_opts_t;

@@ -84,7 +84,8 @@ int csc_options_set_max_spans(csc_options_t *o, size_t max_spans) {
 
 int csc_options_set_org_id(csc_options_t *o, const char *org_id) {
     if (!o) return CSC_ERR_NULL;
-    if (org_id && (!*org_id || strspn(org_id, "0123456789") != strlen(org_id) || strlen(org_id) > 31)) return CSC_ERR_INVALID;
+    if (org_id && (!*org_id || strspn(org_id, "0123456789") != strlen(org_id) || strlen(org_id) > 31))
+        return CSC_ERR_INVALID;
     csc__tracing_opts_t *t = get(o);
     if (!t) return CSC_ERR_NOMEM;
     char *c = org_id ? csc__strdup(org_id) : NULL;

@@ -33,7 +33,10 @@ int csc__crumb_filter(json_t *crumb) {
     return f ? f(crumb) : -1;
 }
 
-typedef struct { char *p; size_t used, cap; } arena_t;
+typedef struct {
+    char *p;
+    size_t used, cap;
+} arena_t;
 
 static const char *arena_put(arena_t *a, const char *s, size_t n) {
     char *d = a->p + a->used;
@@ -44,7 +47,8 @@ static const char *arena_put(arena_t *a, const char *s, size_t n) {
 }
 
 /* Renders kv pairs (breadth-capped) into b; records scrubbed keys and the breadth cut in *meta. */
-static void render_data(csc__buf_t *b, const csc_kv_t *kv, size_t n, json_t *extra_obj, bool scrub, json_t **meta, int *status) {
+static void render_data(csc__buf_t *b, const csc_kv_t *kv, size_t n, json_t *extra_obj, bool scrub, json_t **meta,
+                        int *status) {
     size_t written = 0, total = 0;
     json_t *data_meta = NULL;
     csc__buf_putc(b, '{');
@@ -52,30 +56,37 @@ static void render_data(csc__buf_t *b, const csc_kv_t *kv, size_t n, json_t *ext
         size_t count = pass == 0 ? n : (extra_obj ? json_object_size(extra_obj) : 0);
         void *iter = pass == 1 && extra_obj ? json_object_iter(extra_obj) : NULL;
         for (size_t i = 0; i < count; i++) {
-            const char *key; size_t kl;
+            const char *key;
+            size_t kl;
             csc_kv_t tmp;
             const csc_kv_t *e;
             if (pass == 0) {
                 e = &kv[i];
                 if (!e->key) continue;
-                key = e->key; kl = e->key_len ? e->key_len : strlen(e->key);
+                key = e->key;
+                kl = e->key_len ? e->key_len : strlen(e->key);
             } else {
                 key = json_object_iter_key(iter);
                 kl = json_object_iter_key_len(iter);
-                tmp = (csc_kv_t){ .key = key, .type = CSC_KV_JSON, .v = { .json = json_object_iter_value(iter) } };
+                tmp = (csc_kv_t){.key = key, .type = CSC_KV_JSON, .v = {.json = json_object_iter_value(iter)}};
                 e = &tmp;
                 iter = json_object_iter_next(extra_obj, iter);
             }
             total++;
             if (written == CSC_MAX_DATABAG_BREADTH) continue;
-            const char *ck; size_t ckl;
+            const char *ck;
+            size_t ckl;
             if (written++) csc__buf_putc(b, ',');
             if (CSC_LIKELY(kl <= CSC_MAX_TAG_KEY_LEN && csc__plain_ascii(key, kl))) {
-                ck = key; ckl = kl; /* the common case: one pass, no escaping */
+                ck = key;
+                ckl = kl; /* the common case: one pass, no escaping */
                 csc__buf_put_plain_string(b, ck, ckl);
             } else {
                 int st = csc__utf8_clean(key, kl, CSC_MAX_TAG_KEY_LEN, &ck, &ckl);
-                if (st < 0) { b->oom = true; return; }
+                if (st < 0) {
+                    b->oom = true;
+                    return;
+                }
                 *status |= st;
                 csc__buf_put_json_string(b, ck, ckl);
             }
@@ -89,29 +100,40 @@ static void render_data(csc__buf_t *b, const csc_kv_t *kv, size_t n, json_t *ext
             }
             if (ck != key) free((void *)ck);
             switch (e->type) {
-            case CSC_KV_NULL: csc__buf_put(b, "null", 4); break;
-            case CSC_KV_BOOL: e->v.b ? csc__buf_put(b, "true", 4) : csc__buf_put(b, "false", 5); break;
-            case CSC_KV_INT: csc__buf_put_i64(b, e->v.i); break;
-            case CSC_KV_DOUBLE: { json_t *d = json_real(e->v.d); csc__buf_put_json(b, d); json_decref(d); break; }
-            case CSC_KV_STRING: {
-                const char *s = e->v.s ? e->v.s : "";
-                size_t sl = e->s_len ? e->s_len : strlen(s);
-                if (CSC_LIKELY(sl <= CSC_MAX_STRING_LEN && csc__plain_ascii(s, sl))) {
-                    csc__buf_put_plain_string(b, s, sl);
+                case CSC_KV_NULL: csc__buf_put(b, "null", 4); break;
+                case CSC_KV_BOOL: e->v.b ? csc__buf_put(b, "true", 4) : csc__buf_put(b, "false", 5); break;
+                case CSC_KV_INT: csc__buf_put_i64(b, e->v.i); break;
+                case CSC_KV_DOUBLE: {
+                    json_t *d = json_real(e->v.d);
+                    csc__buf_put_json(b, d);
+                    json_decref(d);
                     break;
                 }
-                const char *cs; size_t csl;
-                int st2 = csc__utf8_clean(s, sl, CSC_MAX_STRING_LEN, &cs, &csl);
-                if (st2 < 0) { b->oom = true; return; }
-                *status |= st2;
-                csc__buf_put_json_string(b, cs, csl);
-                if (cs != s) free((void *)cs);
-                break;
-            }
-            case CSC_KV_JSON:
-                if (csc__json_depth(e->v.json, CSC_MAX_JSON_DEPTH) > CSC_MAX_JSON_DEPTH) csc__buf_put(b, "null", 4);
-                else csc__buf_put_json(b, e->v.json);
-                break;
+                case CSC_KV_STRING: {
+                    const char *s = e->v.s ? e->v.s : "";
+                    size_t sl = e->s_len ? e->s_len : strlen(s);
+                    if (CSC_LIKELY(sl <= CSC_MAX_STRING_LEN && csc__plain_ascii(s, sl))) {
+                        csc__buf_put_plain_string(b, s, sl);
+                        break;
+                    }
+                    const char *cs;
+                    size_t csl;
+                    int st2 = csc__utf8_clean(s, sl, CSC_MAX_STRING_LEN, &cs, &csl);
+                    if (st2 < 0) {
+                        b->oom = true;
+                        return;
+                    }
+                    *status |= st2;
+                    csc__buf_put_json_string(b, cs, csl);
+                    if (cs != s) free((void *)cs);
+                    break;
+                }
+                case CSC_KV_JSON:
+                    if (csc__json_depth(e->v.json, CSC_MAX_JSON_DEPTH) > CSC_MAX_JSON_DEPTH)
+                        csc__buf_put(b, "null", 4);
+                    else
+                        csc__buf_put_json(b, e->v.json);
+                    break;
             }
         }
     }
@@ -133,24 +155,37 @@ static csc__crumb_t *build(const char *type, size_t tl, const char *cat, size_t 
     if (!c) return NULL;
     memset(c, 0, sizeof *c);
     atomic_init(&c->refs, 1);
-    arena_t a = { c->storage, 0, need };
-    c->type = type ? arena_put(&a, type, tl) : NULL; c->type_len = (uint32_t)tl;
-    c->category = cat ? arena_put(&a, cat, cl) : NULL; c->category_len = (uint32_t)cl;
-    c->message = msg ? arena_put(&a, msg, ml) : NULL; c->message_len = (uint32_t)ml;
-    c->data = data ? arena_put(&a, data, dl) : NULL; c->data_len = (uint32_t)dl;
+    arena_t a = {c->storage, 0, need};
+    c->type = type ? arena_put(&a, type, tl) : NULL;
+    c->type_len = (uint32_t)tl;
+    c->category = cat ? arena_put(&a, cat, cl) : NULL;
+    c->category_len = (uint32_t)cl;
+    c->message = msg ? arena_put(&a, msg, ml) : NULL;
+    c->message_len = (uint32_t)ml;
+    c->data = data ? arena_put(&a, data, dl) : NULL;
+    c->data_len = (uint32_t)dl;
     return c;
 }
 
 /* Cleans an optional string field; returns the cleaned pointer (maybe malloc'd) in *out. */
 static int clean_field(const char *s, const char **out, size_t *len, size_t max) {
-    if (!s) { *out = NULL; *len = 0; return 0; }
+    if (!s) {
+        *out = NULL;
+        *len = 0;
+        return 0;
+    }
     size_t n = strlen(s);
-    if (CSC_LIKELY(n <= max && csc__is_ascii(s, n))) { *out = s; *len = n; return 0; } /* as csc__utf8_clean */
+    if (CSC_LIKELY(n <= max && csc__is_ascii(s, n))) {
+        *out = s;
+        *len = n;
+        return 0;
+    } /* as csc__utf8_clean */
     return csc__utf8_clean(s, n, max, out, len);
 }
 
 csc__crumb_t *csc__crumb_new(const csc_breadcrumb_t *d, bool scrub, int *status) {
-    const char *t, *c, *m; size_t tl, cl, ml;
+    const char *t, *c, *m;
+    size_t tl, cl, ml;
     int st = 0, s1, s2, s3;
     const char *tsrc = d->type ? d->type : "default";
     s1 = clean_field(tsrc, &t, &tl, CSC_MAX_STRING_LEN);
@@ -159,11 +194,12 @@ csc__crumb_t *csc__crumb_new(const csc_breadcrumb_t *d, bool scrub, int *status)
     csc__crumb_t *crumb = NULL;
     json_t *meta = NULL;
     char stackbuf[512];
-    csc__buf_t b = { stackbuf, 0, sizeof stackbuf, false, true };
+    csc__buf_t b = {stackbuf, 0, sizeof stackbuf, false, true};
     bool have_data = (d->data && d->data_count) || (d->data_json && json_is_object(d->data_json));
     if (s1 < 0 || s2 < 0 || s3 < 0) goto out;
     st = s1 | s2 | s3;
-    if (have_data) render_data(&b, d->data, d->data_count, json_is_object(d->data_json) ? d->data_json : NULL, scrub, &meta, &st);
+    if (have_data)
+        render_data(&b, d->data, d->data_count, json_is_object(d->data_json) ? d->data_json : NULL, scrub, &meta, &st);
     if (b.oom) goto out;
     crumb = build(t, tl, c, cl, m, ml, have_data ? b.p : NULL, b.len);
     if (crumb) {
@@ -190,7 +226,7 @@ static const char *json_str_or_null(json_t *o, const char *k, bool *is_null) {
 
 csc__crumb_t *csc__crumb_from_json(json_t *obj, bool scrub, int *status) {
     if (!json_is_object(obj)) return NULL;
-    csc_breadcrumb_t d = { 0 };
+    csc_breadcrumb_t d = {0};
     d.level = CSC_LEVEL_NONE;
     bool level_null = false, cat_null = false;
     d.type = json_str_or_null(obj, "type", NULL);
@@ -199,8 +235,10 @@ csc__crumb_t *csc__crumb_from_json(json_t *obj, bool scrub, int *status) {
     const char *lvl = json_str_or_null(obj, "level", &level_null);
     if (lvl) d.level = csc_level_parse(lvl);
     json_t *ts = json_object_get(obj, "timestamp");
-    if (json_is_string(ts)) csc__parse_timestamp(json_string_value(ts), &d.timestamp_us);
-    else if (json_is_number(ts)) d.timestamp_us = (int64_t)(json_number_value(ts) * 1e6);
+    if (json_is_string(ts))
+        csc__parse_timestamp(json_string_value(ts), &d.timestamp_us);
+    else if (json_is_number(ts))
+        d.timestamp_us = (int64_t)(json_number_value(ts) * 1e6);
     json_t *data = json_object_get(obj, "data");
     if (json_is_object(data)) d.data_json = data;
     csc__crumb_t *c = csc__crumb_new(&d, scrub, status);
@@ -208,7 +246,8 @@ csc__crumb_t *csc__crumb_from_json(json_t *obj, bool scrub, int *status) {
     c->level_null = level_null && d.level == CSC_LEVEL_NONE;
     c->category_null = cat_null;
     /* keep unknown top-level keys (and a level string we don't know) verbatim */
-    const char *k; json_t *v;
+    const char *k;
+    json_t *v;
     json_object_foreach(obj, k, v) {
         if (!strcmp(k, "type") || !strcmp(k, "category") || !strcmp(k, "message") || !strcmp(k, "timestamp") ||
             !strcmp(k, "data") || (!strcmp(k, "level") && (d.level != CSC_LEVEL_NONE || json_is_null(v))))
@@ -233,16 +272,33 @@ static void render(const csc__crumb_t *c, csc__buf_t *b) {
     csc__buf_put(b, "{\"timestamp\":\"", 14);
     csc__buf_put(b, ts, tl);
     csc__buf_putc(b, '"');
-    if (c->type) { csc__buf_put(b, ",\"type\":", 8); csc__buf_put_json_string(b, c->type, c->type_len); }
-    if (c->category) { csc__buf_put(b, ",\"category\":", 12); csc__buf_put_json_string(b, c->category, c->category_len); }
-    else if (c->category_null) csc__buf_put(b, ",\"category\":null", 16);
-    if (c->message) { csc__buf_put(b, ",\"message\":", 11); csc__buf_put_json_string(b, c->message, c->message_len); }
+    if (c->type) {
+        csc__buf_put(b, ",\"type\":", 8);
+        csc__buf_put_json_string(b, c->type, c->type_len);
+    }
+    if (c->category) {
+        csc__buf_put(b, ",\"category\":", 12);
+        csc__buf_put_json_string(b, c->category, c->category_len);
+    } else if (c->category_null)
+        csc__buf_put(b, ",\"category\":null", 16);
+    if (c->message) {
+        csc__buf_put(b, ",\"message\":", 11);
+        csc__buf_put_json_string(b, c->message, c->message_len);
+    }
     const char *lvl = csc_level_name((csc_level_t)c->level);
-    if (lvl) { csc__buf_put(b, ",\"level\":\"", 10); csc__buf_put(b, lvl, strlen(lvl)); csc__buf_putc(b, '"'); }
-    else if (c->level_null) csc__buf_put(b, ",\"level\":null", 13);
-    if (c->data) { csc__buf_put(b, ",\"data\":", 8); csc__buf_put(b, c->data, c->data_len); }
+    if (lvl) {
+        csc__buf_put(b, ",\"level\":\"", 10);
+        csc__buf_put(b, lvl, strlen(lvl));
+        csc__buf_putc(b, '"');
+    } else if (c->level_null)
+        csc__buf_put(b, ",\"level\":null", 13);
+    if (c->data) {
+        csc__buf_put(b, ",\"data\":", 8);
+        csc__buf_put(b, c->data, c->data_len);
+    }
     if (c->extra_keys) {
-        const char *k; json_t *v;
+        const char *k;
+        json_t *v;
         json_object_foreach(c->extra_keys, k, v) {
             csc__buf_putc(b, ',');
             csc__buf_put_json_string(b, k, strlen(k));
@@ -258,17 +314,24 @@ static void render(const csc__crumb_t *c, csc__buf_t *b) {
  * length that doesn't belong to the buffer. */
 const char *csc__crumb_json(csc__crumb_t *c, uint32_t *len) {
     char *j = atomic_load_explicit(&c->json, memory_order_acquire);
-    if (j) { memcpy(len, j, sizeof *len); return j + sizeof(uint32_t); }
-    csc__buf_t b = { 0 };
+    if (j) {
+        memcpy(len, j, sizeof *len);
+        return j + sizeof(uint32_t);
+    }
+    csc__buf_t b = {0};
     csc__buf_reserve(&b, 96 + c->message_len + c->category_len + c->data_len);
     csc__buf_put(&b, "\0\0\0\0", sizeof(uint32_t));
     render(c, &b);
     csc__buf_putc(&b, 0);
-    if (b.oom) { free(b.p); return NULL; }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
     uint32_t n = (uint32_t)(b.len - 1 - sizeof(uint32_t));
     memcpy(b.p, &n, sizeof n);
     char *expected = NULL;
-    if (!atomic_compare_exchange_strong_explicit(&c->json, &expected, b.p, memory_order_acq_rel, memory_order_acquire)) {
+    if (!atomic_compare_exchange_strong_explicit(&c->json, &expected, b.p, memory_order_acq_rel,
+                                                 memory_order_acquire)) {
         free(b.p);
         j = expected;
     } else {
@@ -279,9 +342,12 @@ const char *csc__crumb_json(csc__crumb_t *c, uint32_t *len) {
 }
 
 json_t *csc__crumb_to_json(const csc__crumb_t *c) {
-    csc__buf_t b = { 0 };
+    csc__buf_t b = {0};
     render(c, &b);
-    if (b.oom) { free(b.p); return NULL; }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
     json_t *j = json_loadb(b.p, b.len, 0, NULL);
     free(b.p);
     return j;
@@ -293,7 +359,9 @@ csc__ring_t *csc__ring_new(uint32_t cap) {
     csc__ring_t *r = malloc(sizeof *r + (cap ? cap : 1) * sizeof(csc__crumb_t *));
     if (!r) return NULL;
     atomic_init(&r->refs, 1);
-    r->cap = cap; r->start = 0; r->count = 0;
+    r->cap = cap;
+    r->start = 0;
+    r->count = 0;
     return r;
 }
 
@@ -322,7 +390,10 @@ int csc__ring_make_unique(csc__ring_t **rp, uint32_t cap, uint64_t *evicted) {
 
 csc__crumb_t *csc__ring_push(csc__ring_t *r, csc__crumb_t *c) {
     if (r->cap == 0) return c;
-    if (r->count < r->cap) { r->items[(r->start + r->count++) % r->cap] = c; return NULL; }
+    if (r->count < r->cap) {
+        r->items[(r->start + r->count++) % r->cap] = c;
+        return NULL;
+    }
     csc__crumb_t *old = r->items[r->start];
     r->items[r->start] = c;
     r->start = (r->start + 1) % r->cap;

@@ -8,16 +8,16 @@
 
 typedef struct csc__crumb_s {
     atomic_int refs;
-    int8_t level;              /* csc_level_t */
+    int8_t level;                   /* csc_level_t */
     bool level_null, category_null; /* explicit JSON null given (Python keeps it) */
     int64_t ts_us;
     const char *type, *category, *message; /* NUL-terminated, in `storage`, or NULL */
     uint32_t type_len, category_len, message_len;
-    const char *data;          /* rendered JSON object text of `data`, in storage, or NULL */
+    const char *data; /* rendered JSON object text of `data`, in storage, or NULL */
     uint32_t data_len;
-    json_t *meta;              /* this crumb's _meta (data breadth cut, scrubbed keys), or NULL */
-    json_t *extra_keys;        /* other top-level keys (object) from a JSON breadcrumb, or NULL */
-    _Atomic(char *) json;      /* rendered crumb JSON (uint32_t length + bytes), set once */
+    json_t *meta;         /* this crumb's _meta (data breadth cut, scrubbed keys), or NULL */
+    json_t *extra_keys;   /* other top-level keys (object) from a JSON breadcrumb, or NULL */
+    _Atomic(char *) json; /* rendered crumb JSON (uint32_t length + bytes), set once */
     char storage[];
 } csc__crumb_t;
 
@@ -56,8 +56,8 @@ csc__crumb_t *csc__ring_push(csc__ring_t *r, csc__crumb_t *c);
 /* ---- breadcrumb settings of the live client. The client (the layer above) publishes them at
  * csc_init / csc_close; the scope layer reads them on every breadcrumb without calling up. */
 typedef struct {
-    long max;                   /* max_breadcrumbs, -1 when no client (breadcrumbs dropped) */
-    bool scrub;                 /* !send_default_pii */
+    long max;   /* max_breadcrumbs, -1 when no client (breadcrumbs dropped) */
+    bool scrub; /* !send_default_pii */
     bool has_before_breadcrumb;
 } csc__crumb_config_t;
 

@@ -25,7 +25,10 @@ static csc__propagation_t *prop_retain(csc__propagation_t *p) {
 }
 
 void csc__propagation_release(csc__propagation_t *p) {
-    if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) { json_decref(p->dsc); free(p); }
+    if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) {
+        json_decref(p->dsc);
+        free(p);
+    }
 }
 
 static csc__list_t *list_retain(csc__list_t *l) {
@@ -48,25 +51,36 @@ static int list_make_unique(csc__list_t **lp, void (*retain_item)(void *), void 
     csc__list_t *n = malloc(sizeof *n + cap * sizeof(void *));
     if (!n) return CSC_ERR_NOMEM;
     atomic_init(&n->refs, 1);
-    n->count = count; n->cap = cap;
-    for (uint32_t i = 0; i < count; i++) { n->items[i] = l->items[i]; retain_item(n->items[i]); }
+    n->count = count;
+    n->cap = cap;
+    for (uint32_t i = 0; i < count; i++) {
+        n->items[i] = l->items[i];
+        retain_item(n->items[i]);
+    }
     csc__list_release(l, release_item);
     *lp = n;
     return CSC_OK;
 }
 
-static void processor_retain(void *p) { atomic_fetch_add_explicit(&((csc__processor_t *)p)->refs, 1, memory_order_relaxed); }
+static void processor_retain(void *p) {
+    atomic_fetch_add_explicit(&((csc__processor_t *)p)->refs, 1, memory_order_relaxed);
+}
 void csc__processor_release(void *p) {
     csc__processor_t *x = p;
     if (atomic_fetch_sub_explicit(&x->refs, 1, memory_order_acq_rel) != 1) return;
     if (x->free_user_data) x->free_user_data(x->user_data);
     free(x);
 }
-static void attachment_retain(void *a) { atomic_fetch_add_explicit(&((csc__attachment_t *)a)->refs, 1, memory_order_relaxed); }
+static void attachment_retain(void *a) {
+    atomic_fetch_add_explicit(&((csc__attachment_t *)a)->refs, 1, memory_order_relaxed);
+}
 void csc__attachment_release(void *a) {
     csc__attachment_t *x = a;
     if (atomic_fetch_sub_explicit(&x->refs, 1, memory_order_acq_rel) != 1) return;
-    free(x->filename); free(x->content_type); free(x->path); free(x->data);
+    free(x->filename);
+    free(x->content_type);
+    free(x->path);
+    free(x->data);
     free(x);
 }
 
@@ -84,7 +98,10 @@ csc_scope_t *csc_scope_new(void) {
     csc_scope_t *s = csc__scope_new_bare();
     if (!s) return NULL;
     s->propagation = csc__propagation_new();
-    if (!s->propagation) { free(s); return NULL; }
+    if (!s->propagation) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -95,20 +112,31 @@ csc_scope_t *csc_scope_retain(csc_scope_t *s) {
 
 static void span_clear(csc__span_slot_t *slot) {
     if (slot->span && slot->release) slot->release(slot->span);
-    *slot = (csc__span_slot_t){ 0 };
+    *slot = (csc__span_slot_t){0};
 }
 
 /* Releases all data fields (not processors unless asked). Caller holds the lock or owns the scope. */
 static void drop_data(csc_scope_t *s, bool processors) {
-    csc__map_release(s->tags); csc__map_release(s->extras); csc__map_release(s->contexts);
+    csc__map_release(s->tags);
+    csc__map_release(s->extras);
+    csc__map_release(s->contexts);
     s->tags = s->extras = s->contexts = NULL;
-    json_decref(s->user); json_decref(s->fingerprint);
-    json_decref(s->transaction); json_decref(s->transaction_source);
+    json_decref(s->user);
+    json_decref(s->fingerprint);
+    json_decref(s->transaction);
+    json_decref(s->transaction_source);
     s->user = s->fingerprint = s->transaction = s->transaction_source = NULL;
-    csc__ring_release(s->crumbs); s->crumbs = NULL; s->crumbs_evicted = 0;
-    csc__list_release(s->attachments, csc__attachment_release); s->attachments = NULL;
-    if (processors) { csc__list_release(s->processors, csc__processor_release); s->processors = NULL; }
-    csc__propagation_release(s->propagation); s->propagation = NULL;
+    csc__ring_release(s->crumbs);
+    s->crumbs = NULL;
+    s->crumbs_evicted = 0;
+    csc__list_release(s->attachments, csc__attachment_release);
+    s->attachments = NULL;
+    if (processors) {
+        csc__list_release(s->processors, csc__processor_release);
+        s->processors = NULL;
+    }
+    csc__propagation_release(s->propagation);
+    s->propagation = NULL;
     span_clear(&s->span);
     span_clear(&s->session);
     s->level = CSC_LEVEL_NONE;
@@ -155,29 +183,46 @@ csc_scope_t *csc_scope_fork(csc_scope_t *src) {
     csc__unlock(&src->lock);
     /* the snapshot's references move into the new scope */
     s->level = o.level;
-    s->tags = o.tags; s->extras = o.extras; s->contexts = o.contexts;
-    s->user = o.user; s->fingerprint = o.fingerprint;
-    s->transaction = o.transaction; s->transaction_source = o.transaction_source;
-    s->crumbs = o.crumbs; s->crumbs_evicted = o.crumbs_evicted;
-    s->attachments = o.attachments; s->processors = o.processors;
+    s->tags = o.tags;
+    s->extras = o.extras;
+    s->contexts = o.contexts;
+    s->user = o.user;
+    s->fingerprint = o.fingerprint;
+    s->transaction = o.transaction;
+    s->transaction_source = o.transaction_source;
+    s->crumbs = o.crumbs;
+    s->crumbs_evicted = o.crumbs_evicted;
+    s->attachments = o.attachments;
+    s->processors = o.processors;
     s->propagation = o.propagation;
     return s;
 }
 
 int csc_scope_clear(csc_scope_t *s) {
     if (!s) return CSC_ERR_NULL;
-    csc_scope_t old = { 0 };
+    csc_scope_t old = {0};
     csc__lock(&s->lock);
     /* move the data out, release it outside the lock */
-    old.tags = s->tags; old.extras = s->extras; old.contexts = s->contexts;
-    old.user = s->user; old.fingerprint = s->fingerprint; old.transaction = s->transaction;
-    old.transaction_source = s->transaction_source; old.crumbs = s->crumbs; old.attachments = s->attachments;
-    old.propagation = s->propagation; old.span = s->span; old.session = s->session;
+    old.tags = s->tags;
+    old.extras = s->extras;
+    old.contexts = s->contexts;
+    old.user = s->user;
+    old.fingerprint = s->fingerprint;
+    old.transaction = s->transaction;
+    old.transaction_source = s->transaction_source;
+    old.crumbs = s->crumbs;
+    old.attachments = s->attachments;
+    old.propagation = s->propagation;
+    old.span = s->span;
+    old.session = s->session;
     s->tags = s->extras = s->contexts = NULL;
     s->user = s->fingerprint = s->transaction = s->transaction_source = NULL;
-    s->crumbs = NULL; s->crumbs_evicted = 0; s->attachments = NULL; s->propagation = NULL;
-    s->span = (csc__span_slot_t){ 0 };
-    s->session = (csc__span_slot_t){ 0 };
+    s->crumbs = NULL;
+    s->crumbs_evicted = 0;
+    s->attachments = NULL;
+    s->propagation = NULL;
+    s->span = (csc__span_slot_t){0};
+    s->session = (csc__span_slot_t){0};
     s->level = CSC_LEVEL_NONE;
     s->last_event_id[0] = 0;
     csc__unlock(&s->lock);
@@ -189,16 +234,23 @@ int csc_scope_clear(csc_scope_t *s) {
 
 void csc__scope_snapshot(csc_scope_t *s, csc__snapshot_t *o) {
     memset(o, 0, sizeof *o);
-    if (!s) { o->level = CSC_LEVEL_NONE; return; }
+    if (!s) {
+        o->level = CSC_LEVEL_NONE;
+        return;
+    }
     csc__lock(&s->lock);
     snapshot_locked(s, o);
     csc__unlock(&s->lock);
 }
 
 void csc__snapshot_release(csc__snapshot_t *o) {
-    csc__map_release(o->tags); csc__map_release(o->extras); csc__map_release(o->contexts);
-    json_decref(o->user); json_decref(o->fingerprint);
-    json_decref(o->transaction); json_decref(o->transaction_source);
+    csc__map_release(o->tags);
+    csc__map_release(o->extras);
+    csc__map_release(o->contexts);
+    json_decref(o->user);
+    json_decref(o->fingerprint);
+    json_decref(o->transaction);
+    json_decref(o->transaction_source);
     csc__ring_release(o->crumbs);
     csc__list_release(o->attachments, csc__attachment_release);
     csc__list_release(o->processors, csc__processor_release);
@@ -213,15 +265,27 @@ static int clean_key(const char *key, size_t kl, const char **ck, size_t *ckl) {
 }
 
 static int map_set_json(csc_scope_t *s, csc__map_t **slot, const char *key, json_t *value) {
-    if (!s || !key || !value) { json_decref(value); return CSC_ERR_NULL; }
-    if (csc__json_depth(value, CSC_MAX_JSON_DEPTH) > CSC_MAX_JSON_DEPTH) { json_decref(value); return CSC_ERR_DEPTH; }
-    const char *ck; size_t ckl;
+    if (!s || !key || !value) {
+        json_decref(value);
+        return CSC_ERR_NULL;
+    }
+    if (csc__json_depth(value, CSC_MAX_JSON_DEPTH) > CSC_MAX_JSON_DEPTH) {
+        json_decref(value);
+        return CSC_ERR_DEPTH;
+    }
+    const char *ck;
+    size_t ckl;
     int st = clean_key(key, strlen(key), &ck, &ckl);
-    if (st < 0) { json_decref(value); return st; }
+    if (st < 0) {
+        json_decref(value);
+        return st;
+    }
     csc__lock(&s->lock);
     int rc = csc__map_make_unique(slot);
-    if (rc == CSC_OK) rc = csc__map_set_json(*slot, ck, ckl, value);
-    else json_decref(value);
+    if (rc == CSC_OK)
+        rc = csc__map_set_json(*slot, ck, ckl, value);
+    else
+        json_decref(value);
     csc__unlock(&s->lock);
     if (ck != key) free((void *)ck);
     return rc < 0 ? rc : st;
@@ -229,11 +293,15 @@ static int map_set_json(csc_scope_t *s, csc__map_t **slot, const char *key, json
 
 int csc_scope_set_tag_n(csc_scope_t *s, const char *key, size_t kl, const char *value, size_t vl) {
     if (CSC_UNLIKELY(!s || !key || !value)) return CSC_ERR_NULL;
-    const char *ck, *cv; size_t ckl, cvl;
+    const char *ck, *cv;
+    size_t ckl, cvl;
     int st = clean_key(key, kl, &ck, &ckl);
     if (CSC_UNLIKELY(st < 0)) return st;
     int st2 = csc__utf8_clean(value, vl, CSC_MAX_TAG_VALUE_LEN, &cv, &cvl);
-    if (CSC_UNLIKELY(st2 < 0)) { if (ck != key) free((void *)ck); return st2; }
+    if (CSC_UNLIKELY(st2 < 0)) {
+        if (ck != key) free((void *)ck);
+        return st2;
+    }
     csc__lock(&s->lock);
     int rc = csc__map_make_unique(&s->tags);
     if (CSC_LIKELY(rc == CSC_OK)) rc = csc__map_set_str(s->tags, ck, ckl, cv, cvl);
@@ -250,24 +318,32 @@ int csc_scope_set_tag(csc_scope_t *s, const char *key, const char *value) {
 
 int csc_scope_set_tag_json(csc_scope_t *s, const char *key, json_t *value) {
     if (json_is_string(value)) {
-        int rc = s && key ? csc_scope_set_tag_n(s, key, strlen(key), json_string_value(value), json_string_length(value)) : CSC_ERR_NULL;
+        int rc = s && key
+                     ? csc_scope_set_tag_n(s, key, strlen(key), json_string_value(value), json_string_length(value))
+                     : CSC_ERR_NULL;
         json_decref(value);
         return rc;
     }
     return map_set_json(s, s ? &s->tags : NULL, key, value);
 }
 
-int csc_scope_set_extra(csc_scope_t *s, const char *key, json_t *value) { return map_set_json(s, s ? &s->extras : NULL, key, value); }
+int csc_scope_set_extra(csc_scope_t *s, const char *key, json_t *value) {
+    return map_set_json(s, s ? &s->extras : NULL, key, value);
+}
 
 int csc_scope_set_context(csc_scope_t *s, const char *key, json_t *value) {
-    if (value && !json_is_object(value)) { json_decref(value); return s && key ? CSC_ERR_INVALID : CSC_ERR_NULL; }
+    if (value && !json_is_object(value)) {
+        json_decref(value);
+        return s && key ? CSC_ERR_INVALID : CSC_ERR_NULL;
+    }
     return map_set_json(s, s ? &s->contexts : NULL, key, value);
 }
 
 /* Removal must not write into a map shared with a fork: copy first, but only when the key exists. */
 static int remove_cow(csc_scope_t *s, csc__map_t **slot, const char *key) {
     if (!s || !key) return CSC_ERR_NULL;
-    const char *ck; size_t ckl;
+    const char *ck;
+    size_t ckl;
     int st = clean_key(key, strlen(key), &ck, &ckl);
     if (st < 0) return st;
     int rc = CSC_OK;
@@ -277,7 +353,10 @@ static int remove_cow(csc_scope_t *s, csc__map_t **slot, const char *key) {
         uint32_t h = csc__hash(ck, ckl);
         for (uint32_t i = 0; i < (*slot)->count; i++) {
             csc__entry_t *e = &(*slot)->e[i];
-            if (e->hash == h && e->klen == ckl && (!ckl || !memcmp(csc__map_key(*slot, e), ck, ckl))) { present = true; break; }
+            if (e->hash == h && e->klen == ckl && (!ckl || !memcmp(csc__map_key(*slot, e), ck, ckl))) {
+                present = true;
+                break;
+            }
         }
         if (present) {
             rc = csc__map_make_unique(slot);
@@ -306,9 +385,18 @@ static int swap_json(csc_scope_t *s, json_t **slot, json_t *value) {
 }
 
 int csc_scope_set_user(csc_scope_t *s, json_t *value) {
-    if (!s) { json_decref(value); return CSC_ERR_NULL; }
-    if (value && !json_is_object(value)) { json_decref(value); return CSC_ERR_INVALID; }
-    if (value && csc__json_depth(value, CSC_MAX_JSON_DEPTH) > CSC_MAX_JSON_DEPTH) { json_decref(value); return CSC_ERR_DEPTH; }
+    if (!s) {
+        json_decref(value);
+        return CSC_ERR_NULL;
+    }
+    if (value && !json_is_object(value)) {
+        json_decref(value);
+        return CSC_ERR_INVALID;
+    }
+    if (value && csc__json_depth(value, CSC_MAX_JSON_DEPTH) > CSC_MAX_JSON_DEPTH) {
+        json_decref(value);
+        return CSC_ERR_DEPTH;
+    }
     /* the stored user is shared with events: keep a private copy the caller can't change */
     json_t *copy = value ? json_deep_copy(value) : NULL;
     json_decref(value);
@@ -338,15 +426,22 @@ int csc_scope_set_transaction(csc_scope_t *s, const char *name, const char *sour
     int st = 0;
     json_t *n = NULL, *src = NULL;
     if (name && !(n = csc__json_string_clean(name, strlen(name), CSC_MAX_TRANSACTION_LEN, &st))) return CSC_ERR_NOMEM;
-    if (source && *source && !(src = csc__json_string_clean(source, strlen(source), 64, &st))) { json_decref(n); return CSC_ERR_NOMEM; }
+    if (source && *source && !(src = csc__json_string_clean(source, strlen(source), 64, &st))) {
+        json_decref(n);
+        return CSC_ERR_NOMEM;
+    }
     csc__lock(&s->lock);
     json_t *old = s->transaction, *old_src = NULL;
     s->transaction = n;
-    if (src) { old_src = s->transaction_source; s->transaction_source = src; }
-    csc__span_slot_t bound = s->span.renamed ? s->span : (csc__span_slot_t){ 0 };
+    if (src) {
+        old_src = s->transaction_source;
+        s->transaction_source = src;
+    }
+    csc__span_slot_t bound = s->span.renamed ? s->span : (csc__span_slot_t){0};
     if (bound.span && bound.retain) bound.retain(bound.span);
     csc__unlock(&s->lock);
-    json_decref(old); json_decref(old_src);
+    json_decref(old);
+    json_decref(old_src);
     if (bound.span) { /* a bound transaction is renamed too, as the Python SDK's set_transaction_name does */
         bound.renamed(bound.span, name, source);
         if (bound.release) bound.release(bound.span);
@@ -362,9 +457,15 @@ int csc_scope_set_fingerprint(csc_scope_t *s, const char *const *parts, size_t c
         fp = json_array();
         if (!fp) return CSC_ERR_NOMEM;
         for (size_t i = 0; i < count; i++) {
-            if (!parts[i]) { json_decref(fp); return CSC_ERR_NULL; }
+            if (!parts[i]) {
+                json_decref(fp);
+                return CSC_ERR_NULL;
+            }
             json_t *p = csc__json_string_clean(parts[i], strlen(parts[i]), CSC_MAX_STRING_LEN, &st);
-            if (!p || json_array_append_new(fp, p)) { json_decref(fp); return CSC_ERR_NOMEM; }
+            if (!p || json_array_append_new(fp, p)) {
+                json_decref(fp);
+                return CSC_ERR_NOMEM;
+            }
         }
     }
     swap_json(s, &s->fingerprint, fp);
@@ -393,12 +494,16 @@ static csc__crumb_t *run_before_breadcrumb(csc__crumb_t *c, bool scrub, int *st)
     json_t *j = csc__crumb_to_json(c);
     if (!j) return c;
     int verdict = csc__crumb_filter(j);
-    if (verdict < 0) { json_decref(j); return c; } /* the client has no before_breadcrumb (any more) */
+    if (verdict < 0) {
+        json_decref(j);
+        return c;
+    } /* the client has no before_breadcrumb (any more) */
     bool keep = verdict > 0;
     csc__crumb_t *out = NULL;
     if (keep) {
         out = csc__crumb_from_json(j, scrub, st);
-        if (out && !json_object_get(j, "type")) { /* the callback removed type: keep it absent */ }
+        if (out && !json_object_get(j, "type")) { /* the callback removed type: keep it absent */
+        }
     }
     json_decref(j);
     csc__crumb_release(c);
@@ -414,7 +519,8 @@ int csc_scope_add_breadcrumb(csc_scope_t *s, const csc_breadcrumb_t *d) {
         return CSC_OK; /* empty: nothing recorded */
     if (d->data_json && csc__json_depth(d->data_json, CSC_MAX_JSON_DEPTH) >= CSC_MAX_JSON_DEPTH) return CSC_ERR_DEPTH;
     for (size_t i = 0; d->data && i < d->data_count; i++)
-        if (d->data[i].type == CSC_KV_JSON && csc__json_depth(d->data[i].v.json, CSC_MAX_JSON_DEPTH) >= CSC_MAX_JSON_DEPTH)
+        if (d->data[i].type == CSC_KV_JSON &&
+            csc__json_depth(d->data[i].v.json, CSC_MAX_JSON_DEPTH) >= CSC_MAX_JSON_DEPTH)
             return CSC_ERR_DEPTH;
     int st = 0;
     csc__crumb_t *c = csc__crumb_new(d, cfg.scrub, &st);
@@ -466,7 +572,8 @@ size_t csc_scope_breadcrumb_count(csc_scope_t *s) {
 
 /* ------------------------------------------------------------ attachments, processors */
 
-static int list_append(csc_scope_t *s, csc__list_t **slot, void *item, void (*retain)(void *), void (*release)(void *)) {
+static int list_append(csc_scope_t *s, csc__list_t **slot, void *item, void (*retain)(void *),
+                       void (*release)(void *)) {
     csc__lock(&s->lock);
     int rc = list_make_unique(slot, retain, release);
     if (rc == CSC_OK) (*slot)->items[(*slot)->count++] = item;
@@ -480,7 +587,8 @@ static const char *base_name(const char *path) {
     return slash ? slash + 1 : path;
 }
 
-static int add_attachment(csc_scope_t *s, const void *data, size_t len, const char *path, const char *filename, const char *content_type) {
+static int add_attachment(csc_scope_t *s, const void *data, size_t len, const char *path, const char *filename,
+                          const char *content_type) {
     csc__attachment_t *a = calloc(1, sizeof *a);
     if (!a) return CSC_ERR_NOMEM;
     atomic_init(&a->refs, 1);
@@ -499,7 +607,8 @@ static int add_attachment(csc_scope_t *s, const void *data, size_t len, const ch
     return list_append(s, &s->attachments, a, attachment_retain, csc__attachment_release);
 }
 
-int csc_scope_add_attachment_bytes(csc_scope_t *s, const void *data, size_t len, const char *filename, const char *content_type) {
+int csc_scope_add_attachment_bytes(csc_scope_t *s, const void *data, size_t len, const char *filename,
+                                   const char *content_type) {
     if (!s || (!data && len) || !filename) return CSC_ERR_NULL;
     return add_attachment(s, data ? data : "", len, NULL, filename, content_type);
 }
@@ -526,17 +635,24 @@ int csc_scope_clear_attachments(csc_scope_t *s) {
     return list_clear(s, s ? &s->attachments : NULL, csc__attachment_release);
 }
 
-int csc_scope_add_event_processor(csc_scope_t *s, csc_event_processor_fn fn, void *user_data, void (*free_user_data)(void *)) {
+int csc_scope_add_event_processor(csc_scope_t *s, csc_event_processor_fn fn, void *user_data,
+                                  void (*free_user_data)(void *)) {
     if (!s || !fn) return CSC_ERR_NULL;
     csc__processor_t *p = malloc(sizeof *p);
     if (!p) return CSC_ERR_NOMEM;
     atomic_init(&p->refs, 1);
-    p->fn = fn; p->user_data = user_data; p->free_user_data = free_user_data;
+    p->fn = fn;
+    p->user_data = user_data;
+    p->free_user_data = free_user_data;
     csc__list_t *dropped = NULL;
     csc__lock(&s->lock);
-    if (s->processors && s->processors->count > CSC_MAX_EVENT_PROCESSORS) { dropped = s->processors; s->processors = NULL; }
+    if (s->processors && s->processors->count > CSC_MAX_EVENT_PROCESSORS) {
+        dropped = s->processors;
+        s->processors = NULL;
+    }
     csc__unlock(&s->lock);
-    if (dropped) csc__debug_log("more than %d event processors on one scope: the list was emptied", CSC_MAX_EVENT_PROCESSORS);
+    if (dropped)
+        csc__debug_log("more than %d event processors on one scope: the list was emptied", CSC_MAX_EVENT_PROCESSORS);
     csc__list_release(dropped, csc__processor_release);
     return list_append(s, &s->processors, p, processor_retain, csc__processor_release);
 }
@@ -554,9 +670,11 @@ static bool is_hex(const char *s, size_t n) {
     return true;
 }
 
-int csc_scope_set_propagation_context(csc_scope_t *s, const char *trace_id, const char *span_id, const char *parent_span_id) {
+int csc_scope_set_propagation_context(csc_scope_t *s, const char *trace_id, const char *span_id,
+                                      const char *parent_span_id) {
     if (!s || !trace_id || !span_id) return CSC_ERR_NULL;
-    if (!is_hex(trace_id, 32) || !is_hex(span_id, 16) || (parent_span_id && !is_hex(parent_span_id, 16))) return CSC_ERR_INVALID;
+    if (!is_hex(trace_id, 32) || !is_hex(span_id, 16) || (parent_span_id && !is_hex(parent_span_id, 16)))
+        return CSC_ERR_INVALID;
     csc__propagation_t *p = csc__propagation_new();
     if (!p) return CSC_ERR_NOMEM;
     memcpy(p->trace_id, trace_id, 33);
@@ -603,7 +721,7 @@ int csc__scope_set_span_slot(csc_scope_t *s, void *span, void (*retain)(void *),
     if (span && retain) retain(span);
     csc__lock(&s->lock);
     csc__span_slot_t old = s->span;
-    s->span = (csc__span_slot_t){ span, span ? retain : NULL, span ? release : NULL, span ? renamed : NULL };
+    s->span = (csc__span_slot_t){span, span ? retain : NULL, span ? release : NULL, span ? renamed : NULL};
     csc__unlock(&s->lock);
     span_clear(&old);
     return CSC_OK;

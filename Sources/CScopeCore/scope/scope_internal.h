@@ -55,19 +55,19 @@ int csc__scope_set_span_slot(csc_scope_t *s, void *span, void (*retain)(void *),
 struct csc_scope_s {
     csc__lock_t lock;
     atomic_int refs;
-    int8_t level;                 /* csc_level_t, CSC_LEVEL_NONE = unset */
+    int8_t level; /* csc_level_t, CSC_LEVEL_NONE = unset */
     csc__map_t *tags, *extras, *contexts;
-    json_t *user;                 /* NULL = unset; immutable once stored */
-    json_t *fingerprint;          /* NULL = unset; immutable array */
-    json_t *transaction;          /* NULL = unset; a jansson string */
-    json_t *transaction_source;   /* NULL = none recorded */
+    json_t *user;               /* NULL = unset; immutable once stored */
+    json_t *fingerprint;        /* NULL = unset; immutable array */
+    json_t *transaction;        /* NULL = unset; a jansson string */
+    json_t *transaction_source; /* NULL = none recorded */
     csc__ring_t *crumbs;
     uint64_t crumbs_evicted;
     csc__list_t *attachments;
     csc__list_t *processors;
     csc__propagation_t *propagation;
     csc__span_slot_t span;
-    csc__span_slot_t session;     /* the health layer's session (same retain/release pattern); shared by forks */
+    csc__span_slot_t session; /* the health layer's session (same retain/release pattern); shared by forks */
     char last_event_id[33];
 };
 

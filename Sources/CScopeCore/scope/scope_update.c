@@ -54,9 +54,13 @@ int csc_scope_update_from(csc_scope_t *s, csc_scope_t *other) {
             if (!l || atomic_load(&l->refs) != 1 || l->count == l->cap) {
                 uint32_t cap = (count + o.attachments->count) * 2 + 4;
                 csc__list_t *n = malloc(sizeof *n + cap * sizeof(void *));
-                if (!n) { rc = CSC_ERR_NOMEM; break; }
+                if (!n) {
+                    rc = CSC_ERR_NOMEM;
+                    break;
+                }
                 atomic_init(&n->refs, 1);
-                n->count = count; n->cap = cap;
+                n->count = count;
+                n->cap = cap;
                 for (uint32_t j = 0; j < count; j++) {
                     n->items[j] = l->items[j];
                     atomic_fetch_add(&((csc__attachment_t *)n->items[j])->refs, 1);
@@ -81,7 +85,10 @@ int csc_scope_update_from(csc_scope_t *s, csc_scope_t *other) {
 
 static json_t *map_to_json(const csc__map_t *m) {
     json_t *o = json_object();
-    if (o && csc__map_update_json(o, m) != CSC_OK) { json_decref(o); return NULL; }
+    if (o && csc__map_update_json(o, m) != CSC_OK) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -90,18 +97,23 @@ json_t *csc_scope_to_json(csc_scope_t *s) {
     csc__snapshot_t o;
     csc__scope_snapshot(s, &o);
     json_t *j = json_object();
-    if (!j) { csc__snapshot_release(&o); return NULL; }
+    if (!j) {
+        csc__snapshot_release(&o);
+        return NULL;
+    }
     const char *lvl = csc_level_name((csc_level_t)o.level);
     if (lvl) json_object_set_new(j, "level", json_string(lvl));
     if (o.transaction) json_object_set(j, "transaction", o.transaction);
-    if (o.transaction_source) json_object_set_new(j, "transaction_info", json_pack("{s:O}", "source", o.transaction_source));
+    if (o.transaction_source)
+        json_object_set_new(j, "transaction_info", json_pack("{s:O}", "source", o.transaction_source));
     if (o.user) json_object_set(j, "user", o.user);
     if (o.fingerprint) json_object_set(j, "fingerprint", o.fingerprint);
     if (o.tags && o.tags->count) json_object_set_new(j, "tags", map_to_json(o.tags));
     if (o.extras && o.extras->count) json_object_set_new(j, "extra", map_to_json(o.extras));
     if (o.contexts && o.contexts->count) json_object_set_new(j, "contexts", map_to_json(o.contexts));
     json_t *crumbs = json_array();
-    for (uint32_t i = 0; o.crumbs && i < o.crumbs->count; i++) json_array_append_new(crumbs, csc__crumb_to_json(csc__ring_at(o.crumbs, i)));
+    for (uint32_t i = 0; o.crumbs && i < o.crumbs->count; i++)
+        json_array_append_new(crumbs, csc__crumb_to_json(csc__ring_at(o.crumbs, i)));
     json_object_set_new(j, "breadcrumbs", crumbs);
     if (o.crumbs_evicted) json_object_set_new(j, "breadcrumbs_evicted", json_integer((json_int_t)o.crumbs_evicted));
     if (o.propagation) {

@@ -6,13 +6,43 @@
 #include <strings.h>
 
 static const char *const denylist[] = {
-    "password", "passwd", "secret", "api_key", "apikey", "auth", "credentials", "mysql_pwd",
-    "privatekey", "private_key", "token", "session", "csrftoken", "sessionid", "x_csrftoken",
-    "x_forwarded_for", "set_cookie", "cookie", "authorization", "proxy-authorization", "x_api_key",
-    "aiohttp_session", "connect.sid", "csrf_token", "csrf", "_csrf", "_csrf_token", "phpsessid",
-    "_session", "symfony", "user_session", "_xsrf", "xsrf-token",
+    "password",
+    "passwd",
+    "secret",
+    "api_key",
+    "apikey",
+    "auth",
+    "credentials",
+    "mysql_pwd",
+    "privatekey",
+    "private_key",
+    "token",
+    "session",
+    "csrftoken",
+    "sessionid",
+    "x_csrftoken",
+    "x_forwarded_for",
+    "set_cookie",
+    "cookie",
+    "authorization",
+    "proxy-authorization",
+    "x_api_key",
+    "aiohttp_session",
+    "connect.sid",
+    "csrf_token",
+    "csrf",
+    "_csrf",
+    "_csrf_token",
+    "phpsessid",
+    "_session",
+    "symfony",
+    "user_session",
+    "_xsrf",
+    "xsrf-token",
     /* PII */
-    "x_real_ip", "ip_address", "remote_addr",
+    "x_real_ip",
+    "ip_address",
+    "remote_addr",
 };
 
 /* filter[len] has bit (c & 63) set for the first character c of every entry of that length:
@@ -42,7 +72,8 @@ json_t *csc__scrub_meta(void) { return json_pack("{s:{s:[[s,s]]}}", "", "rem", "
 
 void csc__scrub_object(json_t *obj, json_t **meta) {
     if (!json_is_object(obj)) return;
-    const char *k; json_t *v;
+    const char *k;
+    json_t *v;
     json_object_foreach(obj, k, v) {
         if (!csc__scrub_key(k, strlen(k))) continue;
         json_object_set_new(obj, k, json_string("[Filtered]"));

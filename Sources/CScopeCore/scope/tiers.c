@@ -16,7 +16,10 @@ csc_scope_t *csc_global_scope(void) {
     csc_scope_t *n = csc_scope_new();
     if (!n) return NULL;
     csc_scope_t *expected = NULL;
-    if (!atomic_compare_exchange_strong(&g_global, &expected, n)) { csc_scope_release(n); return expected; }
+    if (!atomic_compare_exchange_strong(&g_global, &expected, n)) {
+        csc_scope_release(n);
+        return expected;
+    }
     return n;
 }
 
@@ -28,11 +31,17 @@ static pthread_once_t g_tls_once = PTHREAD_ONCE_INIT;
 
 static void tls_destroy(void *unused) {
     (void)unused;
-    for (int i = 0; i < 2; i++) { csc_scope_release(t_slots[i]); t_slots[i] = NULL; }
+    for (int i = 0; i < 2; i++) {
+        csc_scope_release(t_slots[i]);
+        t_slots[i] = NULL;
+    }
 }
 static void tls_init(void) { pthread_key_create(&g_tls_key, tls_destroy); }
 
-static csc_scope_t *tls_get(csc_tier_t tier, void *ud) { (void)ud; return t_slots[tier]; }
+static csc_scope_t *tls_get(csc_tier_t tier, void *ud) {
+    (void)ud;
+    return t_slots[tier];
+}
 /* Set by the crash layer when it installs its handler (csc__crash_thread_attach); never reset. */
 static _Atomic(void (*)(void)) g_thread_hook;
 
@@ -56,13 +65,13 @@ void csc__tiers_peek_thread(csc_scope_t **isolation, csc_scope_t **current) {
     *current = t_slots[CSC_TIER_CURRENT];
 }
 
-static csc_scope_storage_t g_storage = { tls_get, tls_set, NULL };
+static csc_scope_storage_t g_storage = {tls_get, tls_set, NULL};
 static csc__lock_t g_storage_lock;
 
 int csc_set_scope_storage(const csc_scope_storage_t *st) {
     if (st && (!st->get || !st->set)) return CSC_ERR_NULL;
     csc__lock(&g_storage_lock);
-    g_storage = st ? *st : (csc_scope_storage_t){ tls_get, tls_set, NULL };
+    g_storage = st ? *st : (csc_scope_storage_t){tls_get, tls_set, NULL};
     csc__unlock(&g_storage_lock);
     return CSC_OK;
 }
@@ -98,11 +107,15 @@ static int push(csc_scope_token_t *tok, uint32_t kind) {
     csc_scope_t *new_cur = csc_scope_fork(cur);
     csc_scope_t *new_iso = kind == KIND_ISOLATION ? csc_scope_fork(iso) : NULL;
     if (!new_cur || (kind == KIND_ISOLATION && !new_iso)) {
-        csc_scope_release(new_cur); csc_scope_release(new_iso);
+        csc_scope_release(new_cur);
+        csc_scope_release(new_iso);
         return CSC_ERR_NOMEM;
     }
-    *tok = (csc_scope_token_t){ ._saved_current = csc_scope_retain(cur), ._kind = kind, ._magic = TOKEN_MAGIC,
-                                ._pushed_current = new_cur, ._pushed_isolation = new_iso };
+    *tok = (csc_scope_token_t){._saved_current = csc_scope_retain(cur),
+                               ._kind = kind,
+                               ._magic = TOKEN_MAGIC,
+                               ._pushed_current = new_cur,
+                               ._pushed_isolation = new_iso};
     if (new_iso) {
         tok->_saved_isolation = csc_scope_retain(iso);
         st.set(CSC_TIER_ISOLATION, csc_scope_retain(new_iso), st.user_data);
@@ -117,13 +130,14 @@ static int pop(csc_scope_token_t *tok, uint32_t kind) {
     if (tok->_kind != kind) return CSC_ERR_SCOPE_MISMATCH;
     csc_scope_storage_t st = storage();
     if (st.get(CSC_TIER_CURRENT, st.user_data) != tok->_pushed_current) return CSC_ERR_SCOPE_MISMATCH;
-    if (kind == KIND_ISOLATION && st.get(CSC_TIER_ISOLATION, st.user_data) != tok->_pushed_isolation) return CSC_ERR_SCOPE_MISMATCH;
+    if (kind == KIND_ISOLATION && st.get(CSC_TIER_ISOLATION, st.user_data) != tok->_pushed_isolation)
+        return CSC_ERR_SCOPE_MISMATCH;
     /* restore current first, then isolation (as the Python SDK resets its context vars) */
     st.set(CSC_TIER_CURRENT, tok->_saved_current, st.user_data);
     if (kind == KIND_ISOLATION) st.set(CSC_TIER_ISOLATION, tok->_saved_isolation, st.user_data);
     csc_scope_release(tok->_pushed_current);
     csc_scope_release(tok->_pushed_isolation);
-    *tok = (csc_scope_token_t){ 0 };
+    *tok = (csc_scope_token_t){0};
     return CSC_OK;
 }
 

@@ -13,15 +13,16 @@ static json_t *copy_flat(const json_t *template) {
         json_t *v = json_object_iter_value(it);
         json_t *copy;
         switch (json_typeof(v)) {
-        case JSON_STRING: copy = json_stringn_nocheck(json_string_value(v), json_string_length(v)); break;
-        case JSON_INTEGER: copy = json_integer(json_integer_value(v)); break;
-        case JSON_REAL: copy = json_real(json_real_value(v)); break;
-        case JSON_TRUE: copy = json_true(); break;
-        case JSON_FALSE: copy = json_false(); break;
-        case JSON_NULL: copy = json_null(); break;
-        default: copy = json_deep_copy(v); break;
+            case JSON_STRING: copy = json_stringn_nocheck(json_string_value(v), json_string_length(v)); break;
+            case JSON_INTEGER: copy = json_integer(json_integer_value(v)); break;
+            case JSON_REAL: copy = json_real(json_real_value(v)); break;
+            case JSON_TRUE: copy = json_true(); break;
+            case JSON_FALSE: copy = json_false(); break;
+            case JSON_NULL: copy = json_null(); break;
+            default: copy = json_deep_copy(v); break;
         }
-        if (!copy || json_object_setn_new_nocheck(out, json_object_iter_key(it), json_object_iter_key_len(it), copy) != 0) {
+        if (!copy ||
+            json_object_setn_new_nocheck(out, json_object_iter_key(it), json_object_iter_key_len(it), copy) != 0) {
             json_decref(out);
             return NULL;
         }
@@ -35,9 +36,16 @@ json_t *csc_stacktrace_frames_json(const json_t *const *templates, const signed 
     if (!frames) return NULL;
     for (size_t i = 0; i < n; i++) {
         json_t *frame = templates[i] ? copy_flat(templates[i]) : json_object();
-        if (!frame) { json_decref(frames); return NULL; }
-        if (in_app && in_app[i] >= 0) json_object_set_new_nocheck(frame, "in_app", in_app[i] ? json_true() : json_false());
-        if (json_array_append_new(frames, frame) != 0) { json_decref(frames); return NULL; }
+        if (!frame) {
+            json_decref(frames);
+            return NULL;
+        }
+        if (in_app && in_app[i] >= 0)
+            json_object_set_new_nocheck(frame, "in_app", in_app[i] ? json_true() : json_false());
+        if (json_array_append_new(frames, frame) != 0) {
+            json_decref(frames);
+            return NULL;
+        }
     }
     return frames;
 }

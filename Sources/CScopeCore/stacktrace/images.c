@@ -40,11 +40,11 @@ void csc__hex(const uint8_t *bytes, size_t len, char *out) {
 }
 
 void csc__debug_id_from_build_id(const uint8_t *id, size_t len, char out[37]) {
-    uint8_t g[16] = { 0 };
+    uint8_t g[16] = {0};
     memcpy(g, id, len < 16 ? len : 16);
     /* The build id is read as a GUID stored little endian: swap the u32 and the two u16 fields. */
-    uint8_t swapped[16] = { g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6],
-                            g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15] };
+    uint8_t swapped[16] = {g[3], g[2], g[1],  g[0],  g[5],  g[4],  g[7],  g[6],
+                           g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]};
     char hex[33];
     csc__hex(swapped, 16, hex);
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
@@ -65,10 +65,20 @@ const char *csc__main_executable_path(void) {
 
 int csc__in_app_for_path(const char *path) {
     static const char *const system_prefixes[] = {
-        "libc.so", "libc-", "libm.so", "libm-", "libpthread", "libdl.so", "libdl-", "librt.so", "librt-",
-        "libresolv", "libutil", "libstdc++", "libgcc_s", "libc++", "libunwind", "ld-linux", "ld64.so",
-        "linux-vdso", "linux-gate", "libswift", "libFoundation", "lib_FoundationICU", "libdispatch",
-        "libBlocksRuntime", "libXCTest", "libTesting", "libcscope.so",
+        "libc.so",       "libc-",
+        "libm.so",       "libm-",
+        "libpthread",    "libdl.so",
+        "libdl-",        "librt.so",
+        "librt-",        "libresolv",
+        "libutil",       "libstdc++",
+        "libgcc_s",      "libc++",
+        "libunwind",     "ld-linux",
+        "ld64.so",       "linux-vdso",
+        "linux-gate",    "libswift",
+        "libFoundation", "lib_FoundationICU",
+        "libdispatch",   "libBlocksRuntime",
+        "libXCTest",     "libTesting",
+        "libcscope.so",
     };
     if (!path || !*path) return -1;
     const char *base = strrchr(path, '/');
@@ -191,7 +201,10 @@ static void refresh_locked(void) {
     dl_iterate_phdr(add_image, fresh);
     size_t n = json_array_size(fresh);
     range_t *ranges = calloc(n ? n : 1, sizeof *ranges);
-    if (!ranges) { json_decref(fresh); return; }
+    if (!ranges) {
+        json_decref(fresh);
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         if (!image_range(json_array_get(fresh, i), &ranges[i].lo, &ranges[i].hi)) ranges[i].lo = ranges[i].hi = 0;
     json_decref(images_cache);

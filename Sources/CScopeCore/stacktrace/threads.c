@@ -70,11 +70,24 @@ static int valid_utf8(const unsigned char *s) {
         unsigned c = *s;
         size_t n;
         unsigned min;
-        if (c < 0x80) { s++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) { n = 1; min = 0x80; c &= 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { n = 2; min = 0x800; c &= 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { n = 3; min = 0x10000; c &= 0x07; }
-        else return 0;
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            min = 0x80;
+            c &= 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            min = 0x800;
+            c &= 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            min = 0x10000;
+            c &= 0x07;
+        } else
+            return 0;
         for (size_t i = 1; i <= n; i++) {
             if ((s[i] & 0xC0) != 0x80) return 0;
             c = (c << 6) | (s[i] & 0x3F);

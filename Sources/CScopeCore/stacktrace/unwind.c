@@ -15,7 +15,10 @@ static _Unwind_Reason_Code on_frame(struct _Unwind_Context *ctx, void *arg) {
     walk_t *w = (walk_t *)arg;
     uintptr_t pc = (uintptr_t)_Unwind_GetIP(ctx);
     if (!pc) return _URC_END_OF_STACK;
-    if (w->skip) { w->skip--; return _URC_NO_REASON; }
+    if (w->skip) {
+        w->skip--;
+        return _URC_NO_REASON;
+    }
     if (w->count >= w->max) return _URC_END_OF_STACK;
     w->addrs[w->count++] = pc;
     return _URC_NO_REASON;
@@ -25,7 +28,7 @@ __attribute__((noinline)) int csc_stacktrace_capture(uintptr_t *addrs, size_t ma
     if (!max) return 0;
     if (!addrs) return CSC_ERR_NULL;
     /* The first frame _Unwind_Backtrace reports is this function itself. */
-    walk_t w = { addrs, max, skip + 1, 0 };
+    walk_t w = {addrs, max, skip + 1, 0};
     _Unwind_Backtrace(on_frame, &w);
     /* Keep this a real call frame (no tail call), so `skip` stays exact. */
     __asm__ volatile("" ::: "memory");
@@ -57,7 +60,10 @@ __attribute__((noinline)) int csc_stacktrace_walk_fp(uintptr_t *pcs, uintptr_t *
         uintptr_t pc = ((const uintptr_t *)fp)[1];
         if (next <= fp || pc == 0) break;
         fp = next;
-        if (skip) { skip--; continue; }
+        if (skip) {
+            skip--;
+            continue;
+        }
         if (n == max) break;
         pcs[n] = pc;
         fps[n] = fp;

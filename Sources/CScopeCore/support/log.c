@@ -13,15 +13,19 @@ typedef struct {
     void *owner;
 } logger_t;
 static csc__lock_t g_logger_lock;
-static logger_t g_logger;    /* guarded by g_logger_lock */
+static logger_t g_logger; /* guarded by g_logger_lock */
 static atomic_bool g_debug;
 
 void csc__log_set_logger(csc_logger_fn fn, void *data, void (*retain)(void *), void (*release)(void *), void *owner) {
-    if (!owner || !retain || !release) { owner = NULL; retain = NULL; release = NULL; }
+    if (!owner || !retain || !release) {
+        owner = NULL;
+        retain = NULL;
+        release = NULL;
+    }
     if (owner) retain(owner);
     csc__lock(&g_logger_lock);
     logger_t old = g_logger;
-    g_logger = (logger_t){ fn, data, retain, release, owner };
+    g_logger = (logger_t){fn, data, retain, release, owner};
     csc__unlock(&g_logger_lock);
     if (old.owner) old.release(old.owner); /* outside the lock: it may free the old user data */
 }
@@ -35,8 +39,10 @@ static void vlog(const char *fmt, va_list ap) {
     logger_t l = g_logger;
     if (l.owner) l.retain(l.owner);
     csc__unlock(&g_logger_lock);
-    if (l.fn) l.fn(line, l.data);
-    else fprintf(stderr, "[sentry] %s\n", line);
+    if (l.fn)
+        l.fn(line, l.data);
+    else
+        fprintf(stderr, "[sentry] %s\n", line);
     if (l.owner) l.release(l.owner);
 }
 

@@ -27,13 +27,19 @@ static int rebuild_heap(csc__map_t *dst, const csc__map_t *src, uint32_t cap) {
     for (uint32_t i = 0; i < dst->count; i++) {
         csc__entry_t *e = &dst->e[i];
         if (e->klen) memcpy(h + used, src->heap + e->koff, e->klen);
-        e->koff = used; used += e->klen;
+        e->koff = used;
+        used += e->klen;
         if (!e->j) {
             if (e->vlen) memcpy(h + used, src->heap + e->voff, e->vlen);
-            e->voff = used; e->vcap = e->vlen; used += e->vlen;
+            e->voff = used;
+            e->vcap = e->vlen;
+            used += e->vlen;
         }
     }
-    dst->heap = h; dst->heap_used = used; dst->heap_cap = cap; dst->garbage = 0;
+    dst->heap = h;
+    dst->heap_used = used;
+    dst->heap_cap = cap;
+    dst->garbage = 0;
     return CSC_OK;
 }
 
@@ -41,7 +47,10 @@ static uint32_t live_bytes(const csc__map_t *m) { return m->heap_used - m->garba
 
 int csc__map_make_unique(csc__map_t **mp) {
     csc__map_t *m = *mp;
-    if (!m) { *mp = csc__map_new(); return *mp ? CSC_OK : CSC_ERR_NOMEM; }
+    if (!m) {
+        *mp = csc__map_new();
+        return *mp ? CSC_OK : CSC_ERR_NOMEM;
+    }
     if (atomic_load_explicit(&m->refs, memory_order_acquire) == 1) return CSC_OK;
     csc__map_t *c = calloc(1, sizeof *c);
     if (!c) return CSC_ERR_NOMEM;
@@ -49,11 +58,18 @@ int csc__map_make_unique(csc__map_t **mp) {
     c->cap = m->count ? m->count + 4 : 0;
     if (c->cap) {
         c->e = malloc(c->cap * sizeof *c->e);
-        if (!c->e) { free(c); return CSC_ERR_NOMEM; }
+        if (!c->e) {
+            free(c);
+            return CSC_ERR_NOMEM;
+        }
         memcpy(c->e, m->e, m->count * sizeof *c->e);
     }
     c->count = m->count;
-    if (rebuild_heap(c, m, live_bytes(m) + 64) != CSC_OK) { free(c->e); free(c); return CSC_ERR_NOMEM; }
+    if (rebuild_heap(c, m, live_bytes(m) + 64) != CSC_OK) {
+        free(c->e);
+        free(c);
+        return CSC_ERR_NOMEM;
+    }
     for (uint32_t i = 0; i < c->count; i++) json_incref(c->e[i].j);
     *mp = c;
     csc__map_release(m);
@@ -67,7 +83,10 @@ static int heap_alloc(csc__map_t *m, uint32_t n, uint32_t *off) {
         uint32_t cap = live + n;
         cap = cap < 64 ? 128 : cap * 2;
         csc__map_t tmp = *m;
-        if (rebuild_heap(m, &tmp, cap) != CSC_OK) { *m = tmp; return CSC_ERR_NOMEM; }
+        if (rebuild_heap(m, &tmp, cap) != CSC_OK) {
+            *m = tmp;
+            return CSC_ERR_NOMEM;
+        }
         free(tmp.heap);
     }
     *off = m->heap_used;
@@ -91,40 +110,54 @@ static csc__entry_t *find_or_add(csc__map_t *m, const char *k, size_t kl) {
         uint32_t nc = m->cap ? m->cap * 2 : 8;
         csc__entry_t *ne = realloc(m->e, nc * sizeof *ne);
         if (!ne) return NULL;
-        m->e = ne; m->cap = nc;
+        m->e = ne;
+        m->cap = nc;
     }
     uint32_t koff;
     if (heap_alloc(m, (uint32_t)kl, &koff) != CSC_OK) return NULL;
     if (kl) memcpy(m->heap + koff, k, kl); /* an empty key may have no heap yet: no NULL to memcpy */
     e = &m->e[m->count++];
-    *e = (csc__entry_t){ .hash = h, .koff = koff, .klen = (uint32_t)kl };
+    *e = (csc__entry_t){.hash = h, .koff = koff, .klen = (uint32_t)kl};
     return e;
 }
 
 int csc__map_set_str(csc__map_t *m, const char *k, size_t kl, const char *v, size_t vl) {
     csc__entry_t *e = find_or_add(m, k, kl);
     if (!e) return CSC_ERR_NOMEM;
-    if (e->j) { json_decref(e->j); e->j = NULL; e->vcap = 0; e->vlen = 0; }
+    if (e->j) {
+        json_decref(e->j);
+        e->j = NULL;
+        e->vcap = 0;
+        e->vlen = 0;
+    }
     if (e->vcap >= vl) {
         if (vl) memcpy(m->heap + e->voff, v, vl);
         e->vlen = (uint32_t)vl;
         return CSC_OK;
     }
     m->garbage += e->vcap;
-    e->vcap = 0; e->vlen = 0; /* the entry holds nothing while the heap may move */
+    e->vcap = 0;
+    e->vlen = 0; /* the entry holds nothing while the heap may move */
     size_t idx = (size_t)(e - m->e);
     uint32_t off;
     if (heap_alloc(m, (uint32_t)vl, &off) != CSC_OK) return CSC_ERR_NOMEM;
     e = &m->e[idx];
     if (vl) memcpy(m->heap + off, v, vl);
-    e->voff = off; e->vlen = e->vcap = (uint32_t)vl;
+    e->voff = off;
+    e->vlen = e->vcap = (uint32_t)vl;
     return CSC_OK;
 }
 
 int csc__map_set_json(csc__map_t *m, const char *k, size_t kl, json_t *v) {
     csc__entry_t *e = find_or_add(m, k, kl);
-    if (!e) { json_decref(v); return CSC_ERR_NOMEM; }
-    if (!e->j) { m->garbage += e->vcap; e->vcap = e->vlen = 0; }
+    if (!e) {
+        json_decref(v);
+        return CSC_ERR_NOMEM;
+    }
+    if (!e->j) {
+        m->garbage += e->vcap;
+        e->vcap = e->vlen = 0;
+    }
     json_decref(e->j);
     e->j = v;
     return CSC_OK;

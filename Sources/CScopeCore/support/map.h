@@ -38,7 +38,9 @@ int csc__map_set_str(csc__map_t *m, const char *k, size_t kl, const char *v, siz
 int csc__map_set_json(csc__map_t *m, const char *k, size_t kl, json_t *v);
 bool csc__map_remove(csc__map_t *m, const char *k, size_t kl);
 /* An empty key in an empty heap has no storage: return "" rather than NULL. */
-static inline const char *csc__map_key(const csc__map_t *m, const csc__entry_t *e) { return m->heap ? m->heap + e->koff : ""; }
+static inline const char *csc__map_key(const csc__map_t *m, const csc__entry_t *e) {
+    return m->heap ? m->heap + e->koff : "";
+}
 /* Entry's value as a new jansson reference. */
 json_t *csc__map_value_json(const csc__map_t *m, const csc__entry_t *e);
 /* Copies every entry of src into the json object dst (dict.update semantics). */

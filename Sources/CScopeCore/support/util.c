@@ -17,8 +17,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
     if (c >= 0xC2 && c <= 0xDF) return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
     if (c >= 0xE0 && c <= 0xEF) {
         if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && s[1] < 0xA0) return 0;          /* overlong */
-        if (c == 0xED && s[1] >= 0xA0) return 0;         /* surrogates */
+        if (c == 0xE0 && s[1] < 0xA0) return 0;  /* overlong */
+        if (c == 0xED && s[1] >= 0xA0) return 0; /* surrogates */
         return 3;
     }
     if (c >= 0xF0 && c <= 0xF4) {
@@ -44,14 +44,22 @@ int csc__utf8_clean(const char *s, size_t n, size_t max_chars, const char **out,
     }
     while (i < n) {
         if (chars == max_chars) break;
-        if (u[i] && u[i] < 0x80) { i++; chars++; continue; }
+        if (u[i] && u[i] < 0x80) {
+            i++;
+            chars++;
+            continue;
+        }
         if (!u[i]) break;
         size_t k = utf8_seq(u + i, n - i);
         if (!k) break;
         i += k;
         chars++;
     }
-    if (i == n) { *out = s; *out_len = n; return CSC_OK; }
+    if (i == n) {
+        *out = s;
+        *out_len = n;
+        return CSC_OK;
+    }
     /* slow path: copy with repairs, cut at max_chars */
     int status = 0;
     char *buf = malloc(n * 3 + 4);
@@ -59,10 +67,21 @@ int csc__utf8_clean(const char *s, size_t n, size_t max_chars, const char **out,
     memcpy(buf, s, i);
     size_t o = i;
     while (i < n) {
-        if (chars == max_chars) { status |= CSC_TRUNCATED; break; }
+        if (chars == max_chars) {
+            status |= CSC_TRUNCATED;
+            break;
+        }
         size_t k = u[i] < 0x80 ? (u[i] ? 1 : 0) : utf8_seq(u + i, n - i); /* NUL: replaced too */
-        if (k) { memcpy(buf + o, s + i, k); o += k; i += k; }
-        else { memcpy(buf + o, "\xEF\xBF\xBD", 3); o += 3; i++; status |= CSC_REPAIRED; }
+        if (k) {
+            memcpy(buf + o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(buf + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+            status |= CSC_REPAIRED;
+        }
         chars++;
     }
     buf[o] = 0;
@@ -82,7 +101,8 @@ char *csc__strndup(const char *s, size_t n) {
 char *csc__strdup(const char *s) { return s ? csc__strndup(s, strlen(s)) : NULL; }
 
 json_t *csc__json_string_clean(const char *s, size_t n, size_t max_chars, int *status) {
-    const char *c; size_t cl;
+    const char *c;
+    size_t cl;
     int st = csc__utf8_clean(s, n, max_chars, &c, &cl);
     if (st < 0) return NULL;
     if (status) *status |= st;
@@ -101,17 +121,24 @@ static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k
 uint64_t csc__rand64(void) {
     if (CSC_UNLIKELY(!t_rng_seeded)) {
         if (getrandom(t_rng, sizeof t_rng, 0) != (ssize_t)sizeof t_rng) {
-            struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
             t_rng[0] = (uint64_t)ts.tv_nsec ^ ((uint64_t)(uintptr_t)&ts << 17);
             t_rng[1] = (uint64_t)ts.tv_sec * 0x9E3779B97F4A7C15ull;
-            t_rng[2] = 0xD1B54A32D192ED03ull; t_rng[3] = 0xABCDEF1234567ull;
+            t_rng[2] = 0xD1B54A32D192ED03ull;
+            t_rng[3] = 0xABCDEF1234567ull;
         }
         t_rng_seeded = true;
     }
     /* xoshiro256** */
     uint64_t *s = t_rng;
     uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 45);
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
     return result;
 }
 
@@ -163,25 +190,42 @@ static int64_t days_from_civil(int y, unsigned m, unsigned d) {
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static inline void put2(char *p, unsigned v) { p[0] = (char)('0' + v / 10); p[1] = (char)('0' + v % 10); }
+static inline void put2(char *p, unsigned v) {
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
 
 size_t csc__format_timestamp(int64_t us, char out[32]) {
     int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
     int64_t frac = us - secs * 1000000;
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
     int64_t sod = secs - days * 86400;
-    int y; unsigned m, d;
+    int y;
+    unsigned m, d;
     civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;
-    out[0] = (char)('0' + y / 1000); out[1] = (char)('0' + y / 100 % 10);
-    out[2] = (char)('0' + y / 10 % 10); out[3] = (char)('0' + y % 10);
-    out[4] = '-'; put2(out + 5, m); out[7] = '-'; put2(out + 8, d); out[10] = 'T';
-    put2(out + 11, (unsigned)(sod / 3600)); out[13] = ':';
-    put2(out + 14, (unsigned)(sod / 60 % 60)); out[16] = ':';
-    put2(out + 17, (unsigned)(sod % 60)); out[19] = '.';
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    put2(out + 5, m);
+    out[7] = '-';
+    put2(out + 8, d);
+    out[10] = 'T';
+    put2(out + 11, (unsigned)(sod / 3600));
+    out[13] = ':';
+    put2(out + 14, (unsigned)(sod / 60 % 60));
+    out[16] = ':';
+    put2(out + 17, (unsigned)(sod % 60));
+    out[19] = '.';
     unsigned f = (unsigned)frac;
-    for (int i = 25; i >= 20; i--) { out[i] = (char)('0' + f % 10); f /= 10; }
-    out[26] = 'Z'; out[27] = 0;
+    for (int i = 25; i >= 20; i--) {
+        out[i] = (char)('0' + f % 10);
+        f /= 10;
+    }
+    out[26] = 'Z';
+    out[27] = 0;
     return 27;
 }
 
@@ -192,7 +236,8 @@ static bool digits(const char **p, int n, int *v) {
         if (c < '0' || c > '9') return false;
         r = r * 10 + (c - '0');
     }
-    *p += n; *v = r;
+    *p += n;
+    *v = r;
     return true;
 }
 
@@ -207,23 +252,35 @@ bool csc__parse_timestamp(const char *s, int64_t *us) {
     if (*p == 'T' || *p == ' ') {
         p++;
         if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi)) return false;
-        if (*p == ':') { p++; if (!digits(&p, 2, &se)) return false; }
+        if (*p == ':') {
+            p++;
+            if (!digits(&p, 2, &se)) return false;
+        }
         if (*p == '.' || *p == ',') {
             p++;
             int nd = 0;
             while (*p >= '0' && *p <= '9') {
-                if (nd < 6) { frac = frac * 10 + (*p - '0'); nd++; }
+                if (nd < 6) {
+                    frac = frac * 10 + (*p - '0');
+                    nd++;
+                }
                 p++;
             }
             if (nd == 0) return false;
-            while (nd < 6) { frac *= 10; nd++; }
+            while (nd < 6) {
+                frac *= 10;
+                nd++;
+            }
         }
-        if (*p == 'Z' || *p == 'z') p++;
+        if (*p == 'Z' || *p == 'z')
+            p++;
         else if (*p == '+' || *p == '-') {
             int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
             if (!digits(&p, 2, &oh)) return false;
             if (*p == ':') p++;
-            if (*p) { if (!digits(&p, 2, &om)) return false; }
+            if (*p) {
+                if (!digits(&p, 2, &om)) return false;
+            }
             off = sign * (oh * 3600 + om * 60);
         }
     }
@@ -255,12 +312,20 @@ void csc__buf_reserve(csc__buf_t *b, size_t extra) {
     } else {
         np = realloc(b->p, nc);
     }
-    if (!np) { b->oom = true; return; }
-    b->p = np; b->cap = nc; b->borrowed = false;
+    if (!np) {
+        b->oom = true;
+        return;
+    }
+    b->p = np;
+    b->cap = nc;
+    b->borrowed = false;
 }
 
 void csc__buf_put(csc__buf_t *b, const char *s, size_t n) {
-    if (CSC_UNLIKELY(b->len + n > b->cap)) { csc__buf_reserve(b, n); if (b->oom) return; }
+    if (CSC_UNLIKELY(b->len + n > b->cap)) {
+        csc__buf_reserve(b, n);
+        if (b->oom) return;
+    }
     memcpy(b->p + b->len, s, n);
     b->len += n;
 }
@@ -290,17 +355,21 @@ void csc__buf_put_json_string(csc__buf_t *b, const char *s, size_t n) {
         run = i + 1;
         char esc[6];
         switch (c) {
-        case '"': csc__buf_put(b, "\\\"", 2); break;
-        case '\\': csc__buf_put(b, "\\\\", 2); break;
-        case '\n': csc__buf_put(b, "\\n", 2); break;
-        case '\r': csc__buf_put(b, "\\r", 2); break;
-        case '\t': csc__buf_put(b, "\\t", 2); break;
-        case '\b': csc__buf_put(b, "\\b", 2); break;
-        case '\f': csc__buf_put(b, "\\f", 2); break;
-        default:
-            esc[0] = '\\'; esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-            esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
-            csc__buf_put(b, esc, 6);
+            case '"': csc__buf_put(b, "\\\"", 2); break;
+            case '\\': csc__buf_put(b, "\\\\", 2); break;
+            case '\n': csc__buf_put(b, "\\n", 2); break;
+            case '\r': csc__buf_put(b, "\\r", 2); break;
+            case '\t': csc__buf_put(b, "\\t", 2); break;
+            case '\b': csc__buf_put(b, "\\b", 2); break;
+            case '\f': csc__buf_put(b, "\\f", 2); break;
+            default:
+                esc[0] = '\\';
+                esc[1] = 'u';
+                esc[2] = '0';
+                esc[3] = '0';
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+                csc__buf_put(b, esc, 6);
         }
     }
     csc__buf_put(b, s + run, n - run);
@@ -312,7 +381,10 @@ void csc__buf_put_i64(csc__buf_t *b, int64_t v) {
     int i = 23;
     uint64_t u = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
     tmp[i] = 0;
-    do { tmp[--i] = (char)('0' + u % 10); u /= 10; } while (u);
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
     if (v < 0) tmp[--i] = '-';
     csc__buf_put(b, tmp + i, (size_t)(23 - i));
 }
@@ -327,16 +399,23 @@ static int dump_cb(const char *buffer, size_t size, void *data) {
  * on allocation failure. Containers deeper than CSC__REPAIR_DEPTH become null. */
 #define CSC__REPAIR_DEPTH 2048
 static json_t *repaired_copy(const json_t *v, int depth, int *status) {
-    if (depth > CSC__REPAIR_DEPTH) { *status |= CSC_TRUNCATED; return json_null(); }
+    if (depth > CSC__REPAIR_DEPTH) {
+        *status |= CSC_TRUNCATED;
+        return json_null();
+    }
     if (json_is_string(v)) {
         json_t *r = csc__json_string_clean(json_string_value(v), json_string_length(v), SIZE_MAX, status);
         return r;
     }
     if (json_is_array(v)) {
         json_t *out = json_array();
-        size_t i; json_t *x;
+        size_t i;
+        json_t *x;
         json_array_foreach(v, i, x) {
-            if (!out || json_array_append_new(out, repaired_copy(x, depth + 1, status))) { json_decref(out); return NULL; }
+            if (!out || json_array_append_new(out, repaired_copy(x, depth + 1, status))) {
+                json_decref(out);
+                return NULL;
+            }
         }
         return out;
     }
@@ -346,12 +425,18 @@ static json_t *repaired_copy(const json_t *v, int depth, int *status) {
             const char *k = json_object_iter_key(it), *ck;
             size_t kl = json_object_iter_key_len(it), ckl;
             int st = csc__utf8_clean(k, kl, SIZE_MAX, &ck, &ckl);
-            if (st < 0) { json_decref(out); return NULL; }
+            if (st < 0) {
+                json_decref(out);
+                return NULL;
+            }
             *status |= st;
             json_t *x = repaired_copy(json_object_iter_value(it), depth + 1, status);
             int rc = x ? json_object_setn_new_nocheck(out, ck, ckl, x) : -1;
             if (ck != k) free((void *)ck);
-            if (rc) { json_decref(out); return NULL; }
+            if (rc) {
+                json_decref(out);
+                return NULL;
+            }
         }
         return out;
     }
@@ -371,7 +456,8 @@ json_t *csc__json_repaired_copy(const json_t *v, int *status) {
 static bool keys_ok(const json_t *v, int depth) {
     if (depth > CSC__REPAIR_DEPTH) return false;
     if (json_is_array(v)) {
-        size_t i; json_t *x;
+        size_t i;
+        json_t *x;
         json_array_foreach(v, i, x) if ((json_is_object(x) || json_is_array(x)) && !keys_ok(x, depth + 1)) return false;
         return true;
     }
@@ -391,7 +477,10 @@ static bool keys_ok(const json_t *v, int depth) {
 }
 
 int csc__buf_put_json_flags(csc__buf_t *b, const json_t *v, size_t flags) {
-    if (!v) { csc__buf_put(b, "null", 4); return b->oom ? CSC_ERR_NOMEM : CSC_OK; }
+    if (!v) {
+        csc__buf_put(b, "null", 4);
+        return b->oom ? CSC_ERR_NOMEM : CSC_OK;
+    }
     size_t start = b->len;
     int rc = keys_ok(v, 0) ? json_dump_callback(v, dump_cb, b, flags) : -1;
     if (b->oom) return CSC_ERR_NOMEM;
@@ -401,20 +490,29 @@ int csc__buf_put_json_flags(csc__buf_t *b, const json_t *v, size_t flags) {
     b->len = start;
     int st = 0;
     json_t *r = csc__json_repaired_copy(v, &st);
-    if (!r) { b->oom = true; return CSC_ERR_NOMEM; }
+    if (!r) {
+        b->oom = true;
+        return CSC_ERR_NOMEM;
+    }
     rc = json_dump_callback(r, dump_cb, b, flags);
     json_decref(r);
-    if (rc != 0 || b->oom) { b->oom = true; return CSC_ERR_NOMEM; }
+    if (rc != 0 || b->oom) {
+        b->oom = true;
+        return CSC_ERR_NOMEM;
+    }
     return st; /* 0 when the match was a literal backslash followed by u0000: nothing changed */
 }
 
-void csc__buf_put_json(csc__buf_t *b, const json_t *v) { csc__buf_put_json_flags(b, v, JSON_COMPACT | JSON_ENCODE_ANY); }
+void csc__buf_put_json(csc__buf_t *b, const json_t *v) {
+    csc__buf_put_json_flags(b, v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
 
 int csc__json_depth(const json_t *v, int limit) {
     if (!v || limit < 0) return 0;
     int best = 0;
     if (json_is_object(v)) {
-        const char *k; json_t *x;
+        const char *k;
+        json_t *x;
         json_object_foreach((json_t *)v, k, x) {
             int d = 1 + csc__json_depth(x, limit - 1);
             if (d > best) best = d;
@@ -423,7 +521,8 @@ int csc__json_depth(const json_t *v, int limit) {
         return best ? best : 1;
     }
     if (json_is_array(v)) {
-        size_t i; json_t *x;
+        size_t i;
+        json_t *x;
         json_array_foreach(v, i, x) {
             int d = 1 + csc__json_depth(x, limit - 1);
             if (d > best) best = d;

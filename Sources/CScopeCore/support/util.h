@@ -11,7 +11,7 @@
 
 #include "cscope.h"
 
-#define CSC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CSC_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define CSC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* ---- the CPU's spin-wait hint: tells a core (or its SMT sibling) that this loop waits */
@@ -26,13 +26,17 @@ static inline void csc__spin_pause(void) {
 }
 
 /* ---- spinlock: critical sections are a few dozen instructions, never I/O. */
-typedef struct { atomic_int v; } csc__lock_t;
+typedef struct {
+    atomic_int v;
+} csc__lock_t;
 static inline void csc__lock(csc__lock_t *l) {
     if (CSC_LIKELY(!atomic_exchange_explicit(&l->v, 1, memory_order_acquire))) return;
     for (unsigned spins = 0;; spins++) {
         while (atomic_load_explicit(&l->v, memory_order_relaxed)) {
-            if (spins++ > 64) sched_yield();
-            else csc__spin_pause();
+            if (spins++ > 64)
+                sched_yield();
+            else
+                csc__spin_pause();
         }
         if (!atomic_exchange_explicit(&l->v, 1, memory_order_acquire)) return;
     }
@@ -42,7 +46,10 @@ static inline void csc__unlock(csc__lock_t *l) { atomic_store_explicit(&l->v, 0,
 /* ---- hashing (FNV-1a, 32 bit) */
 static inline uint32_t csc__hash(const char *s, size_t n) {
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
     return h;
 }
 
@@ -71,11 +78,18 @@ bool csc__parse_timestamp(const char *s, int64_t *us);
 /* Appends a JSON string literal for s[0..n) (already valid UTF-8) to buf. */
 /* `borrowed`: p is caller storage (e.g. a stack array) that must not be realloc'd or freed;
  * growing copies it to the heap and clears the flag (the caller frees p when !borrowed). */
-typedef struct { char *p; size_t len, cap; bool oom, borrowed; } csc__buf_t;
+typedef struct {
+    char *p;
+    size_t len, cap;
+    bool oom, borrowed;
+} csc__buf_t;
 void csc__buf_reserve(csc__buf_t *b, size_t extra);
 void csc__buf_put(csc__buf_t *b, const char *s, size_t n);
 static inline void csc__buf_putc(csc__buf_t *b, char c) {
-    if (CSC_UNLIKELY(b->len + 1 > b->cap)) { csc__buf_reserve(b, 1); if (b->oom) return; }
+    if (CSC_UNLIKELY(b->len + 1 > b->cap)) {
+        csc__buf_reserve(b, 1);
+        if (b->oom) return;
+    }
     b->p[b->len++] = c;
 }
 void csc__buf_put_json_string(csc__buf_t *b, const char *s, size_t n);
@@ -105,12 +119,16 @@ static inline bool csc__is_ascii(const char *s, size_t n) {
         memcpy(&w, s + i, 8);
         if (w & 0x8080808080808080ull) return false;
     }
-    for (; i < n; i++) if ((unsigned char)s[i] >= 0x80) return false;
+    for (; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80) return false;
     return true;
 }
 /* Appends "s" (s[0..n) plain per csc__plain_ascii). */
 static inline void csc__buf_put_plain_string(csc__buf_t *b, const char *s, size_t n) {
-    if (CSC_UNLIKELY(b->len + n + 2 > b->cap)) { csc__buf_reserve(b, n + 2); if (b->oom) return; }
+    if (CSC_UNLIKELY(b->len + n + 2 > b->cap)) {
+        csc__buf_reserve(b, n + 2);
+        if (b->oom) return;
+    }
     char *d = b->p + b->len;
     d[0] = '"';
     memcpy(d + 1, s, n);

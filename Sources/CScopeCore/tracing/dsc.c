@@ -20,7 +20,8 @@ static void put_client_items(json_t *d, const csc_options_t *o, const char *publ
     }
 }
 
-json_t *csc__dsc_of_propagation(const csc_options_t *o, const char *public_key, const char *org_id, const csc__propagation_t *p) {
+json_t *csc__dsc_of_propagation(const csc_options_t *o, const char *public_key, const char *org_id,
+                                const csc__propagation_t *p) {
     if (p->dsc) return json_incref(p->dsc);
     json_t *d = json_pack("{s:s}", "trace_id", p->trace_id);
     if (!d) return NULL;
@@ -34,10 +35,12 @@ json_t *csc__dsc_of_propagation(const csc_options_t *o, const char *public_key, 
 }
 
 json_t *csc__dsc_of_tree_client(const csc__client_t *c, csc__tree_t *t, const char *trace_id) {
-    return csc__dsc_of_tree(c ? c->opts : NULL, c && c->dsn.valid ? c->dsn.public_key : NULL, c ? csc__tracing_org_id(c) : NULL, t, trace_id);
+    return csc__dsc_of_tree(c ? c->opts : NULL, c && c->dsn.valid ? c->dsn.public_key : NULL,
+                            c ? csc__tracing_org_id(c) : NULL, t, trace_id);
 }
 
-json_t *csc__dsc_of_tree(const csc_options_t *o, const char *public_key, const char *org_id, csc__tree_t *t, const char *trace_id) {
+json_t *csc__dsc_of_tree(const csc_options_t *o, const char *public_key, const char *org_id, csc__tree_t *t,
+                         const char *trace_id) {
     if (t->dsc) return json_incref(t->dsc);
     json_t *d = json_pack("{s:s}", "trace_id", trace_id);
     if (!d) return NULL;
@@ -60,19 +63,26 @@ static void put_quoted(csc__buf_t *b, const char *s) {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char ch = *p;
-        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("_.-~/", ch)) csc__buf_putc(b, (char)ch);
-        else { char e[3] = { '%', hex[ch >> 4], hex[ch & 15] }; csc__buf_put(b, e, 3); }
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("_.-~/", ch))
+            csc__buf_putc(b, (char)ch);
+        else {
+            char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
+            csc__buf_put(b, e, 3);
+        }
     }
 }
 
 /* True if the baggage item [s, s+n) (untrimmed) is a sentry- item. */
 static bool is_sentry_item(const char *s, size_t n) {
-    while (n && (*s == ' ' || *s == '\t')) { s++; n--; }
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
     return n >= 7 && !memcmp(s, "sentry-", 7);
 }
 
 char *csc__dsc_to_baggage(const json_t *dsc) {
-    csc__buf_t b = { 0 };
+    csc__buf_t b = {0};
     csc__buf_reserve(&b, 256);
     const char *k;
     json_t *v;
@@ -85,12 +95,15 @@ char *csc__dsc_to_baggage(const json_t *dsc) {
         put_quoted(&b, json_string_value(v));
     }
     csc__buf_putc(&b, 0);
-    if (b.oom) { free(b.p); return NULL; }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
     return b.p;
 }
 
 char *csc__baggage_merge(const char *existing, const char *sentry_items) {
-    csc__buf_t b = { 0 };
+    csc__buf_t b = {0};
     size_t n_items = strlen(sentry_items);
     csc__buf_reserve(&b, n_items + (existing ? strlen(existing) : 0) + 2);
     if (existing) { /* keep the other vendors' items, drop older sentry- ones */
@@ -109,7 +122,10 @@ char *csc__baggage_merge(const char *existing, const char *sentry_items) {
     if (b.len && n_items) csc__buf_putc(&b, ',');
     csc__buf_put(&b, sentry_items, n_items);
     csc__buf_putc(&b, 0);
-    if (b.oom) { free(b.p); return NULL; }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
     return b.p;
 }
 

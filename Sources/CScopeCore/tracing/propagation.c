@@ -24,23 +24,34 @@ static bool lower_hex(const char *s, size_t n) {
 /* The Python SDK's regex `^[ \t]*([0-9a-f]{32})?-?([0-9a-f]{16})?-?([01])?[ \t]*$`, with the
  * same (greedy, first-alternative-first) preference among its optional parts. */
 static bool match_from(const char *s, size_t n, int part, sentry_trace_t *out) {
-    static const size_t widths[5] = { 32, 1, 16, 1, 1 };
+    static const size_t widths[5] = {32, 1, 16, 1, 1};
     if (part == 5) {
-        for (size_t i = 0; i < n; i++) if (s[i] != ' ' && s[i] != '\t') return false;
+        for (size_t i = 0; i < n; i++)
+            if (s[i] != ' ' && s[i] != '\t') return false;
         return true;
     }
     size_t w = widths[part];
     bool fits = n >= w;
     if (fits) {
         switch (part) {
-        case 0: case 2: fits = lower_hex(s, w); break;
-        case 1: case 3: fits = s[0] == '-'; break;
-        default: fits = s[0] == '0' || s[0] == '1'; break;
+            case 0:
+            case 2: fits = lower_hex(s, w); break;
+            case 1:
+            case 3: fits = s[0] == '-'; break;
+            default: fits = s[0] == '0' || s[0] == '1'; break;
         }
     }
     if (fits && match_from(s + w, n - w, part + 1, out)) {
-        if (part == 0) { out->has_trace = true; memcpy(out->trace_id, s, 32); out->trace_id[32] = 0; }
-        if (part == 2) { out->has_span = true; memcpy(out->span_id, s, 16); out->span_id[16] = 0; }
+        if (part == 0) {
+            out->has_trace = true;
+            memcpy(out->trace_id, s, 32);
+            out->trace_id[32] = 0;
+        }
+        if (part == 2) {
+            out->has_span = true;
+            memcpy(out->span_id, s, 16);
+            out->span_id[16] = 0;
+        }
         if (part == 4) out->sampled = s[0] == '1';
         return true;
     }
@@ -57,15 +68,28 @@ static bool parse_sentry_trace(const char *h, sentry_trace_t *out) {
         for (;;) {
             const char *e = strchr(p, ',');
             size_t len = e ? (size_t)(e - p) : strlen(p);
-            while (len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) { p++; len--; }
+            while (len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+                p++;
+                len--;
+            }
             while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\n' || p[len - 1] == '\r')) len--;
-            if (len || !e) { h = p; n = len; break; }
+            if (len || !e) {
+                h = p;
+                n = len;
+                break;
+            }
             p = e + 1;
         }
         if (!n) return false;
     }
-    if (n >= 6 && !memcmp(h, "00-", 3) && !memcmp(h + n - 3, "-00", 3)) { h += 3; n -= 6; }
-    while (n && (*h == ' ' || *h == '\t')) { h++; n--; }
+    if (n >= 6 && !memcmp(h, "00-", 3) && !memcmp(h + n - 3, "-00", 3)) {
+        h += 3;
+        n -= 6;
+    }
+    while (n && (*h == ' ' || *h == '\t')) {
+        h++;
+        n--;
+    }
     return match_from(h, n, 0, out);
 }
 
@@ -79,11 +103,14 @@ static bool parse_traceparent(const char *h, sentry_trace_t *out) {
     while (n && (h[n - 1] == ' ' || h[n - 1] == '\t')) n--;
     if (n != 55 || memcmp(h, "00-", 3) || h[35] != '-' || h[52] != '-') return false;
     if (!lower_hex(h + 3, 32) || !lower_hex(h + 36, 16) || !lower_hex(h + 53, 2)) return false;
-    if (!strncmp(h + 3, "00000000000000000000000000000000", 32) || !strncmp(h + 36, "0000000000000000", 16)) return false;
+    if (!strncmp(h + 3, "00000000000000000000000000000000", 32) || !strncmp(h + 36, "0000000000000000", 16))
+        return false;
     out->has_trace = out->has_span = true;
-    memcpy(out->trace_id, h + 3, 32); out->trace_id[32] = 0;
-    memcpy(out->span_id, h + 36, 16); out->span_id[16] = 0;
-    int flags = (int)strtol((char[3]){ h[53], h[54], 0 }, NULL, 16);
+    memcpy(out->trace_id, h + 3, 32);
+    out->trace_id[32] = 0;
+    memcpy(out->span_id, h + 36, 16);
+    out->span_id[16] = 0;
+    int flags = (int)strtol((char[3]){h[53], h[54], 0}, NULL, 16);
     out->sampled = (flags & 1) ? CSC_SAMPLED_YES : CSC_SAMPLED_NO;
     return true;
 }
@@ -106,13 +133,17 @@ static size_t unquote_into(char *d, const char *s, size_t n) {
         if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
             d[k++] = (char)(hi << 4 | lo);
             i += 2;
-        } else d[k++] = s[i];
+        } else
+            d[k++] = s[i];
     }
     return k;
 }
 
 static void trim(const char **p, size_t *n) {
-    while (*n && (**p == ' ' || **p == '\t')) { (*p)++; (*n)--; }
+    while (*n && (**p == ' ' || **p == '\t')) {
+        (*p)++;
+        (*n)--;
+    }
     while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t')) (*n)--;
 }
 
@@ -171,7 +202,10 @@ static char *header_value(const csc_header_t *h, size_t n, const char *name) {
         if (!h[i].name || !h[i].value || strcasecmp(h[i].name, name)) continue;
         size_t vl = strlen(h[i].value);
         char *no = realloc(out, len + vl + 2);
-        if (!no) { free(out); return NULL; }
+        if (!no) {
+            free(out);
+            return NULL;
+        }
         out = no;
         if (len) out[len++] = ',';
         memcpy(out + len, h[i].value, vl);
@@ -205,7 +239,8 @@ csc__propagation_t *csc__propagation_from_headers(const csc__client_t *c, const 
     char *st = header_value(h, n, "sentry-trace");
     sentry_trace_t t;
     bool ok;
-    if (st) ok = parse_sentry_trace(st, &t);
+    if (st)
+        ok = parse_sentry_trace(st, &t);
     else {
         char *tp = header_value(h, n, "traceparent");
         ok = parse_traceparent(tp, &t);
@@ -216,9 +251,15 @@ csc__propagation_t *csc__propagation_from_headers(const csc__client_t *c, const 
     char *bag = header_value(h, n, "baggage");
     json_t *dsc = parse_baggage(bag);
     free(bag);
-    if (!should_continue(c, dsc)) { json_decref(dsc); return NULL; }
+    if (!should_continue(c, dsc)) {
+        json_decref(dsc);
+        return NULL;
+    }
     csc__propagation_t *p = csc__propagation_new();
-    if (!p) { json_decref(dsc); return NULL; }
+    if (!p) {
+        json_decref(dsc);
+        return NULL;
+    }
     if (t.has_trace) memcpy(p->trace_id, t.trace_id, 33);
     if (t.has_span) memcpy(p->parent_span_id, t.span_id, 17);
     p->parent_sampled = t.sampled;
@@ -231,7 +272,10 @@ csc__propagation_t *csc__propagation_from_headers(const csc__client_t *c, const 
             double rate = dsc_number(dsc, "sample_rate", &has_rate);
             double lo = 0.0, hi = 1.0;
             if (t.sampled != CSC_SAMPLED_UNSET && has_rate) {
-                if (t.sampled) hi = rate; else lo = rate;
+                if (t.sampled)
+                    hi = rate;
+                else
+                    lo = rate;
             }
             if (lo < hi) {
                 char buf[32];
@@ -275,7 +319,7 @@ static void put_sentry_trace(char out[56], const char *trace, const char *span, 
 }
 
 static csc__propagation_t *active_propagation(csc_scope_t *current, csc_scope_t *isolation) {
-    csc_scope_t *sc[2] = { current, isolation };
+    csc_scope_t *sc[2] = {current, isolation};
     for (int i = 0; i < 2; i++) {
         if (!sc[i]) continue;
         csc__lock(&sc[i]->lock);
@@ -292,14 +336,18 @@ int csc_trace_headers(const char *url, const char *existing_baggage, csc_trace_h
     return csc_trace_headers_ex(NULL, url, existing_baggage, out);
 }
 
-int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char *existing_baggage, csc_trace_headers_t *out) {
+int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char *existing_baggage,
+                         csc_trace_headers_t *out) {
     if (!out) return CSC_ERR_NULL;
     csc_scope_t *current = scopes ? scopes->current : csc_current_scope();
     csc_scope_t *isolation = scopes ? scopes->isolation : csc_isolation_scope();
     out->sentry_trace[0] = out->traceparent[0] = 0;
     out->baggage = NULL;
     csc__client_t *c = csc__client_get();
-    if (!url_allowed(c, url)) { csc__client_release(c); return 0; }
+    if (!url_allowed(c, url)) {
+        csc__client_release(c);
+        return 0;
+    }
     bool tracing = c && csc__tracing_enabled(c->opts);
     csc_span_t *span = NULL;
     if (tracing && !(span = csc_scope_get_bound_span(current))) span = csc_scope_get_bound_span(isolation);
@@ -324,13 +372,20 @@ int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char
             csc__unlock(&t->lock);
         }
         csc_span_release(span);
-        if (!in_tx) { csc__client_release(c); return 0; } /* a span outside any transaction propagates nothing */
+        if (!in_tx) {
+            csc__client_release(c);
+            return 0;
+        } /* a span outside any transaction propagates nothing */
     } else {
         csc__propagation_t *p = active_propagation(current, isolation);
-        if (!p) { csc__client_release(c); return CSC_ERR_NOMEM; }
+        if (!p) {
+            csc__client_release(c);
+            return CSC_ERR_NOMEM;
+        }
         memcpy(trace_id, p->trace_id, 33);
         memcpy(span_id, p->span_id, 17);
-        dsc = csc__dsc_of_propagation(c ? c->opts : NULL, c && c->dsn.valid ? c->dsn.public_key : NULL, c ? csc__tracing_org_id(c) : NULL, p);
+        dsc = csc__dsc_of_propagation(c ? c->opts : NULL, c && c->dsn.valid ? c->dsn.public_key : NULL,
+                                      c ? csc__tracing_org_id(c) : NULL, p);
         csc__propagation_release(p);
     }
     put_sentry_trace(out->sentry_trace, trace_id, span_id, sampled);
@@ -343,7 +398,8 @@ int csc_trace_headers_ex(const csc_scopes_t *scopes, const char *url, const char
     if (out->baggage) count++;
     json_decref(dsc);
     if (c && c->opts->tracing && c->opts->tracing->traceparent) {
-        snprintf(out->traceparent, sizeof out->traceparent, "00-%s-%s-%s", trace_id, span_id, sampled == CSC_SAMPLED_YES ? "01" : "00");
+        snprintf(out->traceparent, sizeof out->traceparent, "00-%s-%s-%s", trace_id, span_id,
+                 sampled == CSC_SAMPLED_YES ? "01" : "00");
         count++;
     }
     csc__client_release(c);

@@ -7,8 +7,14 @@
 #include "tracing_internal.h"
 
 void csc__float_repr(double v, char out[32]) {
-    if (isnan(v)) { strcpy(out, "nan"); return; }
-    if (isinf(v)) { strcpy(out, v > 0 ? "inf" : "-inf"); return; }
+    if (isnan(v)) {
+        strcpy(out, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        strcpy(out, v > 0 ? "inf" : "-inf");
+        return;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(out, 32, "%.*g", prec, v);
         if (strtod(out, NULL) == v) break;
@@ -27,7 +33,10 @@ static bool valid_rate(double r) { return !isnan(r) && r >= 0.0 && r <= 1.0; }
 
 void csc__sample_transaction(const csc__client_t *c, csc__tree_t *t, const char *op, int forced, const json_t *custom) {
     const csc_options_t *o = c ? c->opts : NULL;
-    if (!o || !csc__tracing_enabled(o)) { t->sampled = CSC_SAMPLED_NO; return; }
+    if (!o || !csc__tracing_enabled(o)) {
+        t->sampled = CSC_SAMPLED_NO;
+        return;
+    }
     if (forced != CSC_SAMPLED_UNSET) {
         t->sampled = forced ? CSC_SAMPLED_YES : CSC_SAMPLED_NO;
         t->has_rate = true;
@@ -44,7 +53,7 @@ void csc__sample_transaction(const csc__client_t *c, csc__tree_t *t, const char 
             double d = strtod(json_string_value(pr), &end);
             if (*end == 0) parent_rate = d;
         }
-        csc_sampling_context_t ctx = { t->name ? t->name : "", op, t->parent_sampled, parent_rate, custom };
+        csc_sampling_context_t ctx = {t->name ? t->name : "", op, t->parent_sampled, parent_rate, custom};
         rate = to->sampler(&ctx, to->sampler_data);
     } else if (t->parent_sampled != CSC_SAMPLED_UNSET) {
         rate = t->parent_sampled ? 1.0 : 0.0;

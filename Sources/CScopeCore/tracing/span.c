@@ -95,7 +95,11 @@ static int swap_str(csc_span_t *s, char **slot, const char *v, size_t max) {
     if (oom) return CSC_ERR_NOMEM;
     csc__lock_t *l = lock_of(s);
     csc__lock(l);
-    if (s->tree && s->tree->closed) { csc__unlock(l); free(c); return CSC_ERR_INVALID; }
+    if (s->tree && s->tree->closed) {
+        csc__unlock(l);
+        free(c);
+        return CSC_ERR_INVALID;
+    }
     char *old = *slot;
     *slot = c;
     csc__unlock(l);
@@ -103,23 +107,41 @@ static int swap_str(csc_span_t *s, char **slot, const char *v, size_t max) {
     return CSC_OK;
 }
 
-int csc_span_set_op(csc_span_t *s, const char *op) { return s ? swap_str(s, &s->op, op, CSC_MAX_STRING_LEN) : CSC_ERR_NULL; }
-int csc_span_set_description(csc_span_t *s, const char *d) { return s ? swap_str(s, &s->description, d, CSC_MAX_STRING_LEN) : CSC_ERR_NULL; }
-int csc_span_set_origin(csc_span_t *s, const char *o) { return s ? swap_str(s, &s->origin, o, CSC_MAX_STRING_LEN) : CSC_ERR_NULL; }
+int csc_span_set_op(csc_span_t *s, const char *op) {
+    return s ? swap_str(s, &s->op, op, CSC_MAX_STRING_LEN) : CSC_ERR_NULL;
+}
+int csc_span_set_description(csc_span_t *s, const char *d) {
+    return s ? swap_str(s, &s->description, d, CSC_MAX_STRING_LEN) : CSC_ERR_NULL;
+}
+int csc_span_set_origin(csc_span_t *s, const char *o) {
+    return s ? swap_str(s, &s->origin, o, CSC_MAX_STRING_LEN) : CSC_ERR_NULL;
+}
 int csc_span_set_status(csc_span_t *s, const char *st) { return s ? swap_str(s, &s->status, st, 64) : CSC_ERR_NULL; }
 
 /* Sets key in *obj (created on first use) under the span's lock; `value` STOLEN (NULL deletes). */
 static int put_json(csc_span_t *s, json_t **obj, const char *key, json_t *value) {
-    if (!s || !key) { json_decref(value); return CSC_ERR_NULL; }
-    if (value && csc__json_depth(value, CSC_MAX_JSON_DEPTH) > CSC_MAX_JSON_DEPTH) { json_decref(value); return CSC_ERR_DEPTH; }
+    if (!s || !key) {
+        json_decref(value);
+        return CSC_ERR_NULL;
+    }
+    if (value && csc__json_depth(value, CSC_MAX_JSON_DEPTH) > CSC_MAX_JSON_DEPTH) {
+        json_decref(value);
+        return CSC_ERR_DEPTH;
+    }
     csc__lock_t *l = lock_of(s);
     csc__lock(l);
     int rc = CSC_OK;
-    if (s->tree && s->tree->closed) rc = CSC_ERR_INVALID;
-    else if (!value) { if (*obj) json_object_del(*obj, key); }
-    else if (!*obj && !(*obj = json_object())) rc = CSC_ERR_NOMEM;
-    else if (json_object_set_new(*obj, key, value) != 0) { rc = CSC_ERR_NOMEM; value = NULL; }
-    else value = NULL;
+    if (s->tree && s->tree->closed)
+        rc = CSC_ERR_INVALID;
+    else if (!value) {
+        if (*obj) json_object_del(*obj, key);
+    } else if (!*obj && !(*obj = json_object()))
+        rc = CSC_ERR_NOMEM;
+    else if (json_object_set_new(*obj, key, value) != 0) {
+        rc = CSC_ERR_NOMEM;
+        value = NULL;
+    } else
+        value = NULL;
     csc__unlock(l);
     json_decref(value);
     return rc;
@@ -135,7 +157,10 @@ int csc_span_set_tag(csc_span_t *s, const char *key, const char *value) {
 }
 
 int csc_span_set_data(csc_span_t *s, const char *key, json_t *value) {
-    if (!s) { json_decref(value); return CSC_ERR_NULL; }
+    if (!s) {
+        json_decref(value);
+        return CSC_ERR_NULL;
+    }
     return put_json(s, &s->data, key, value);
 }
 
@@ -143,21 +168,21 @@ const char *csc_span_status_from_http(int code) {
     if (code < 400) return "ok";
     if (code < 500) {
         switch (code) {
-        case 403: return "permission_denied";
-        case 404: return "not_found";
-        case 429: return "resource_exhausted";
-        case 413: return "failed_precondition";
-        case 401: return "unauthenticated";
-        case 409: return "already_exists";
-        default: return "invalid_argument";
+            case 403: return "permission_denied";
+            case 404: return "not_found";
+            case 429: return "resource_exhausted";
+            case 413: return "failed_precondition";
+            case 401: return "unauthenticated";
+            case 409: return "already_exists";
+            default: return "invalid_argument";
         }
     }
     if (code < 600) {
         switch (code) {
-        case 504: return "deadline_exceeded";
-        case 501: return "unimplemented";
-        case 503: return "unavailable";
-        default: return "internal_error";
+            case 504: return "deadline_exceeded";
+            case 501: return "unimplemented";
+            case 503: return "unavailable";
+            default: return "internal_error";
         }
     }
     return "unknown_error";
@@ -176,22 +201,36 @@ int csc_span_set_http_status(csc_span_t *s, int code) {
 }
 
 static int tx_put(csc_span_t *tx, int which, const char *key, json_t *value) {
-    if (!tx || !key || !value) { json_decref(value); return CSC_ERR_NULL; }
-    if (!tx->is_tx || !tx->tree) { json_decref(value); return CSC_ERR_INVALID; }
+    if (!tx || !key || !value) {
+        json_decref(value);
+        return CSC_ERR_NULL;
+    }
+    if (!tx->is_tx || !tx->tree) {
+        json_decref(value);
+        return CSC_ERR_INVALID;
+    }
     csc__tree_t *t = tx->tree;
     csc__lock(&t->lock);
     json_t **obj = which ? &t->measurements : &t->contexts;
     int rc = CSC_OK;
-    if (t->closed) rc = CSC_ERR_INVALID;
-    else if (!*obj && !(*obj = json_object())) rc = CSC_ERR_NOMEM;
-    else { rc = json_object_set_new(*obj, key, value) ? CSC_ERR_NOMEM : CSC_OK; value = NULL; }
+    if (t->closed)
+        rc = CSC_ERR_INVALID;
+    else if (!*obj && !(*obj = json_object()))
+        rc = CSC_ERR_NOMEM;
+    else {
+        rc = json_object_set_new(*obj, key, value) ? CSC_ERR_NOMEM : CSC_OK;
+        value = NULL;
+    }
     csc__unlock(&t->lock);
     json_decref(value);
     return rc;
 }
 
 int csc_transaction_set_context(csc_span_t *tx, const char *key, json_t *value) {
-    if (value && !json_is_object(value)) { json_decref(value); return CSC_ERR_INVALID; }
+    if (value && !json_is_object(value)) {
+        json_decref(value);
+        return CSC_ERR_INVALID;
+    }
     return tx_put(tx, 0, key, value);
 }
 
@@ -206,13 +245,25 @@ int csc_transaction_set_name(csc_span_t *tx, const char *name, const char *sourc
     bool oom = false;
     char *n = clean_dup(name, CSC_MAX_TRANSACTION_LEN, &oom);
     char *src = clean_dup(source && *source ? source : NULL, 64, &oom);
-    if (oom) { free(n); free(src); return CSC_ERR_NOMEM; }
+    if (oom) {
+        free(n);
+        free(src);
+        return CSC_ERR_NOMEM;
+    }
     csc__tree_t *t = tx->tree;
     csc__lock(&t->lock);
-    if (t->closed) { csc__unlock(&t->lock); free(n); free(src); return CSC_ERR_INVALID; }
+    if (t->closed) {
+        csc__unlock(&t->lock);
+        free(n);
+        free(src);
+        return CSC_ERR_INVALID;
+    }
     char *old = t->name, *old_src = NULL;
     t->name = n;
-    if (src) { old_src = t->source; t->source = src; }
+    if (src) {
+        old_src = t->source;
+        t->source = src;
+    }
     csc__unlock(&t->lock);
     free(old);
     free(old_src);
@@ -222,7 +273,7 @@ int csc_transaction_set_name(csc_span_t *tx, const char *name, const char *sourc
 void csc__span_scope_renamed(void *span, const char *name, const char *source) {
     csc_span_t *s = span;
     if (s->tree && name) {
-        csc_span_t tx_view = { .is_tx = true, .tree = s->tree };
+        csc_span_t tx_view = {.is_tx = true, .tree = s->tree};
         csc_transaction_set_name(&tx_view, name, source);
     }
 }
@@ -281,8 +332,10 @@ json_t *csc__span_to_json(const csc_span_t *s) {
         if (!tags) tags = json_object();
         json_object_set_new(tags, "status", json_string(s->status));
     }
-    if (tags && json_object_size(tags)) json_object_set_new(j, "tags", tags);
-    else json_decref(tags);
+    if (tags && json_object_size(tags))
+        json_object_set_new(j, "tags", tags);
+    else
+        json_decref(tags);
     if (!s->is_tx && s->data && json_object_size(s->data)) json_object_set_new(j, "data", json_deep_copy(s->data));
     return j;
 }
@@ -296,7 +349,10 @@ csc_span_t *csc_span_start_child(csc_span_t *parent, const char *op, const char 
     bool oom = false;
     c->op = clean_dup(op, CSC_MAX_STRING_LEN, &oom);
     c->description = clean_dup(description, CSC_MAX_STRING_LEN, &oom);
-    if (oom) { csc_span_release(c); return NULL; }
+    if (oom) {
+        csc_span_release(c);
+        return NULL;
+    }
     memcpy(c->trace_id, parent->trace_id, 33);
     memcpy(c->parent_span_id, parent->span_id, 17);
     c->sampled = parent->sampled;
@@ -304,16 +360,22 @@ csc_span_t *csc_span_start_child(csc_span_t *parent, const char *op, const char 
     if (t && t->sampled == CSC_SAMPLED_YES) { /* the recorder: only a sampled transaction keeps spans */
         csc__lock(&t->lock);
         if (!t->closed) {
-            if (t->nrec >= t->max) t->overflow++;
+            if (t->nrec >= t->max)
+                t->overflow++;
             else {
                 if (t->nrec == t->caprec) {
                     size_t cap = t->caprec ? t->caprec * 2 : 8;
                     if (cap > t->max) cap = t->max;
                     csc_span_t **nr = realloc(t->rec, cap * sizeof *nr);
-                    if (nr) { t->rec = nr; t->caprec = cap; }
+                    if (nr) {
+                        t->rec = nr;
+                        t->caprec = cap;
+                    }
                 }
-                if (t->nrec < t->caprec) t->rec[t->nrec++] = csc_span_retain(c);
-                else t->overflow++;
+                if (t->nrec < t->caprec)
+                    t->rec[t->nrec++] = csc_span_retain(c);
+                else
+                    t->overflow++;
             }
         }
         csc__unlock(&t->lock);
@@ -329,10 +391,16 @@ int csc_span_finish_ex(csc_span_t *s, const csc_scopes_t *scopes, int64_t end_us
     if (!s) return CSC_ERR_NULL;
     csc__lock_t *l = lock_of(s);
     csc__lock(l);
-    if (s->finished) { csc__unlock(l); return CSC_ERR_INVALID; }
+    if (s->finished) {
+        csc__unlock(l);
+        return CSC_ERR_INVALID;
+    }
     s->finished = true;
     s->end_us = end_us ? end_us : csc_now_us();
-    if (!s->is_tx || !s->tree) { csc__unlock(l); return CSC_OK; }
+    if (!s->is_tx || !s->tree) {
+        csc__unlock(l);
+        return CSC_OK;
+    }
     /* the transaction: close the tree and take the finished children */
     csc__tree_t *t = s->tree;
     t->closed = true;
@@ -342,8 +410,12 @@ int csc_span_finish_ex(csc_span_t *s, const csc_scopes_t *scopes, int64_t end_us
     t->rec = NULL;
     t->nrec = t->caprec = 0;
     for (size_t i = 0; i < n; i++) {
-        if (rec[i]->finished) rec[kept++] = rec[i];
-        else { dropped++; csc_span_release(rec[i]); } /* never frees the tree: s holds it */
+        if (rec[i]->finished)
+            rec[kept++] = rec[i];
+        else {
+            dropped++;
+            csc_span_release(rec[i]);
+        } /* never frees the tree: s holds it */
     }
     csc__unlock(l);
     return csc__transaction_send(s, rec, kept, dropped, scopes, id_out);
@@ -353,7 +425,8 @@ int csc_span_finish_ex(csc_span_t *s, const csc_scopes_t *scopes, int64_t end_us
 
 int csc_scope_bind_span(csc_scope_t *scope, csc_span_t *span) {
     if (!scope) return CSC_ERR_NULL;
-    int rc = csc__scope_set_span_slot(scope, span, csc__span_slot_retain, csc__span_slot_release, csc__span_scope_renamed);
+    int rc =
+        csc__scope_set_span_slot(scope, span, csc__span_slot_retain, csc__span_slot_release, csc__span_scope_renamed);
     if (rc == CSC_OK && span && span->is_tx && span->tree) {
         csc__tree_t *t = span->tree;
         csc__lock(&t->lock);
@@ -377,7 +450,7 @@ csc_span_t *csc_scope_get_bound_span(csc_scope_t *scope) {
 }
 
 csc_span_t *csc__span_from_scopes(const csc_scopes_t *sc) {
-    csc_scope_t *order[4] = { sc->extra, sc->current, sc->isolation, sc->global };
+    csc_scope_t *order[4] = {sc->extra, sc->current, sc->isolation, sc->global};
     for (int i = 0; i < 4; i++) {
         csc_span_t *s = csc_scope_get_bound_span(order[i]);
         if (s) return s;
@@ -402,10 +475,13 @@ csc_span_t *csc_start_span(const char *op, const char *description) {
     bool oom = false;
     s->op = clean_dup(op, CSC_MAX_STRING_LEN, &oom);
     s->description = clean_dup(description, CSC_MAX_STRING_LEN, &oom);
-    csc_scope_t *scopes[2] = { csc_current_scope(), csc_isolation_scope() };
+    csc_scope_t *scopes[2] = {csc_current_scope(), csc_isolation_scope()};
     bool have = false;
     for (int i = 0; i < 2 && !have; i++) have = csc_scope_get_trace_id(scopes[i], s->trace_id);
     if (!have) csc_uuid4_hex(s->trace_id);
-    if (oom) { csc_span_release(s); return NULL; }
+    if (oom) {
+        csc_span_release(s);
+        return NULL;
+    }
     return s;
 }

@@ -18,29 +18,29 @@ const char *csc__tracing_org_id(const csc__client_t *c);
 typedef struct csc__tree_s {
     atomic_int refs;
     csc__lock_t lock;
-    bool closed;                  /* the transaction is finished or freed: nothing changes any more */
-    csc_span_t **rec;             /* recorded children (retained) */
+    bool closed;      /* the transaction is finished or freed: nothing changes any more */
+    csc_span_t **rec; /* recorded children (retained) */
     size_t nrec, caprec, max;
-    uint64_t overflow;            /* children beyond max */
+    uint64_t overflow; /* children beyond max */
     char *name, *source;
     int8_t sampled, parent_sampled;
     bool has_rate;
     double sample_rate, sample_rand;
-    json_t *dsc;                  /* frozen DSC (incoming, or built at first use); NULL until then */
-    char *baggage;                /* the frozen DSC as sentry- baggage items, made at first use */
+    json_t *dsc;   /* frozen DSC (incoming, or built at first use); NULL until then */
+    char *baggage; /* the frozen DSC as sentry- baggage items, made at first use */
     json_t *contexts, *measurements;
 } csc__tree_t;
 
 struct csc_span_s {
     atomic_int refs;
-    csc__tree_t *tree;            /* NULL: a span outside any transaction */
-    csc__lock_t own;              /* the lock of a span without tree */
+    csc__tree_t *tree; /* NULL: a span outside any transaction */
+    csc__lock_t own;   /* the lock of a span without tree */
     bool is_tx, finished, same_process;
     int8_t sampled;
     char trace_id[33], span_id[17], parent_span_id[17];
     char *op, *description, *origin, *status;
     int64_t start_us, end_us;
-    json_t *tags, *data;          /* NULL until set */
+    json_t *tags, *data; /* NULL until set */
 };
 
 /* span.c */
@@ -65,11 +65,13 @@ void csc__sample_transaction(const csc__client_t *c, csc__tree_t *t, const char 
 
 /* dsc.c */
 /* The DSC of a transaction (frozen at first use); a new reference, under the tree lock. */
-json_t *csc__dsc_of_tree(const csc_options_t *o, const char *public_key, const char *org_id, csc__tree_t *t, const char *trace_id);
+json_t *csc__dsc_of_tree(const csc_options_t *o, const char *public_key, const char *org_id, csc__tree_t *t,
+                         const char *trace_id);
 /* The same with the live client's options and DSN (c may be NULL). */
 json_t *csc__dsc_of_tree_client(const csc__client_t *c, csc__tree_t *t, const char *trace_id);
 /* The DSC of a propagation context: the frozen incoming one, else made from the options. New reference. */
-json_t *csc__dsc_of_propagation(const csc_options_t *o, const char *public_key, const char *org_id, const csc__propagation_t *p);
+json_t *csc__dsc_of_propagation(const csc_options_t *o, const char *public_key, const char *org_id,
+                                const csc__propagation_t *p);
 /* The DSC as baggage: sentry-KEY=VALUE items, percent-encoded. malloc'd. */
 char *csc__dsc_to_baggage(const json_t *dsc);
 /* `existing` (may be NULL) without its sentry- items, then `sentry_items`. malloc'd. */
@@ -82,9 +84,9 @@ csc__propagation_t *csc__propagation_from_headers(const csc__client_t *c, const 
 /* capture.c: a capture of something other than an error event (a transaction). The hooks are
  * copied; ctx is freed with free_ctx whatever happens. */
 typedef struct csc__capture_hooks_s {
-    const char *item_type;       /* envelope item type, e.g. "transaction" */
-    const char *category;        /* client reports; a "transaction" also counts spans + 1 as "span" */
-    uint32_t spans;              /* child spans in the event */
+    const char *item_type;          /* envelope item type, e.g. "transaction" */
+    const char *category;           /* client reports; a "transaction" also counts spans + 1 as "span" */
+    uint32_t spans;                 /* child spans in the event */
     csc_before_send_fn before_send; /* replaces the options' before_send */
     void *before_send_data;
     void *ctx;
@@ -93,9 +95,11 @@ typedef struct csc__capture_hooks_s {
     json_t *(*build)(void *ctx, json_t *event, const csc_options_t *o, const char *public_key, const char *org_id);
     void (*free_ctx)(void *ctx);
 } csc__capture_hooks_t;
-int csc__capture_with_hooks(json_t *event, const csc_scopes_t *scopes, const csc__capture_hooks_t *hooks, char *event_id_out);
+int csc__capture_with_hooks(json_t *event, const csc_scopes_t *scopes, const csc__capture_hooks_t *hooks,
+                            char *event_id_out);
 
 /* transaction.c */
-int csc__transaction_send(csc_span_t *tx, csc_span_t **spans, size_t nspans, uint64_t dropped, const csc_scopes_t *scopes, char *id_out);
+int csc__transaction_send(csc_span_t *tx, csc_span_t **spans, size_t nspans, uint64_t dropped,
+                          const csc_scopes_t *scopes, char *id_out);
 
 #endif

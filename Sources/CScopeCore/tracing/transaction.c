@@ -16,15 +16,23 @@ csc_span_t *csc_transaction_start(const csc_transaction_options_t *o) {
     t->parent_sampled = CSC_SAMPLED_UNSET;
     t->sampled = CSC_SAMPLED_NO;
     csc_span_t *tx = csc__span_alloc(t);
-    if (!tx) { free(t); return NULL; }
+    if (!tx) {
+        free(t);
+        return NULL;
+    }
     tx->is_tx = true;
     if (o->start_timestamp_us) tx->start_us = o->start_timestamp_us;
     csc__client_t *c = csc__client_get();
-    int rc = csc_transaction_set_name(tx, o->name && *o->name ? o->name : NULL, o->source && *o->source ? o->source : "custom");
+    int rc = csc_transaction_set_name(tx, o->name && *o->name ? o->name : NULL,
+                                      o->source && *o->source ? o->source : "custom");
     if (rc == CSC_OK) rc = csc_span_set_op(tx, o->op);
     if (rc == CSC_OK) rc = csc_span_set_description(tx, o->description);
     if (rc == CSC_OK) rc = csc_span_set_origin(tx, o->origin);
-    if (rc != CSC_OK) { csc__client_release(c); csc_span_release(tx); return NULL; }
+    if (rc != CSC_OK) {
+        csc__client_release(c);
+        csc_span_release(tx);
+        return NULL;
+    }
 
     /* the trace: the incoming one (also put on the scopes, as continue_trace does), else a new one */
     csc__propagation_t *p = NULL;
@@ -108,14 +116,16 @@ static json_t *tx_build(void *p, json_t *ev, const csc_options_t *o, const char 
     json_object_set_new(ev, "spans", spans);
     json_object_set_new(ev, "measurements", t->measurements ? json_copy(t->measurements) : json_object());
     if (x->dropped) /* as the Python SDK: the number of spans before the cut, in _meta */
-        json_object_set_new(ev, "_meta", json_pack("{s:{s:{s:I}}}", "spans", "", "len", (json_int_t)(x->nspans + x->dropped)));
+        json_object_set_new(ev, "_meta",
+                            json_pack("{s:{s:{s:I}}}", "spans", "", "len", (json_int_t)(x->nspans + x->dropped)));
     csc__lock(&t->lock);
     json_t *dsc = csc__dsc_of_tree(o, public_key, org_id, t, tx->trace_id);
     csc__unlock(&t->lock);
     return dsc;
 }
 
-int csc__transaction_send(csc_span_t *tx, csc_span_t **spans, size_t nspans, uint64_t dropped, const csc_scopes_t *scopes, char *id_out) {
+int csc__transaction_send(csc_span_t *tx, csc_span_t **spans, size_t nspans, uint64_t dropped,
+                          const csc_scopes_t *scopes, char *id_out) {
     csc__client_t *c = csc__client_get();
     tx_ctx_t *x = NULL;
     int rc = CSC_ERR_DISABLED;
@@ -135,9 +145,14 @@ int csc__transaction_send(csc_span_t *tx, csc_span_t **spans, size_t nspans, uin
         if (dropped && c->http) csc__http_transport_record_lost(c->http, "buffer_overflow", "span", (uint32_t)dropped);
         const csc__tracing_opts_t *to = c->opts->tracing;
         csc__capture_hooks_t h = {
-            .item_type = "transaction", .category = "transaction", .spans = (uint32_t)x->nspans,
-            .before_send = to ? to->before_send_transaction : NULL, .before_send_data = to ? to->bst_data : NULL,
-            .ctx = x, .build = tx_build, .free_ctx = tx_ctx_free,
+            .item_type = "transaction",
+            .category = "transaction",
+            .spans = (uint32_t)x->nspans,
+            .before_send = to ? to->before_send_transaction : NULL,
+            .before_send_data = to ? to->bst_data : NULL,
+            .ctx = x,
+            .build = tx_build,
+            .free_ctx = tx_ctx_free,
         };
         csc__client_release(c);
         c = NULL;

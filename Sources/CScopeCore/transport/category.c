@@ -4,13 +4,15 @@
 
 /* Relay's DataCategory names that an SDK can meet in X-Sentry-Rate-Limits or report. */
 static const char *const k_categories[CSC__CATEGORY_COUNT] = {
-    "default", "error", "transaction", "security", "attachment", "session", "profile",
-    "profile_chunk", "replay", "monitor", "span", "log_item", "log_byte", "trace_metric",
-    "metric_bucket", "feedback", "internal", "user_report_v2", "profile_chunk_ui", "uptime",
+    "default",       "error",    "transaction", "security",       "attachment",       "session",  "profile",
+    "profile_chunk", "replay",   "monitor",     "span",           "log_item",         "log_byte", "trace_metric",
+    "metric_bucket", "feedback", "internal",    "user_report_v2", "profile_chunk_ui", "uptime",
 };
 
 /* Envelope item type -> category, and the second category its loss counts in. */
-static const struct { const char *type, *category, *secondary; } k_map[] = {
+static const struct {
+    const char *type, *category, *secondary;
+} k_map[] = {
     {"event", "error", NULL},
     {"transaction", "transaction", "span"}, /* + one span per span in the transaction */
     {"attachment", "attachment", NULL},
@@ -64,6 +66,4 @@ uint64_t csc__item_quantity(const char *item_type, size_t payload_len) {
     return 1;
 }
 
-bool csc__item_reportable(const char *item_type) {
-    return !(item_type && strcmp(item_type, "client_report") == 0);
-}
+bool csc__item_reportable(const char *item_type) { return !(item_type && strcmp(item_type, "client_report") == 0); }

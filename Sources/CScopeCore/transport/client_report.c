@@ -50,12 +50,15 @@ char *csc__reports_take_json(csc__reports_t *r, size_t *len) {
     if (!list) return NULL;
     pthread_mutex_lock(&r->mu);
     for (int i = 0; i < r->n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "reason", r->e[i].reason,
-                                              "category", r->e[i].category, "quantity", (json_int_t)r->e[i].quantity));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "reason", r->e[i].reason, "category", r->e[i].category,
+                                              "quantity", (json_int_t)r->e[i].quantity));
     int n = r->n;
     r->n = 0;
     pthread_mutex_unlock(&r->mu);
-    if (!n) { json_decref(list); return NULL; }
+    if (!n) {
+        json_decref(list);
+        return NULL;
+    }
     /* timestamp as a float of seconds since the epoch (accepted by Relay). */
     json_t *obj = json_pack("{s:f, s:o}", "timestamp", (double)csc_now_us() / 1e6, "discarded_events", list);
     char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;

@@ -13,7 +13,11 @@
 typedef struct {
     pthread_mutex_t mu;
     bool enabled;
-    struct { char reason[32]; char category[32]; uint64_t quantity; } e[CSC__CR_MAX];
+    struct {
+        char reason[32];
+        char category[32];
+        uint64_t quantity;
+    } e[CSC__CR_MAX];
     int n;
 } csc__reports_t;
 

@@ -33,7 +33,10 @@ static CURLcode g_curl_init_rc = CURLE_FAILED_INIT;
 static void curl_init_once(void) { g_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 static void copy_trimmed(char *dst, size_t cap, const char *v, size_t n) {
-    while (n && (*v == ' ' || *v == '\t')) { v++; n--; }
+    while (n && (*v == ' ' || *v == '\t')) {
+        v++;
+        n--;
+    }
     while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
     if (n >= cap) n = cap - 1;
     memcpy(dst, v, n);
@@ -59,17 +62,22 @@ static size_t on_body(char *buf, size_t size, size_t n, void *ud) { return size 
 
 static char *auth_header(const csc__dsn_t *dsn, const char *name, const char *version) {
     char *h = NULL;
-    int rc = dsn->secret_key[0]
-        ? asprintf(&h, "X-Sentry-Auth: Sentry sentry_version=7, sentry_client=%s/%s, sentry_key=%s, sentry_secret=%s",
-                   name, version, dsn->public_key, dsn->secret_key)
-        : asprintf(&h, "X-Sentry-Auth: Sentry sentry_version=7, sentry_client=%s/%s, sentry_key=%s",
-                   name, version, dsn->public_key);
+    int rc =
+        dsn->secret_key[0]
+            ? asprintf(&h,
+                       "X-Sentry-Auth: Sentry sentry_version=7, sentry_client=%s/%s, sentry_key=%s, sentry_secret=%s",
+                       name, version, dsn->public_key, dsn->secret_key)
+            : asprintf(&h, "X-Sentry-Auth: Sentry sentry_version=7, sentry_client=%s/%s, sentry_key=%s", name, version,
+                       dsn->public_key);
     return rc < 0 ? NULL : h;
 }
 
 csc__sender_t *csc__sender_new(const csc__dsn_t *dsn, const csc__sender_config_t *cfg) {
     pthread_once(&g_curl_once, curl_init_once);
-    if (g_curl_init_rc != CURLE_OK) { csc__debug_log("transport: curl_global_init failed"); return NULL; }
+    if (g_curl_init_rc != CURLE_OK) {
+        csc__debug_log("transport: curl_global_init failed");
+        return NULL;
+    }
     csc__sender_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     const char *name = cfg->sdk_name ? cfg->sdk_name : "sentry.cscope";
@@ -89,10 +97,16 @@ csc__sender_t *csc__sender_new(const csc__dsn_t *dsn, const csc__sender_config_t
         if (h) h = curl_slist_append(h, "Content-Encoding: gzip");
         if (h) h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
     }
-    if (auth) { memset(auth, 0, strlen(auth)); free(auth); }
+    if (auth) {
+        memset(auth, 0, strlen(auth));
+        free(auth);
+    }
     free(ua);
     s->headers = h;
-    if (!s->url || !s->multi || !s->easy || !h) { csc__sender_free(s); return NULL; }
+    if (!s->url || !s->multi || !s->easy || !h) {
+        csc__sender_free(s);
+        return NULL;
+    }
 
     CURL *e = s->easy;
     curl_easy_setopt(e, CURLOPT_URL, s->url);
@@ -133,13 +147,16 @@ void csc__sender_wakeup(csc__sender_t *s) {
 #endif
 }
 
-void csc__sender_post(csc__sender_t *s, const char *body, size_t len, int64_t deadline_ms,
-                      _Atomic int64_t *abort_at_ms, csc__send_result_t *out) {
+void csc__sender_post(csc__sender_t *s, const char *body, size_t len, int64_t deadline_ms, _Atomic int64_t *abort_at_ms,
+                      csc__send_result_t *out) {
     memset(out, 0, sizeof *out);
     out->outcome = CSC__SEND_FAILED;
     size_t zlen = 0;
     const char *z = csc__gzipper_run(&s->gz, body, len, &zlen);
-    if (!z) { snprintf(out->error, sizeof out->error, "gzip failed"); return; }
+    if (!z) {
+        snprintf(out->error, sizeof out->error, "gzip failed");
+        return;
+    }
 
     int64_t now = csc__mono_ms();
     int64_t total = deadline_ms - now;
@@ -160,12 +177,21 @@ void csc__sender_post(csc__sender_t *s, const char *body, size_t len, int64_t de
     int running = 1;
     CURLcode rc = CURLE_OK;
     while (running) {
-        if (curl_multi_perform(s->multi, &running) != CURLM_OK) { rc = CURLE_FAILED_INIT; break; }
+        if (curl_multi_perform(s->multi, &running) != CURLM_OK) {
+            rc = CURLE_FAILED_INIT;
+            break;
+        }
         if (!running) break;
         int64_t t = csc__mono_ms();
         int64_t abort_at = abort_at_ms ? atomic_load(abort_at_ms) : 0;
-        if (abort_at && t >= abort_at) { aborted = true; break; }
-        if (t >= stop_at) { rc = CURLE_OPERATION_TIMEDOUT; break; }
+        if (abort_at && t >= abort_at) {
+            aborted = true;
+            break;
+        }
+        if (t >= stop_at) {
+            rc = CURLE_OPERATION_TIMEDOUT;
+            break;
+        }
 #if LIBCURL_VERSION_NUM >= 0x074400
         curl_multi_poll(s->multi, NULL, 0, 50, NULL);
 #else
@@ -182,7 +208,10 @@ void csc__sender_post(csc__sender_t *s, const char *body, size_t len, int64_t de
     s->cur = NULL;
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
 
-    if (aborted) { out->outcome = CSC__SEND_ABORTED; return; }
+    if (aborted) {
+        out->outcome = CSC__SEND_ABORTED;
+        return;
+    }
     if (rc != CURLE_OK) {
         out->outcome = CSC__SEND_NETWORK;
         snprintf(out->error, sizeof out->error, "%s", curl_easy_strerror(rc));

@@ -35,8 +35,8 @@ csc__sender_t *csc__sender_new(const csc__dsn_t *dsn, const csc__sender_config_t
 void csc__sender_free(csc__sender_t *s);
 /* POSTs body[0..len) (gzip'd here). Gives up at `deadline_ms` (monotonic) or as soon as
  * the monotonic clock passes *abort_at_ms (0 = no abort), checked at least every 50 ms. */
-void csc__sender_post(csc__sender_t *s, const char *body, size_t len, int64_t deadline_ms,
-                      _Atomic int64_t *abort_at_ms, csc__send_result_t *out);
+void csc__sender_post(csc__sender_t *s, const char *body, size_t len, int64_t deadline_ms, _Atomic int64_t *abort_at_ms,
+                      csc__send_result_t *out);
 /* Wakes a post waiting on the network so it re-checks *abort_at_ms now. */
 void csc__sender_wakeup(csc__sender_t *s);
 

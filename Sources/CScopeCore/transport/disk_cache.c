@@ -20,8 +20,8 @@
 #include "options/options_internal.h"
 #include "support/log.h"
 
-#define SUFFIX ".envelope"
-#define TMP_SUFFIX ".tmp"
+#define SUFFIX            ".envelope"
+#define TMP_SUFFIX        ".tmp"
 #define STALE_TMP_SECONDS 600
 
 struct csc__cache_s {
@@ -38,7 +38,10 @@ static int mkdir_p(const char *dir) {
     for (char *s = p + 1; *s; s++) {
         if (*s != '/') continue;
         *s = 0;
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) { free(p); return -1; }
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
         *s = '/';
     }
     int rc = (mkdir(p, 0700) == 0 || errno == EEXIST) ? 0 : -1;
@@ -51,9 +54,14 @@ static bool has_suffix(const char *name, const char *suffix) {
     return n > k && strcmp(name + n - k, suffix) == 0;
 }
 
-typedef struct { char name[96]; uint64_t size; } entry_t;
+typedef struct {
+    char name[96];
+    uint64_t size;
+} entry_t;
 
-static int cmp_entry(const void *a, const void *b) { return strcmp(((const entry_t *)a)->name, ((const entry_t *)b)->name); }
+static int cmp_entry(const void *a, const void *b) {
+    return strcmp(((const entry_t *)a)->name, ((const entry_t *)b)->name);
+}
 
 /* Lists cached envelopes sorted oldest first (malloc'd). Removes stale temp files. */
 static entry_t *list(csc__cache_t *c, size_t *count) {
@@ -95,7 +103,10 @@ csc__cache_t *csc__cache_open(const char *dir, size_t max_files, uint64_t max_by
         return NULL;
     }
     csc__cache_t *c = calloc(1, sizeof *c);
-    if (!c || !(c->dir = strdup(dir))) { free(c); return NULL; }
+    if (!c || !(c->dir = strdup(dir))) {
+        free(c);
+        return NULL;
+    }
     c->max_files = max_files ? max_files : CSC__CACHE_MAX_FILES;
     c->max_bytes = max_bytes ? max_bytes : CSC__CACHE_MAX_BYTES;
     return c;
@@ -112,7 +123,10 @@ size_t csc__cache_max_files(const csc__cache_t *c) { return c->max_files; }
 static int write_all(int fd, const char *p, size_t n) {
     while (n) {
         ssize_t w = write(fd, p, n);
-        if (w < 0) { if (errno == EINTR) continue; return -1; }
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
         p += w;
         n -= (size_t)w;
     }
@@ -150,7 +164,10 @@ int csc__cache_store(csc__cache_t *c, const char *data, size_t len, csc__cache_e
     snprintf(tmp, sizeof tmp, "%s/%s" TMP_SUFFIX, c->dir, name);
     snprintf(final, sizeof final, "%s/%s" SUFFIX, c->dir, name);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) { csc__debug_log("transport: cannot write cache file: %s", strerror(errno)); return -1; }
+    if (fd < 0) {
+        csc__debug_log("transport: cannot write cache file: %s", strerror(errno));
+        return -1;
+    }
     int rc = write_all(fd, data, len);
     if (close(fd) != 0) rc = -1;
     if (rc == 0 && rename(tmp, final) != 0) rc = -1;
@@ -184,10 +201,16 @@ int csc__cache_read(const char *path, char **data, size_t *len) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size < 0 || (uint64_t)st.st_size > CSC__CACHE_MAX_BYTES * 4ull) { close(fd); return -1; }
+    if (fstat(fd, &st) != 0 || st.st_size < 0 || (uint64_t)st.st_size > CSC__CACHE_MAX_BYTES * 4ull) {
+        close(fd);
+        return -1;
+    }
     size_t n = (size_t)st.st_size, got = 0;
     char *buf = malloc(n + 1);
-    if (!buf) { close(fd); return -1; }
+    if (!buf) {
+        close(fd);
+        return -1;
+    }
     while (got < n) {
         ssize_t r = read(fd, buf + got, n - got);
         if (r < 0 && errno == EINTR) continue;

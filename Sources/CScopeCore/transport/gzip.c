@@ -13,7 +13,10 @@ char *csc__gzip(const char *data, size_t len, size_t *out_len) {
     if (deflateInit2(&zs, CSC__GZIP_LEVEL, Z_DEFLATED, GZIP_WINDOW_BITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
     uLong bound = deflateBound(&zs, (uLong)len);
     char *out = malloc(bound);
-    if (!out) { deflateEnd(&zs); return NULL; }
+    if (!out) {
+        deflateEnd(&zs);
+        return NULL;
+    }
     zs.next_in = (Bytef *)data;
     zs.avail_in = (uInt)len;
     zs.next_out = (Bytef *)out;
@@ -21,17 +24,24 @@ char *csc__gzip(const char *data, size_t len, size_t *out_len) {
     int rc = deflate(&zs, Z_FINISH);
     *out_len = zs.total_out;
     deflateEnd(&zs);
-    if (rc != Z_STREAM_END) { free(out); return NULL; }
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
     return out;
 }
 
 const char *csc__gzipper_run(csc__gzipper_t *g, const char *data, size_t len, size_t *out_len) {
     if (g->ready) {
-        if (deflateReset(&g->zs) != Z_OK) { deflateEnd(&g->zs); g->ready = false; }
+        if (deflateReset(&g->zs) != Z_OK) {
+            deflateEnd(&g->zs);
+            g->ready = false;
+        }
     }
     if (!g->ready) {
         memset(&g->zs, 0, sizeof g->zs);
-        if (deflateInit2(&g->zs, CSC__GZIP_LEVEL, Z_DEFLATED, GZIP_WINDOW_BITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return NULL;
+        if (deflateInit2(&g->zs, CSC__GZIP_LEVEL, Z_DEFLATED, GZIP_WINDOW_BITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            return NULL;
         g->ready = true;
     }
     size_t bound = deflateBound(&g->zs, (uLong)len);
@@ -39,7 +49,10 @@ const char *csc__gzipper_run(csc__gzipper_t *g, const char *data, size_t len, si
         free(g->out);
         g->cap = bound > KEEP_OUT_MAX ? bound : KEEP_OUT_MAX / 4 > bound ? KEEP_OUT_MAX / 4 : bound;
         g->out = malloc(g->cap);
-        if (!g->out) { g->cap = 0; return NULL; }
+        if (!g->out) {
+            g->cap = 0;
+            return NULL;
+        }
     }
     g->zs.next_in = (Bytef *)data;
     g->zs.avail_in = (uInt)len;

@@ -41,9 +41,12 @@ csc__http_transport_t *csc__http_transport_start(const csc_options_t *opts, cons
     csc__reports_init(&t->reports, opts->send_client_reports);
     size_t qsize = opts->max_queue_size ? opts->max_queue_size : DEFAULT_QUEUE_SIZE;
     csc__sender_config_t cfg = {
-        .sdk_name = opts->sdk_name, .sdk_version = opts->sdk_version,
-        .ca_certs = opts->ca_certs, .http_proxy = opts->http_proxy,
-        .connect_timeout_ms = CONNECT_TIMEOUT_MS, .request_timeout_ms = REQUEST_TIMEOUT_MS,
+        .sdk_name = opts->sdk_name,
+        .sdk_version = opts->sdk_version,
+        .ca_certs = opts->ca_certs,
+        .http_proxy = opts->http_proxy,
+        .connect_timeout_ms = CONNECT_TIMEOUT_MS,
+        .request_timeout_ms = REQUEST_TIMEOUT_MS,
     };
     t->sender = csc__sender_new(dsn, &cfg);
     if (!csc__queue_init(&t->q, qsize) || !t->sender) {
@@ -67,14 +70,17 @@ csc__http_transport_t *csc__http_transport_start(const csc_options_t *opts, cons
         csc__transport_destroy(t);
         return NULL;
     }
-    csc__debug_log("transport: sending to %s (queue %zu%s%s)", dsn->envelope_url, qsize,
-                   t->cache ? ", cache " : "", t->cache ? opts->cache_dir : "");
+    csc__debug_log("transport: sending to %s (queue %zu%s%s)", dsn->envelope_url, qsize, t->cache ? ", cache " : "",
+                   t->cache ? opts->cache_dir : "");
     return t;
 }
 
 void csc__http_transport_send(csc__http_transport_t *t, csc_envelope_t *env) {
     if (!env) return;
-    if (!t) { csc_envelope_free(env); return; }
+    if (!t) {
+        csc_envelope_free(env);
+        return;
+    }
     pthread_mutex_lock(&t->mu);
     bool queued = csc__queue_push(&t->q, env);
     if (queued) {
@@ -138,6 +144,7 @@ int csc__http_transport_shutdown(csc__http_transport_t *t, uint32_t timeout_ms) 
     return leftovers ? CSC_ERR_TIMEOUT : CSC_OK;
 }
 
-void csc__http_transport_record_lost(csc__http_transport_t *t, const char *reason, const char *category, uint32_t quantity) {
+void csc__http_transport_record_lost(csc__http_transport_t *t, const char *reason, const char *category,
+                                     uint32_t quantity) {
     if (t) csc__reports_record(&t->reports, reason, category, quantity);
 }

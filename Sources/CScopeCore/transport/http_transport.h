@@ -21,6 +21,7 @@ int csc__http_transport_flush(csc__http_transport_t *t, uint32_t timeout_ms);
 /* Drains for at most timeout_ms, writes what is left to the cache directory, stops the worker, frees `t`. */
 int csc__http_transport_shutdown(csc__http_transport_t *t, uint32_t timeout_ms);
 /* Counts a discarded event for client reports (reason e.g. "before_send", "sample_rate", "event_processor"; category e.g. "error"). */
-void csc__http_transport_record_lost(csc__http_transport_t *t, const char *reason, const char *category, uint32_t quantity);
+void csc__http_transport_record_lost(csc__http_transport_t *t, const char *reason, const char *category,
+                                     uint32_t quantity);
 
 #endif

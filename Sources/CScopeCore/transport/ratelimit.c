@@ -60,15 +60,18 @@ static bool apply_entry(csc__ratelimits_t *rl, const char *e, size_t len, int64_
     int64_t ms = parse_seconds(f[0], fl[0]);
     if (ms < 0) return false; /* "A1", "-20", "123Garbage" */
     int64_t until = now_ms + ms;
-    if (fl[1] == 0) { extend(&rl->all_until, until); return true; }
+    if (fl[1] == 0) {
+        extend(&rl->all_until, until);
+        return true;
+    }
     for (size_t a = 0; a <= fl[1];) {
         const char *semi = memchr(f[1] + a, ';', fl[1] - a);
         size_t b = semi ? (size_t)(semi - f[1]) : fl[1];
         int idx = csc__category_index(f[1] + a, b - a); /* unknown and empty names: ignored */
         /* namespaces narrow a metric_bucket limit: it applies only when empty or naming "custom",
          * the only namespace this SDK would send. Other categories ignore the field. */
-        bool narrowed = idx >= 0 && n == 5 && fl[4] && strcmp(csc__category_name(idx), "metric_bucket") == 0
-                        && !list_has(f[4], fl[4], "custom");
+        bool narrowed = idx >= 0 && n == 5 && fl[4] && strcmp(csc__category_name(idx), "metric_bucket") == 0 &&
+                        !list_has(f[4], fl[4], "custom");
         if (idx >= 0 && !narrowed) extend(&rl->until[idx], until);
         a = b + 1;
     }
@@ -113,7 +116,8 @@ static int64_t http_date(const char *v) {
     while (is_space(v[n])) n++;
     if (v[n]) return -1;
     const char *m = strlen(mon) == 3 ? strstr(k_months, mon) : NULL;
-    if (!m || (m - k_months) % 3 || day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 || ss > 60 || hh < 0 || mm < 0 || ss < 0)
+    if (!m || (m - k_months) % 3 || day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 || ss > 60 || hh < 0 ||
+        mm < 0 || ss < 0)
         return -1;
     struct tm tm;
     memset(&tm, 0, sizeof tm);
@@ -148,7 +152,8 @@ void csc__rl_update_at(csc__ratelimits_t *rl, long http_status, const char *rate
     extend(&rl->all_until, now_ms + (ms < 0 ? CSC__RL_DEFAULT_MS : ms));
 }
 
-void csc__rl_update(csc__ratelimits_t *rl, long http_status, const char *rate_limits, const char *retry_after, int64_t now_ms) {
+void csc__rl_update(csc__ratelimits_t *rl, long http_status, const char *rate_limits, const char *retry_after,
+                    int64_t now_ms) {
     csc__rl_update_at(rl, http_status, rate_limits, retry_after, now_ms, (int64_t)time(NULL));
 }
 

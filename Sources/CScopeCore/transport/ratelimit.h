@@ -15,14 +15,15 @@
 #define CSC__RL_MAX_MS (24LL * 3600 * 1000)
 
 typedef struct {
-    int64_t all_until;                      /* every category */
-    int64_t until[CSC__CATEGORY_COUNT];     /* by csc__category_index */
+    int64_t all_until;                  /* every category */
+    int64_t until[CSC__CATEGORY_COUNT]; /* by csc__category_index */
 } csc__ratelimits_t;
 
 /* Applies one response: `rate_limits` is the X-Sentry-Rate-Limits value or NULL/"",
  * `retry_after` the Retry-After value or NULL/"". Entries of the header that cannot be parsed
  * are skipped; a 429 without a usable header uses Retry-After, else limits all for 60 s. */
-void csc__rl_update(csc__ratelimits_t *rl, long http_status, const char *rate_limits, const char *retry_after, int64_t now_ms);
+void csc__rl_update(csc__ratelimits_t *rl, long http_status, const char *rate_limits, const char *retry_after,
+                    int64_t now_ms);
 /* The same with the wall clock (seconds since the epoch, for Retry-After dates) given. */
 void csc__rl_update_at(csc__ratelimits_t *rl, long http_status, const char *rate_limits, const char *retry_after,
                        int64_t now_ms, int64_t wall_now_s);

@@ -17,7 +17,9 @@ static void count_item(csc__http_transport_t *t, const csc_envelope_t *env, cons
     if (!csc__item_reportable(it->type)) return;
     const char *cat = csc__item_category(it->type), *second = csc__item_secondary_category(it->type);
     csc__reports_record(&t->reports, reason, cat, csc__item_quantity(it->type, it->len));
-    if (second) csc__reports_record(&t->reports, reason, second, !strcmp(cat, "transaction") ? (uint64_t)env->spans + 1 : it->len);
+    if (second)
+        csc__reports_record(&t->reports, reason, second,
+                            !strcmp(cat, "transaction") ? (uint64_t)env->spans + 1 : it->len);
 }
 
 void csc__transport_count_items(csc__http_transport_t *t, const csc_envelope_t *env, const char *reason) {
@@ -35,7 +37,10 @@ static csc_envelope_t *report_envelope(csc__http_transport_t *t) {
     char *payload = csc__reports_take_json(&t->reports, &len);
     if (!payload) return NULL;
     csc_envelope_t *env = csc__envelope_new(NULL);
-    if (!env) { free(payload); return NULL; }
+    if (!env) {
+        free(payload);
+        return NULL;
+    }
     if (csc__envelope_add_item(env, "client_report", "application/json", NULL, payload, len) != 0) {
         csc_envelope_free(env);
         return NULL;
@@ -137,16 +142,24 @@ static int64_t backoff_delay(int streak) {
 static void process(csc__http_transport_t *t, job_t *job) {
     int64_t now = csc__mono_ms();
     job->env = apply_rate_limits(t, job->env, now);
-    if (!job->env) { job_done(job); return; }
+    if (!job->env) {
+        job_done(job);
+        return;
+    }
     /* Reports ride on queued envelopes only: a cache file kept for a retry is not rewritten. */
-    if (t->reports.enabled && !job->path[0] && !csc__rl_limited(&t->rl, "internal", now) && !has_item(job->env, "client_report")) {
+    if (t->reports.enabled && !job->path[0] && !csc__rl_limited(&t->rl, "internal", now) &&
+        !has_item(job->env, "client_report")) {
         size_t len = 0;
         char *report = csc__reports_take_json(&t->reports, &len);
         if (report) csc__envelope_add_item(job->env, "client_report", "application/json", NULL, report, len);
     }
     size_t len = 0;
     const char *bytes = csc_envelope_serialize(job->env, &len);
-    if (!bytes) { csc__transport_count_items(t, job->env, "internal_sdk_error"); job_done(job); return; }
+    if (!bytes) {
+        csc__transport_count_items(t, job->env, "internal_sdk_error");
+        job_done(job);
+        return;
+    }
 
     csc__send_result_t r;
     csc__sender_post(t->sender, bytes, len, now + REQUEST_TIMEOUT_MS, &t->abort_at, &r);
@@ -194,8 +207,10 @@ static void process(csc__http_transport_t *t, job_t *job) {
     if (network) t->unreachable = true;
     if (network && t->cache) {
         if (!job->path[0]) {
-            if (csc__cache_store(t->cache, bytes, len, on_cache_evict, t) == 0) t->cache_maybe = true;
-            else csc__transport_count_items(t, job->env, "cache_overflow");
+            if (csc__cache_store(t->cache, bytes, len, on_cache_evict, t) == 0)
+                t->cache_maybe = true;
+            else
+                csc__transport_count_items(t, job->env, "cache_overflow");
         }
         job_release(job);
         return;
@@ -211,8 +226,10 @@ static void spill_queue(csc__http_transport_t *t) {
         pthread_mutex_unlock(&t->mu);
         size_t len = 0;
         const char *bytes = csc_envelope_serialize(env, &len);
-        if (bytes && csc__cache_store(t->cache, bytes, len, on_cache_evict, t) == 0) t->cache_maybe = true;
-        else csc__transport_count_items(t, env, "cache_overflow");
+        if (bytes && csc__cache_store(t->cache, bytes, len, on_cache_evict, t) == 0)
+            t->cache_maybe = true;
+        else
+            csc__transport_count_items(t, env, "cache_overflow");
         csc_envelope_free(env);
         pthread_mutex_lock(&t->mu);
     }
@@ -223,13 +240,19 @@ static void finalize(csc__http_transport_t *t, job_t *job) {
     size_t n = t->q.count + (job->env ? 1 : 0);
     csc_envelope_t **left = calloc(n ? n : 1, sizeof *left);
     size_t k = 0;
-    if (job->env && !job->path[0]) left[k++] = job->env; /* oldest first */
-    else if (job->env) csc_envelope_free(job->env);      /* already in the cache */
+    if (job->env && !job->path[0])
+        left[k++] = job->env; /* oldest first */
+    else if (job->env)
+        csc_envelope_free(job->env); /* already in the cache */
     memset(job, 0, sizeof *job);
     csc_envelope_t *e;
     while ((e = csc__queue_pop(&t->q))) {
-        if (left) left[k++] = e;
-        else { csc__transport_count_items(t, e, "queue_overflow"); csc_envelope_free(e); }
+        if (left)
+            left[k++] = e;
+        else {
+            csc__transport_count_items(t, e, "queue_overflow");
+            csc_envelope_free(e);
+        }
     }
     t->leftovers = k > 0;
     pthread_mutex_unlock(&t->mu);
@@ -267,7 +290,10 @@ void *csc__worker_main(void *arg) {
         if (t->stopping && now >= t->work_deadline) break;
         if (now < t->backoff_until) {
             if (t->stopping) break; /* no retries while shutting down: cache what is left */
-            if (t->cache && t->unreachable && t->q.count) { spill_queue(t); continue; }
+            if (t->cache && t->unreachable && t->q.count) {
+                spill_queue(t);
+                continue;
+            }
             t->idle = false;
             struct timespec ts = csc__mono_ts(t->backoff_until);
             t->awaiting_work = t->cache && t->unreachable; /* then new envelopes go to disk at once */

@@ -176,12 +176,15 @@ private func cachedStacktrace(skip: Int, inApp: InAppRules, limit: Int) -> Captu
         // A frame that should have file and line but was only named: the slow path adds them.
         if !entry.hasSource, let frame = entry.frames.last, frame.classify(inApp) != false { return nil }
     }
-    var captured = sentryFrames(count: found.entries.count, group: { found.entries[$0].frames }, skip: skip, inApp: inApp)
+    var captured = sentryFrames(
+        count: found.entries.count, group: { found.entries[$0].frames }, skip: skip, inApp: inApp)
     captured.cacheHits = found.entries.count
     captured.fromCache = true
     captured.json = captured.makeStackJSON()
-    cache.keepStack(CachedStack(pcs: Array(walked), skip: skip, inApp: inApp, asyncFrame: found.asyncFrame,
-                                resumePoints: found.resumePoints, result: captured))
+    cache.keepStack(
+        CachedStack(
+            pcs: Array(walked), skip: skip, inApp: inApp, asyncFrame: found.asyncFrame,
+            resumePoints: found.resumePoints, result: captured))
     return captured
 }
 
@@ -189,7 +192,9 @@ private func cachedStacktrace(skip: Int, inApp: InAppRules, limit: Int) -> Captu
 /// one address each): the SDK's innermost frames and `skip` more are dropped, `in_app` is set
 /// per `inApp`, frames are put oldest first. Also the frames' distinct addresses (inlined frames
 /// share one).
-private func sentryFrames(count: Int, group: (Int) -> [SymbolizedFrame], skip: Int, inApp: InAppRules) -> CapturedStacktrace {
+private func sentryFrames(count: Int, group: (Int) -> [SymbolizedFrame], skip: Int, inApp: InAppRules)
+    -> CapturedStacktrace
+{
     var total = 0
     var dropped = 0
     var trimming = true
@@ -224,7 +229,9 @@ private func sentryFrames(count: Int, group: (Int) -> [SymbolizedFrame], skip: I
             case .some(false): captured.inApp.append(0)
             case .none: captured.inApp.append(-1)
             }
-            if captured.addresses.last != frame.instructionAddress { captured.addresses.append(frame.instructionAddress) }
+            if captured.addresses.last != frame.instructionAddress {
+                captured.addresses.append(frame.instructionAddress)
+            }
         }
         i -= 1
     }

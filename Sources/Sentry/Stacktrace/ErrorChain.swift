@@ -50,7 +50,9 @@ enum ErrorChain {
         }
         if let multiple = userInfo["NSMultipleUnderlyingErrorsKey"] as? [Any] {
             for (i, element) in multiple.enumerated() {
-                if let e = element as? any Error { links.append(Link(source: "NSMultipleUnderlyingErrorsKey[\(i)]", error: e)) }
+                if let e = element as? any Error {
+                    links.append(Link(source: "NSMultipleUnderlyingErrorsKey[\(i)]", error: e))
+                }
             }
         }
         return (links, links.count > 1)

@@ -1,12 +1,13 @@
 import CScopeCore
 
 /// `{"type": "generic", "handled": true}`, the mechanism of a lone exception (shared, never changed).
-private let genericMechanism = SharedJansson({
-    let m = json_object()
-    json_object_set_new(m, "type", json_string("generic"))
-    json_object_set_new(m, "handled", json_true())
-    return m
-}())
+private let genericMechanism = SharedJansson(
+    {
+        let m = json_object()
+        json_object_set_new(m, "type", json_string("generic"))
+        json_object_set_new(m, "handled", json_true())
+        return m
+    }())
 
 /// Sentry's `exception.values` for a Swift error, as a new jansson array (the caller owns it).
 ///
@@ -21,7 +22,9 @@ private let genericMechanism = SharedJansson({
 /// error gets `stacktrace` (`{"frames": [...]}`, consumed; `nil`: none): Swift errors do not
 /// record where they were thrown. A lone error's mechanism is `{type: generic, handled: true}`.
 /// Thread-safe.
-func exceptionValuesJansson(for error: any Error, stacktrace: UnsafeMutablePointer<json_t>?) -> UnsafeMutablePointer<json_t>? {
+func exceptionValuesJansson(for error: any Error, stacktrace: UnsafeMutablePointer<json_t>?) -> UnsafeMutablePointer<
+    json_t
+>? {
     let nodes = exceptionNodes(for: error)
     guard let values = json_array() else {
         json_decref(stacktrace)
@@ -43,7 +46,8 @@ func exceptionValuesJansson(for error: any Error, stacktrace: UnsafeMutablePoint
             }
         } else {
             json_object_set_new_nocheck(exception, "type", info.nameJSON.share())
-            json_object_set_new_nocheck(exception, "value", makeJanssonString(ExceptionFields.value(of: error, info: info)))
+            json_object_set_new_nocheck(
+                exception, "value", makeJanssonString(ExceptionFields.value(of: error, info: info)))
             if let module = info.moduleJSON { json_object_set_new_nocheck(exception, "module", module.share()) }
         }
         let mechanism: UnsafeMutablePointer<json_t>?
@@ -52,7 +56,9 @@ func exceptionValuesJansson(for error: any Error, stacktrace: UnsafeMutablePoint
             json_object_set_new_nocheck(mechanism, "type", json_string(id == 0 ? "generic" : "chained"))
             json_object_set_new_nocheck(mechanism, "handled", json_true())
             json_object_set_new_nocheck(mechanism, "exception_id", json_integer(json_int_t(id)))
-            if let parent = node.parent { json_object_set_new_nocheck(mechanism, "parent_id", json_integer(json_int_t(parent))) }
+            if let parent = node.parent {
+                json_object_set_new_nocheck(mechanism, "parent_id", json_integer(json_int_t(parent)))
+            }
             if let source = node.source { json_object_set_new_nocheck(mechanism, "source", makeJanssonString(source)) }
             if node.isGroup { json_object_set_new_nocheck(mechanism, "is_exception_group", json_true()) }
         } else {

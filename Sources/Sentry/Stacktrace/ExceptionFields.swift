@@ -20,7 +20,8 @@ enum ExceptionFields {
     /// The exception value of `error` (whose type is `info`'s: the casts it cannot pass are skipped).
     static func value(of error: any Error, info: ErrorTypeInfo? = nil) -> String {
         if info?.isLocalized ?? true, let localized = error as? any LocalizedError,
-           let description = localized.errorDescription {
+            let description = localized.errorDescription
+        {
             return description
         }
         if let decoding = error as? DecodingError {
@@ -49,7 +50,9 @@ enum ExceptionFields {
         if !path.isEmpty {
             var rendered = ""
             for key in path {
-                if let index = key.intValue { rendered += "[\(index)]" } else {
+                if let index = key.intValue {
+                    rendered += "[\(index)]"
+                } else {
                     rendered += (rendered.isEmpty ? "" : ".") + key.stringValue
                 }
             }
@@ -90,12 +93,13 @@ struct ErrorTypeInfo: Sendable {
         let name = SwiftSymbolName.stableTypeName(reflected)
         let prefix = name.firstIndex(of: ".").map { String(name[..<$0]) }
         let module = prefix?.hasPrefix("(") == true ? nil : prefix
-        let info = ErrorTypeInfo(name: name, module: module, isFoundation: reflected.hasPrefix("Foundation"),
-                                 isCustom: type is any CustomSentryException.Type,
-                                 isLocalized: type is any LocalizedError.Type,
-                                 isUnderlying: type is any SentryUnderlyingError.Type,
-                                 nameJSON: SharedJansson(makeJanssonString(name)),
-                                 moduleJSON: module.map { SharedJansson(makeJanssonString($0)) })
+        let info = ErrorTypeInfo(
+            name: name, module: module, isFoundation: reflected.hasPrefix("Foundation"),
+            isCustom: type is any CustomSentryException.Type,
+            isLocalized: type is any LocalizedError.Type,
+            isUnderlying: type is any SentryUnderlyingError.Type,
+            nameJSON: SharedJansson(makeJanssonString(name)),
+            moduleJSON: module.map { SharedJansson(makeJanssonString($0)) })
         cache.withLock { c in
             if c.count >= capacity { c.removeAll(keepingCapacity: true) }
             c[key] = info

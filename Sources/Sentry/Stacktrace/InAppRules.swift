@@ -45,18 +45,23 @@ struct InAppRules: Sendable, Equatable {
 
     /// `true`, `false`, or `nil` (unknown) for a frame.
     func classify(module: String?, imagePath: String?, isMainExecutable: Bool) -> Bool? {
-        classify(module: module, imagePath: imagePath, imageFileName: imagePath.map(Self.fileName),
-                 isMainExecutable: isMainExecutable)
+        classify(
+            module: module, imagePath: imagePath, imageFileName: imagePath.map(Self.fileName),
+            isMainExecutable: isMainExecutable)
     }
 
     /// ``classify(module:imagePath:isMainExecutable:)`` with the image's file name already known.
     func classify(module: String?, imagePath: String?, imageFileName image: String?, isMainExecutable: Bool) -> Bool? {
         if matches(exclude, module: module, image: image) { return false }
         if matches(include, module: module, image: image) { return true }
-        if let module, Self.libraryModules.contains(module) || Self.libraryModulePrefixes.contains(where: { module.hasPrefix($0) }) {
+        if let module,
+            Self.libraryModules.contains(module) || Self.libraryModulePrefixes.contains(where: { module.hasPrefix($0) })
+        {
             return false
         }
-        if !isMainExecutable, let imagePath, let image, Self.isSystemImage(path: imagePath, fileName: image) { return false }
+        if !isMainExecutable, let imagePath, let image, Self.isSystemImage(path: imagePath, fileName: image) {
+            return false
+        }
         if isMainExecutable { return true }
         return nil
     }

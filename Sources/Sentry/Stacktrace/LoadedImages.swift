@@ -25,18 +25,21 @@ enum LoadedImages {
     static func fileImageCount() -> Int {
         guard let iteratePhdr else { return 0 }
         var count = 0
-        _ = iteratePhdr({ info, _, context in
-            // dlpi_name is the second field of struct dl_phdr_info.
-            guard let info, let context else { return 0 }
-            let name = info.load(fromByteOffset: MemoryLayout<Int>.size, as: UnsafePointer<CChar>?.self)
-            let counter = context.assumingMemoryBound(to: Int.self)
-            if let name, name.pointee != 0 {
-                if strncmp(name, "linux-vdso", 10) != 0 && strncmp(name, "linux-gate", 10) != 0 { counter.pointee += 1 }
-            } else if counter.pointee == 0 {
-                counter.pointee += 1  // the main executable (listed first, without a name)
-            }
-            return 0
-        }, &count)
+        _ = iteratePhdr(
+            { info, _, context in
+                // dlpi_name is the second field of struct dl_phdr_info.
+                guard let info, let context else { return 0 }
+                let name = info.load(fromByteOffset: MemoryLayout<Int>.size, as: UnsafePointer<CChar>?.self)
+                let counter = context.assumingMemoryBound(to: Int.self)
+                if let name, name.pointee != 0 {
+                    if strncmp(name, "linux-vdso", 10) != 0 && strncmp(name, "linux-gate", 10) != 0 {
+                        counter.pointee += 1
+                    }
+                } else if counter.pointee == 0 {
+                    counter.pointee += 1  // the main executable (listed first, without a name)
+                }
+                return 0
+            }, &count)
         return count
     }
 
@@ -51,9 +54,13 @@ enum LoadedImages {
     /// The path of the loaded image that contains `address` (`dladdr`'s `dli_fname`; the main
     /// executable's real path for the main executable), or `nil`. Thread-safe.
     static func imagePath(containing address: UInt64) -> String? {
-        guard let dladdrFunction, address != 0, let pointer = UnsafeRawPointer(bitPattern: UInt(address)) else { return nil }
+        guard let dladdrFunction, address != 0, let pointer = UnsafeRawPointer(bitPattern: UInt(address)) else {
+            return nil
+        }
         // Dl_info: dli_fname, dli_fbase, dli_sname, dli_saddr (four pointers).
-        var info: (UnsafePointer<CChar>?, UnsafeRawPointer?, UnsafePointer<CChar>?, UnsafeRawPointer?) = (nil, nil, nil, nil)
+        var info: (UnsafePointer<CChar>?, UnsafeRawPointer?, UnsafePointer<CChar>?, UnsafeRawPointer?) = (
+            nil, nil, nil, nil
+        )
         let found = withUnsafeMutableBytes(of: &info) { dladdrFunction(pointer, $0.baseAddress) }
         guard found != 0, let name = info.0 else { return nil }
         let path = String(cString: name)

@@ -39,14 +39,17 @@ enum StacktraceEvents {
     /// A ``SentryTracedError`` brings the stack of its creation instead.
     @inline(never)
     static func errorEvent(_ error: any Error, skip: Int = 0) -> UnsafeMutablePointer<json_t>? {
-        let captured = (error as? SentryTracedError)?.stacktrace
+        let captured =
+            (error as? SentryTracedError)?.stacktrace
             ?? captureStacktrace(skip: skip, inApp: StacktraceSettings.inApp)
         // Built directly in jansson; the frames and images of a cached stack are shared, not copied.
         guard let json = json_object() else { return nil }
         json_object_set_new_nocheck(json, "level", errorLevel.share())
         if let exception = json_object() {
-            json_object_set_new_nocheck(exception, "values",
-                                        exceptionValuesJansson(for: SentryTracedError.unwrap(error), stacktrace: captured.makeJanssonStacktrace()))
+            json_object_set_new_nocheck(
+                exception, "values",
+                exceptionValuesJansson(
+                    for: SentryTracedError.unwrap(error), stacktrace: captured.makeJanssonStacktrace()))
             json_object_set_new_nocheck(json, "exception", exception)
         }
         addDebugMeta(to: json, captured)
@@ -62,7 +65,10 @@ enum StacktraceEvents {
         guard StacktraceSettings.attachStacktrace else { return }
         for key in ["exception", "stacktrace", "threads"] where json_object_get(event, key) != nil { return }
         if let type = json_string_value(json_object_get(event, "type")),
-           strcmp(type, "transaction") == 0 || strcmp(type, "check_in") == 0 { return }
+            strcmp(type, "transaction") == 0 || strcmp(type, "check_in") == 0
+        {
+            return
+        }
         let captured = captureStacktrace(skip: skip, inApp: StacktraceSettings.inApp)
         guard let stacktrace = captured.makeJanssonStacktrace() else { return }
         // A cached stack's stacktrace is shared, and so is the `threads` value a thread builds

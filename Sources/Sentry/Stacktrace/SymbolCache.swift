@@ -165,8 +165,10 @@ final class SymbolCache: @unchecked Sendable {
     /// without source locations) and lists the addresses that `wantsSource` wants file and line
     /// for but that have none yet.
     /// `limit` is the one the backtrace was captured with.
-    func plan(_ backtrace: Backtrace, images: ImageMap, generation: UInt64, limit: Int,
-              wantsSource: (SymbolizedFrame) -> Bool) -> SymbolizationPlan {
+    func plan(
+        _ backtrace: Backtrace, images: ImageMap, generation: UInt64, limit: Int,
+        wantsSource: (SymbolizedFrame) -> Bool
+    ) -> SymbolizationPlan {
         var plan = SymbolizationPlan(generation: generation)
         var pcs: [UInt64] = []
         var walks: [FrameWalk] = []
@@ -179,7 +181,8 @@ final class SymbolCache: @unchecked Sendable {
             case .omittedFrames, .truncated: continue
             default:
                 guard let key = UInt64(frame.adjustedProgramCounter), key != 0,
-                      let pc = UInt64(frame.originalProgramCounter) else { continue }
+                    let pc = UInt64(frame.originalProgramCounter)
+                else { continue }
                 plan.keys.append(key)
                 plan.frames.append(frame)
                 pcs.append(pc)
@@ -188,7 +191,7 @@ final class SymbolCache: @unchecked Sendable {
                 if case .asyncResumePoint = frame {
                     walk = .unknown  // found through an async context, not a frame record
                 } else if index + 1 == all.count {
-                    walk = .plain    // the stack ended here
+                    walk = .plain  // the stack ended here
                 } else {
                     switch all[index + 1] {
                     case .asyncResumePoint: walk = .async
@@ -208,8 +211,9 @@ final class SymbolCache: @unchecked Sendable {
         if plan.misses > 0 {
             let named = Self.resolve(backtrace, images: images, withSource: false)
             for i in found.indices where found[i] == nil {
-                found[i] = Entry(frames: named[plan.keys[i]] ?? [SymbolizedFrame(unresolvedPC: pcs[i], images: images)],
-                                 hasSource: false, walk: walks[i])
+                found[i] = Entry(
+                    frames: named[plan.keys[i]] ?? [SymbolizedFrame(unresolvedPC: pcs[i], images: images)],
+                    hasSource: false, walk: walks[i])
                 updates.append((plan.keys[i], found[i]!))
             }
         }
@@ -225,7 +229,9 @@ final class SymbolCache: @unchecked Sendable {
         store(updates, generation: generation)
         plan.groups = found.map { $0?.frames ?? [] }
         for (i, entry) in found.enumerated() {
-            if let entry, !entry.hasSource, let first = entry.frames.last, wantsSource(first) { plan.needsSource.append(i) }
+            if let entry, !entry.hasSource, let first = entry.frames.last, wantsSource(first) {
+                plan.needsSource.append(i)
+            }
         }
         return plan
     }
@@ -290,8 +296,10 @@ final class SymbolCache: @unchecked Sendable {
     /// Swift async frame the walk continues, as Runtime's does, through the async context chain
     /// (`csc_stacktrace_walk_async`; call this while the walked frames are live). `nil` also
     /// when the stack has more than `maxFrames` frames. One lock, a dictionary lookup per address.
-    func cachedFrames(pcs: UnsafeMutablePointer<UInt>, fps: UnsafeMutablePointer<UInt>, count: Int,
-                      maxFrames: Int) -> (entries: [CachedAddress], asyncFrame: Int, resumePoints: [UInt])? {
+    func cachedFrames(
+        pcs: UnsafeMutablePointer<UInt>, fps: UnsafeMutablePointer<UInt>, count: Int,
+        maxFrames: Int
+    ) -> (entries: [CachedAddress], asyncFrame: Int, resumePoints: [UInt])? {
         let generation = csc_image_generation()
         var out: [CachedAddress] = []
         out.reserveCapacity(count)
@@ -335,7 +343,8 @@ final class SymbolCache: @unchecked Sendable {
         let key = CachedStack.key(pcs, skip: skip)
         let generation = csc_image_generation()
         guard let stack = state.withLock({ s in s.generation == generation ? s.stacks[key] : nil }),
-              stack.skip == skip, stack.pcs.elementsEqual(pcs), stack.inApp == inApp else { return nil }
+            stack.skip == skip, stack.pcs.elementsEqual(pcs), stack.inApp == inApp
+        else { return nil }
         return stack
     }
 
@@ -372,10 +381,11 @@ final class SymbolCache: @unchecked Sendable {
         _ = Self.resolve(backtrace, images: images, withSource: true)
     }
 
-
     /// The frames of each address of `backtrace`. With `withSource`, file, line and inlined
     /// frames too (about 1 ms a frame).
-    private static func resolve(_ backtrace: Backtrace, images: ImageMap, withSource: Bool) -> [UInt64: [SymbolizedFrame]] {
+    private static func resolve(_ backtrace: Backtrace, images: ImageMap, withSource: Bool) -> [UInt64:
+        [SymbolizedFrame]]
+    {
         let options: Backtrace.SymbolicationOptions = withSource ? [.showInlineFrames, .showSourceLocations] : []
         // Runtime does not document `symbolicated()` as thread-safe (it opens and caches ELF
         // images, per thread): calls take turns on the one thread of ``Symbolicator``, so the
@@ -394,7 +404,8 @@ final class SymbolCache: @unchecked Sendable {
         var group: [SymbolizedFrame] = []
         for frame in symbolicated.frames {
             guard let key = UInt64(frame.captured.adjustedProgramCounter), key != 0,
-                  let pc = UInt64(frame.captured.originalProgramCounter) else { continue }
+                let pc = UInt64(frame.captured.originalProgramCounter)
+            else { continue }
             if !frame.isSwiftThunk { group.append(SymbolizedFrame(frame, pc: pc, images: images, mainPath: main)) }
             if frame.inlined { continue }
             if out[key] == nil { out[key] = group }

@@ -95,10 +95,12 @@ final class Symbolicator: @unchecked Sendable {
         pthread_attr_init(&attr)
         pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
         var t = pthread_t()
-        let rc = pthread_create(&t, &attr, { arg in
-            Unmanaged<Symbolicator>.fromOpaque(arg!).takeUnretainedValue().loop()
-            return nil
-        }, Unmanaged.passUnretained(self).toOpaque())
+        let rc = pthread_create(
+            &t, &attr,
+            { arg in
+                Unmanaged<Symbolicator>.fromOpaque(arg!).takeUnretainedValue().loop()
+                return nil
+            }, Unmanaged.passUnretained(self).toOpaque())
         pthread_attr_destroy(&attr)
         guard rc == 0 else { return false }
         thread = t

@@ -34,8 +34,10 @@ final class SymbolizedFrame: Sendable {
     /// `in_app` under the built-in rules (no ``InAppRules/include`` or ``InAppRules/exclude``).
     private let builtinInApp: Bool?
 
-    init(pairs: [(String, SentryJSON)], module: String?, imagePath: String?, isMainExecutable: Bool, pc: UInt64,
-         hasSymbol: Bool) {
+    init(
+        pairs: [(String, SentryJSON)], module: String?, imagePath: String?, isMainExecutable: Bool, pc: UInt64,
+        hasSymbol: Bool
+    ) {
         self.module = module
         self.instructionAddress = pc
         self.hasSymbol = hasSymbol
@@ -43,14 +45,16 @@ final class SymbolizedFrame: Sendable {
         self.imageFileName = imagePath.map(InAppRules.fileName)
         self.isMainExecutable = isMainExecutable
         template = FrameTemplate(SentryJSONObject(adopting: pairs))
-        builtinInApp = InAppRules().classify(module: module, imagePath: imagePath, imageFileName: imageFileName,
-                                             isMainExecutable: isMainExecutable)
+        builtinInApp = InAppRules().classify(
+            module: module, imagePath: imagePath, imageFileName: imageFileName,
+            isMainExecutable: isMainExecutable)
     }
 
     /// `in_app` of this frame under `rules`.
     func classify(_ rules: InAppRules) -> Bool? {
         if rules.include.isEmpty && rules.exclude.isEmpty { return builtinInApp }
-        return rules.classify(module: module, imagePath: imagePath, imageFileName: imageFileName, isMainExecutable: isMainExecutable)
+        return rules.classify(
+            module: module, imagePath: imagePath, imageFileName: imageFileName, isMainExecutable: isMainExecutable)
     }
 }
 
@@ -75,8 +79,9 @@ extension SymbolizedFrame {
             path = images[symbol.imageIndex].path ?? path
         }
         if let path { pairs.append(("package", .string(path))) }
-        self.init(pairs: pairs, module: SwiftSymbolName.module(ofMangled: symbol.rawName),
-                  imagePath: path, isMainExecutable: path != nil && path == mainPath, pc: pc, hasSymbol: true)
+        self.init(
+            pairs: pairs, module: SwiftSymbolName.module(ofMangled: symbol.rawName),
+            imagePath: path, isMainExecutable: path != nil && path == mainPath, pc: pc, hasSymbol: true)
     }
 
     /// A frame symbolication could not name: its address and image only. The image comes from
@@ -92,8 +97,9 @@ extension SymbolizedFrame {
         }
         let path = image?.path ?? LoadedImages.imagePath(containing: pc)
         if let path { pairs.append(("package", .string(path))) }
-        self.init(pairs: pairs, module: nil, imagePath: path,
-                  isMainExecutable: path != nil && path == LoadedImages.mainExecutablePath, pc: pc, hasSymbol: false)
+        self.init(
+            pairs: pairs, module: nil, imagePath: path,
+            isMainExecutable: path != nil && path == LoadedImages.mainExecutablePath, pc: pc, hasSymbol: false)
     }
 
     /// `Sources/App/Handler.swift` for a file in a SwiftPM layout, else the file name.

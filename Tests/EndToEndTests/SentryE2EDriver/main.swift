@@ -29,7 +29,7 @@ struct PaymentFailed: SentryUnderlyingError, CustomStringConvertible {
 
 @inline(never)
 func chargeCard(_ order: Int) -> SentryId {
-    SentrySDK.capture(error: CheckoutError(code: 51))   // line checked by the test: "CAPTURE-ERROR"
+    SentrySDK.capture(error: CheckoutError(code: 51))  // line checked by the test: "CAPTURE-ERROR"
 }
 
 @inline(never)
@@ -40,8 +40,10 @@ func requestA(run: String) async -> [String: String] {
         SentrySDK.setTag("unicode", "h\u{e9}llo \u{2713}")
         SentrySDK.setContext("order", ["id": 1234, "total": 99.5, "express": true, "items": ["book", "pen"]])
         SentrySDK.setExtra("attempt", 2)
-        SentrySDK.addBreadcrumb(Breadcrumb(message: "GET /cart", category: "http", level: .info,
-                                           data: ["status_code": 200, "url": "/cart"]))
+        SentrySDK.addBreadcrumb(
+            Breadcrumb(
+                message: "GET /cart", category: "http", level: .info,
+                data: ["status_code": 200, "url": "/cart"]))
         SentrySDK.addBreadcrumb(Breadcrumb(message: "SELECT * FROM orders", category: "db.query"))
         try? await Task.sleep(nanoseconds: 2_000_000)
         var ids: [String: String] = [:]
@@ -82,7 +84,7 @@ SentrySDK.start { options in
     options.environment = "e2e"
     options.serverName = "e2e-swift-host"
     options.inAppInclude = ["SentryE2EDriver"]
-    options.cacheDirectory = nil       // nothing cached in the home directory of whoever runs the tests
+    options.cacheDirectory = nil  // nothing cached in the home directory of whoever runs the tests
 }
 SentrySDK.globalScope.setTag("run", run)
 async let a = requestA(run: run)

@@ -8,9 +8,13 @@ let package = Package(
         .package(url: "SENTRY_PACKAGE_URL", from: "0.0.1", traits: ["Logging"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
-    targets: [.executableTarget(name: "App", dependencies: [
-        .product(name: "Sentry", package: "sentry-swift-server"),
-        .product(name: "SentryLogging", package: "sentry-swift-server"),
-        .product(name: "Logging", package: "swift-log"),
-    ])]
+    targets: [
+        .executableTarget(
+            name: "App",
+            dependencies: [
+                .product(name: "Sentry", package: "sentry-swift-server"),
+                .product(name: "SentryLogging", package: "sentry-swift-server"),
+                .product(name: "Logging", package: "swift-log"),
+            ])
+    ]
 )

@@ -5,7 +5,9 @@ import Sentry
 /// (`compare.py --loose-empty`), an object key whose value is null, `{}` or `[]` counts as absent.
 public enum ScenarioComparison {
     /// The names of the scenarios of `expected` that `actual` lacks or that differ, in `expected`'s order.
-    public static func differing(expected: SentryJSONObject, actual: SentryJSONObject, looseEmpty: Bool = false) -> [String] {
+    public static func differing(expected: SentryJSONObject, actual: SentryJSONObject, looseEmpty: Bool = false)
+        -> [String]
+    {
         expected.keys.filter { name in
             guard name != "__meta__" else { return false }
             guard looseEmpty else { return actual[name] != expected[name] }
@@ -36,7 +38,9 @@ public enum ScenarioComparison {
     }
 
     /// Path-level differences between two values (for messages), at most `limit`.
-    public static func differences(_ expected: SentryJSON?, _ actual: SentryJSON?, path: String = "", limit: Int = 25) -> [String] {
+    public static func differences(_ expected: SentryJSON?, _ actual: SentryJSON?, path: String = "", limit: Int = 25)
+        -> [String]
+    {
         var out: [String] = []
         diff(expected, actual, path, &out, limit)
         return out
@@ -51,7 +55,9 @@ public enum ScenarioComparison {
         case (.array(let ea)?, .array(let aa)?) where ea.count == aa.count:
             for i in ea.indices { diff(ea[i], aa[i], path + "[\(i)]", &out, limit) }
         default:
-            out.append("\(path): expected \(e.map { $0.serialized(sortedKeys: true) } ?? "<missing>"), got \(a.map { $0.serialized(sortedKeys: true) } ?? "<missing>")")
+            out.append(
+                "\(path): expected \(e.map { $0.serialized(sortedKeys: true) } ?? "<missing>"), got \(a.map { $0.serialized(sortedKeys: true) } ?? "<missing>")"
+            )
         }
     }
 }

@@ -12,7 +12,9 @@ extension Execution {
             try startTransaction(op)
         case "start_span":
             let ops = Self.ops(op)
-            try SentrySDK.withSpan(operation: op["span_op"]?.stringValue ?? "", description: op["description"]?.stringValue) {
+            try SentrySDK.withSpan(
+                operation: op["span_op"]?.stringValue ?? "", description: op["description"]?.stringValue
+            ) {
                 (span: SentrySpan) throws(ScenarioError) in
                 Self.applySpanFields(span, op)
                 try run(ops, standalone: nil)
@@ -38,8 +40,9 @@ extension Execution {
         var sampled: Bool?
         var before = 0
         if op["sampled"] != nil || op["custom"] != nil {
-            let tx = SentrySDK.startTransaction(name: name, operation: operation, source: source, headers: headers,
-                                                sampled: op["sampled"]?.boolValue, customSamplingContext: op["custom"]?.objectValue)
+            let tx = SentrySDK.startTransaction(
+                name: name, operation: operation, source: source, headers: headers,
+                sampled: op["sampled"]?.boolValue, customSamplingContext: op["custom"]?.objectValue)
             Self.applySpanFields(tx, op)
             try SentrySDK.withActiveSpan(tx) { () throws(ScenarioError) in try run(ops, standalone: nil) }
             before = transport.envelopes.count
@@ -75,7 +78,9 @@ extension Execution {
         if let code = op["http_status"]?.intValue { span.setHTTPStatus(Int(code)) }
     }
 
-    static func ops(_ op: SentryJSONObject) -> [SentryJSONObject] { op["ops"]?.arrayValue?.compactMap(\.objectValue) ?? [] }
+    static func ops(_ op: SentryJSONObject) -> [SentryJSONObject] {
+        op["ops"]?.arrayValue?.compactMap(\.objectValue) ?? []
+    }
 
     static func headers(_ json: SentryJSON?) -> [String: String] {
         var out: [String: String] = [:]
@@ -96,7 +101,9 @@ extension Execution {
         }
         for item in (headers["baggage"] ?? "").split(separator: ",") {
             let parts = item.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, parts[0].trimmingSpaces == "sentry-sample_rand" { verbatim.insert(String(parts[1].trimmingSpaces)) }
+            if parts.count == 2, parts[0].trimmingSpaces == "sentry-sample_rand" {
+                verbatim.insert(String(parts[1].trimmingSpaces))
+            }
         }
     }
 }

@@ -123,9 +123,10 @@ struct Execution {
         case "clear":
             try need(s, kind).clear()
         case "add_attachment":
-            let attachment = Attachment(bytes: Array((op["data"]?.stringValue ?? "").utf8),
-                                        filename: op["filename"]?.stringValue ?? "",
-                                        contentType: op["content_type"]?.stringValue)
+            let attachment = Attachment(
+                bytes: Array((op["data"]?.stringValue ?? "").utf8),
+                filename: op["filename"]?.stringValue ?? "",
+                contentType: op["content_type"]?.stringValue)
             if let s { s.addAttachment(attachment) } else { SentrySDK.addAttachment(attachment) }
         case "add_event_processor":
             try need(s, kind).addEventProcessor(Actions.eventCallback(op["action"]?.objectValue ?? [:]))
@@ -193,7 +194,8 @@ struct Execution {
                 SentrySDK.capture(message: message, level: level, scope: extraScope, block: block)
             }
         case "capture_exception":
-            let error = ScenarioException(type: op["type"]?.stringValue ?? "ValueError", value: op["value"]?.stringValue ?? "boom")
+            let error = ScenarioException(
+                type: op["type"]?.stringValue ?? "ValueError", value: op["value"]?.stringValue ?? "boom")
             if let holder {
                 holder.capture(error: error, scope: extraScope, block: block)
             } else {
@@ -248,7 +250,8 @@ struct Execution {
             case .dropped:
                 out.append(["dropped": true])
             case .probe(let id):
-                let value: SentryJSON = id == .empty ? .null : .string(eventPlaceholders[id.hexString] ?? "<unknown-event>")
+                let value: SentryJSON =
+                    id == .empty ? .null : .string(eventPlaceholders[id.hexString] ?? "<unknown-event>")
                 out.append(["probe": "last_event_id", "value": value])
             case .unsampled:
                 out.append(["unsampled": true])

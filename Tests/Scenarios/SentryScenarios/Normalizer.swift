@@ -7,7 +7,8 @@ struct Normalizer {
     /// `threads` and `debug_meta` (and exception stack traces, below) are process-specific; this SDK
     /// also attaches them by default (`attachStacktrace`, as sentry-cocoa), the Python oracle does not.
     private static let removedEventKeys = [
-        "event_id", "timestamp", "start_timestamp", "sdk", "server_name", "platform", "modules", "threads", "debug_meta",
+        "event_id", "timestamp", "start_timestamp", "sdk", "server_name", "platform", "modules", "threads",
+        "debug_meta",
     ]
 
     /// Placeholder maps, per kind (`trace`, `span`), numbered from 1 in order of first appearance.
@@ -39,7 +40,9 @@ struct Normalizer {
             if k == "timestamp" || k == "start_timestamp" { continue }
             if k == "trace_id", let s = v.stringValue, Self.isHex(s, 32), !verbatim.contains(s) {
                 out[k] = .string(placeholder("trace", s))
-            } else if k == "span_id" || k == "parent_span_id", let s = v.stringValue, Self.isHex(s, 16), !verbatim.contains(s) {
+            } else if k == "span_id" || k == "parent_span_id", let s = v.stringValue, Self.isHex(s, 16),
+                !verbatim.contains(s)
+            {
                 out[k] = .string(placeholder("span", s))
             } else if k == "sample_rand", !v.isNull {
                 let text = v.stringValue ?? v.serialized()
@@ -75,7 +78,8 @@ struct Normalizer {
                 let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 let key = parts[0].trimmingSpaces
                 if key.hasPrefix("sentry-"), parts.count == 2 {
-                    sentry[Self.percentDecoded(key.dropFirst(7))] = .string(Self.percentDecoded(parts[1].trimmingSpaces))
+                    sentry[Self.percentDecoded(key.dropFirst(7))] = .string(
+                        Self.percentDecoded(parts[1].trimmingSpaces))
                 } else if !item.isEmpty {
                     other.append(.string(String(item)))
                 }
@@ -113,8 +117,9 @@ struct Normalizer {
         if case .string(let s) = ts {
             let b = Array(s.utf8.prefix(5))
             if b.count == 5, b[4] == 45,
-               (b[0] == 49 && b[1] == 57 && (48...57).contains(b[2]) && (48...57).contains(b[3]))
-                || (b[0] == 50 && b[1] == 48 && b[2] == 48 && (48...57).contains(b[3])) {
+                (b[0] == 49 && b[1] == 57 && (48...57).contains(b[2]) && (48...57).contains(b[3]))
+                    || (b[0] == 50 && b[1] == 48 && b[2] == 48 && (48...57).contains(b[3]))
+            {
                 return ts
             }
         }
@@ -125,12 +130,13 @@ struct Normalizer {
         var ev = ev
         for k in Self.removedEventKeys { ev.removeValue(forKey: k) }
         if case .object(var exc) = ev["exception"], let values = exc["values"]?.arrayValue {
-            exc["values"] = .array(values.map { v in
-                guard var o = v.objectValue else { return v }
-                o.removeValue(forKey: "stacktrace")
-                if o["module"]?.isNull ?? true { o.removeValue(forKey: "module") }
-                return .object(o)
-            })
+            exc["values"] = .array(
+                values.map { v in
+                    guard var o = v.objectValue else { return v }
+                    o.removeValue(forKey: "stacktrace")
+                    if o["module"]?.isNull ?? true { o.removeValue(forKey: "module") }
+                    return .object(o)
+                })
             ev["exception"] = .object(exc)
         }
         if let spans = ev["spans"]?.arrayValue {  // spans before contexts: placeholder numbering follows the oracle
@@ -142,11 +148,12 @@ struct Normalizer {
             ev["contexts"] = .object(ctx)
         }
         if case .object(var bc) = ev["breadcrumbs"], let values = bc["values"]?.arrayValue {
-            bc["values"] = .array(values.map { c in
-                guard var o = c.objectValue, let ts = o["timestamp"] else { return c }
-                o["timestamp"] = Self.breadcrumbTimestamp(ts)
-                return .object(o)
-            })
+            bc["values"] = .array(
+                values.map { c in
+                    guard var o = c.objectValue, let ts = o["timestamp"] else { return c }
+                    o["timestamp"] = Self.breadcrumbTimestamp(ts)
+                    return .object(o)
+                })
             ev["breadcrumbs"] = .object(bc)
         }
         return ev
@@ -178,10 +185,11 @@ struct Normalizer {
             if let text = String(validating: item.payload, as: UTF8.self) {
                 h["payload"] = .string(text)
             } else {
-                h["payload_hex"] = .string(item.payload.map { byte in
-                    let s = String(byte, radix: 16)
-                    return s.count == 1 ? "0" + s : s
-                }.joined())
+                h["payload_hex"] = .string(
+                    item.payload.map { byte in
+                        let s = String(byte, radix: 16)
+                        return s.count == 1 ? "0" + s : s
+                    }.joined())
             }
             items.append(.object(h))
         }

@@ -24,15 +24,19 @@ public enum ScenarioRunner {
 
     /// The init option keys the oracle accepts.
     static let knownInitKeys: Set<String> = [
-        "dsn", "release", "environment", "max_breadcrumbs", "dist", "attach_stacktrace", "before_send", "before_breadcrumb",
+        "dsn", "release", "environment", "max_breadcrumbs", "dist", "attach_stacktrace", "before_send",
+        "before_breadcrumb",
         // format 2 (tracing)
-        "traces_sample_rate", "traces_sampler", "before_send_transaction", "max_spans", "org_id", "strict_trace_continuation",
+        "traces_sample_rate", "traces_sampler", "before_send_transaction", "max_spans", "org_id",
+        "strict_trace_continuation",
     ]
 
     /// Runs every scenario of `file` (or only those named in `only`) and returns the result document.
     public static func run(_ file: ScenarioFile, only: Set<String>? = nil) throws(ScenarioError) -> SentryJSONObject {
-        for v in ["SENTRY_DSN", "SENTRY_RELEASE", "SENTRY_ENVIRONMENT", "SENTRY_DEBUG", "SENTRY_TRACE", "SENTRY_BAGGAGE",
-                  "SENTRY_TRACES_SAMPLE_RATE"] {
+        for v in [
+            "SENTRY_DSN", "SENTRY_RELEASE", "SENTRY_ENVIRONMENT", "SENTRY_DEBUG", "SENTRY_TRACE", "SENTRY_BAGGAGE",
+            "SENTRY_TRACES_SAMPLE_RATE",
+        ] {
             unsetenv(v)
         }
         var result: SentryJSONObject = [
@@ -40,7 +44,7 @@ public enum ScenarioRunner {
                 "producer": "sentry-swift-server scenario runner (SentryScenarios)",
                 "sdk_version": .string(SentrySDK.version),
                 "scenario_file_format": file.format,
-            ],
+            ]
         ]
         for scenario in file.scenarios where only?.contains(scenario.name) ?? true {
             result[scenario.name] = .array(try run(scenario))
@@ -75,7 +79,9 @@ public enum ScenarioRunner {
         if let a = o["before_breadcrumb"]?.objectValue { options.beforeBreadcrumb = Actions.breadcrumbCallback(a) }
         if let r = o["traces_sample_rate"]?.doubleValue { options.tracesSampleRate = r }
         if let spec = o["traces_sampler"]?.objectValue { options.tracesSampler = Actions.sampler(spec) }
-        if let a = o["before_send_transaction"]?.objectValue { options.beforeSendTransaction = Actions.eventCallback(a) }
+        if let a = o["before_send_transaction"]?.objectValue {
+            options.beforeSendTransaction = Actions.eventCallback(a)
+        }
         if let n = o["max_spans"]?.intValue { options.maxSpans = Int(n) }
         if let org = o["org_id"] { options.orgId = org.stringValue ?? org.intValue.map { String($0) } }
         if let strict = o["strict_trace_continuation"]?.boolValue { options.strictTraceContinuation = strict }
