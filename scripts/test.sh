@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the project: the C core (plain, ASan+UBSan, TSan, install +
+# Runs every test of the project: the formatting check (scripts/format.sh --check), the C core (plain, ASan+UBSan, TSan, install +
 # examples), the Swift overlay and scenario tests, the scenario oracle (the committed
 # expected files equal a fresh sentry-python run), the DocC build, a short libFuzzer run of every harness,
 # and the end-to-end tests against Bugsink, a fault-injecting server and Relay's normalizer.
@@ -23,6 +23,7 @@ stage() {
   fi
 }
 
+stage "formatting (clang-format, swift-format)" bash scripts/format.sh --check
 stage "C core (ctest, ASan+UBSan, TSan, install, examples)" bash scripts/test-c.sh
 stage "Swift overlay and scenarios (swift test)" bash scripts/test-swift.sh
 stage "scenario oracle (sentry-python regenerates Tests/Scenarios)" bash scripts/test-scenario-oracle.sh
