@@ -65,26 +65,24 @@ extension SentryJSON {
     /// Parses JSON text. `nil` when it is not valid JSON.
     public init?(parsing text: String) {
         var text = text
-        let parsed: UnsafeMutablePointer<json_t>? = text.withUTF8 { buf in
-            json_loadb(
-                buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count,
-                size_t(JSON_DECODE_ANY | JSON_ALLOW_NUL), nil)
-        }
-        guard let parsed else { return nil }
+        guard let parsed = text.withUTF8(Self.janssonParse) else { return nil }
         defer { json_decref(parsed) }
         self.init(jansson: parsed)
     }
 
     /// Parses JSON bytes (UTF-8). `nil` when they are not valid JSON.
     public init?(parsing bytes: [UInt8]) {
-        let parsed: UnsafeMutablePointer<json_t>? = bytes.withUnsafeBufferPointer { buf in
-            json_loadb(
-                buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count,
-                size_t(JSON_DECODE_ANY | JSON_ALLOW_NUL), nil)
-        }
-        guard let parsed else { return nil }
+        guard let parsed = bytes.withUnsafeBufferPointer(Self.janssonParse) else { return nil }
         defer { json_decref(parsed) }
         self.init(jansson: parsed)
+    }
+
+    /// jansson's parse of UTF-8 bytes (any JSON value, NUL allowed in strings); the caller
+    /// releases the result.
+    private static func janssonParse(_ buf: UnsafeBufferPointer<UInt8>) -> UnsafeMutablePointer<json_t>? {
+        json_loadb(
+            buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count,
+            size_t(JSON_DECODE_ANY | JSON_ALLOW_NUL), nil)
     }
 
     /// JSON text: compact by default, else indented by `indent` spaces (1 to 31); object keys in
