@@ -8,6 +8,7 @@
  * so they do not depend on the thread-local tiers.
  */
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cscope_spi.h" /* csc_options_set_release_hook */
@@ -677,6 +678,33 @@ static void test_uuid4(void) {
     CHECK(strchr("89ab", a[16]) != NULL);
 }
 
+/* fork() copies the calling thread's generator into the child; parent and child must still
+ * hand out different ids (a pre-fork server's workers would otherwise share event ids). */
+static void test_uuid4_differs_after_fork(void) {
+    char before[33], parent[33], child[33] = {0};
+    csc_uuid4_hex(before); /* this thread's generator is seeded before the fork */
+    int fds[2];
+    CHECK_EQ_INT(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char id[33];
+        csc_uuid4_hex(id);
+        ssize_t n = write(fds[1], id, 32);
+        _exit(n == 32 ? 0 : 1);
+    }
+    CHECK(pid > 0);
+    close(fds[1]);
+    csc_uuid4_hex(parent);
+    CHECK_EQ_INT((int)read(fds[0], child, 32), 32);
+    close(fds[0]);
+    int status = 0;
+    CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(tl_is_hex(child, 32));
+    CHECK(strcmp(parent, child) != 0);
+    CHECK(strcmp(before, child) != 0);
+}
+
 static void test_exception_shape(void) {
     tiers_t t = tiers();
     csc_frame_t frames[2] = {
@@ -1006,6 +1034,7 @@ int main(void) {
     RUN(test_release_hook);
     RUN(test_flush_with_custom_transport);
     RUN(test_uuid4);
+    RUN(test_uuid4_differs_after_fork);
     RUN(test_exception_shape);
     RUN(test_event_new_message);
     RUN(test_trace_context_from_isolation);

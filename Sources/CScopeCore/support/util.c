@@ -4,8 +4,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 #include "support/json_refcount.h" /* race-free json_incref/json_decref */
 
 /* ------------------------------------------------------------ UTF-8 */
@@ -114,21 +116,35 @@ json_t *csc__json_string_clean(const char *s, size_t n, size_t max_chars, int *s
 /* ------------------------------------------------------------ random */
 
 static _Thread_local uint64_t t_rng[4];
-static _Thread_local bool t_rng_seeded;
+/* The fork generation a thread's state was seeded in, plus one (0: never seeded). fork()
+ * copies the calling thread's state into the child; the child handler moves the generation
+ * on, so parent and child do not hand out the same event, trace and span ids. */
+static _Thread_local unsigned t_rng_generation;
+static atomic_uint g_rng_generation;
+static pthread_once_t g_rng_atfork_once = PTHREAD_ONCE_INIT;
+
+static void rng_after_fork_in_child(void) { atomic_fetch_add_explicit(&g_rng_generation, 1, memory_order_relaxed); }
+static void rng_register_atfork(void) { (void)pthread_atfork(NULL, NULL, rng_after_fork_in_child); }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
+static void rng_seed(void) {
+    pthread_once(&g_rng_atfork_once, rng_register_atfork);
+    if (getrandom(t_rng, sizeof t_rng, 0) != (ssize_t)sizeof t_rng) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t_rng[0] = (uint64_t)ts.tv_nsec ^ ((uint64_t)(uintptr_t)&ts << 17);
+        t_rng[1] = (uint64_t)ts.tv_sec * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
+        t_rng[2] = 0xD1B54A32D192ED03ull;
+        t_rng[3] = 0xABCDEF1234567ull;
+    }
+}
+
 uint64_t csc__rand64(void) {
-    if (CSC_UNLIKELY(!t_rng_seeded)) {
-        if (getrandom(t_rng, sizeof t_rng, 0) != (ssize_t)sizeof t_rng) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            t_rng[0] = (uint64_t)ts.tv_nsec ^ ((uint64_t)(uintptr_t)&ts << 17);
-            t_rng[1] = (uint64_t)ts.tv_sec * 0x9E3779B97F4A7C15ull;
-            t_rng[2] = 0xD1B54A32D192ED03ull;
-            t_rng[3] = 0xABCDEF1234567ull;
-        }
-        t_rng_seeded = true;
+    unsigned generation = atomic_load_explicit(&g_rng_generation, memory_order_relaxed) + 1;
+    if (CSC_UNLIKELY(t_rng_generation != generation)) {
+        rng_seed();
+        t_rng_generation = generation;
     }
     /* xoshiro256** */
     uint64_t *s = t_rng;
