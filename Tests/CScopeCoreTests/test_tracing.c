@@ -889,12 +889,22 @@ static void test_deferred_render(void) {
     remove_cache();
 }
 
-/* Client reports: sampling, before_send_transaction and the span recorder's cut, each counted
+/* Client reports: sampling, before_send_transaction (dropping a transaction or removing spans),
+ * an event processor removing spans and the span recorder's cut, each counted
  * as transactions and spans (the report of a closed client waits in the cache directory). */
 static bool drop_named(json_t *ev, void *ud) {
     (void)ud;
     const char *n = json_string_value(json_object_get(ev, "transaction"));
+    if (n && !strcmp(n, "trim-me")) json_array_remove(json_object_get(ev, "spans"), 0); /* kept, one span less */
     return !(n && !strcmp(n, "drop-me"));
+}
+
+/* An event processor that keeps "proc-trim" but removes both of its spans. */
+static bool processor_trims(json_t *ev, void *ud) {
+    (void)ud;
+    const char *n = json_string_value(json_object_get(ev, "transaction"));
+    if (n && !strcmp(n, "proc-trim")) json_array_clear(json_object_get(ev, "spans"));
+    return true;
 }
 
 /* The quantity discarded for (reason, category), summed over every client report in the cache
@@ -943,15 +953,16 @@ static void test_client_reports(void) {
     (void)csc_options_set_shutdown_timeout(o, 500);
     CHECK_EQ_INT(csc_init(o), CSC_OK);
     push();
-    const char *names[2] = {"kept", "drop-me"};
-    for (int k = 0; k < 2; k++) {
+    CHECK_EQ_INT(csc_scope_add_event_processor(csc_isolation_scope(), processor_trims, NULL, NULL), CSC_OK);
+    const char *names[4] = {"kept", "drop-me", "trim-me", "proc-trim"};
+    for (int k = 0; k < 4; k++) {
         csc_span_t *tx = tx_start(names[k], "task", NULL, 0);
         for (int i = 0; i < 3; i++) { /* the third is cut by max_spans */
             csc_span_t *c = csc_span_start_child(tx, "child", NULL);
             csc_span_finish(c);
             csc_span_release(c);
         }
-        CHECK_EQ_INT(csc_span_finish(tx), k ? CSC_ERR_DROPPED : CSC_OK);
+        CHECK_EQ_INT(csc_span_finish(tx), k == 1 ? CSC_ERR_DROPPED : CSC_OK);
         csc_span_release(tx);
     }
     csc_transaction_options_t to = CSC_TRANSACTION_OPTIONS_INIT;
@@ -962,9 +973,11 @@ static void test_client_reports(void) {
     csc_span_release(tx);
     pop();
     csc_close();
-    CHECK_EQ_INT(discarded("buffer_overflow", "span"), 2); /* one cut from each transaction */
+    CHECK_EQ_INT(discarded("buffer_overflow", "span"), 4); /* one cut from each transaction */
     CHECK_EQ_INT(discarded("before_send", "transaction"), 1);
-    CHECK_EQ_INT(discarded("before_send", "span"), 3); /* its 2 spans + itself */
+    CHECK_EQ_INT(discarded("before_send", "span"), 4);     /* drop-me: its 2 spans + itself; trim-me: 1 */
+    CHECK_EQ_INT(discarded("event_processor", "span"), 2); /* proc-trim's 2 spans */
+    CHECK_EQ_INT(discarded("event_processor", "transaction"), 0);
     CHECK_EQ_INT(discarded("sample_rate", "transaction"), 1);
     CHECK_EQ_INT(discarded("sample_rate", "span"), 1);
     remove_cache();

@@ -34,6 +34,21 @@ static void record_lost(csc__client_t *c, const char *reason, const csc__capture
     if (second) csc__http_transport_record_lost(c->http, reason, second, h->spans + 1);
 }
 
+static size_t span_count(const json_t *ev) { return json_array_size(json_object_get(ev, "spans")); }
+
+/* A transaction's processors or before_send_transaction may keep it but remove spans: those
+ * count as lost spans (reason `reason`), as in sentry-python. Returns the spans left. */
+static size_t record_removed_spans(csc__client_t *c, const char *reason, const csc__capture_hooks_t *h,
+                                   size_t spans_before, const json_t *ev) {
+    size_t left = span_count(ev);
+    const char *spans = h ? csc__item_secondary_category(h->item_type) : NULL;
+    if (spans && left < spans_before && c->http) {
+        csc__debug_log("%s removed %zu span(s)", reason, spans_before - left);
+        csc__http_transport_record_lost(c->http, reason, spans, spans_before - left);
+    }
+    return left;
+}
+
 /* The event's id (kept when it has a valid one) and timestamp: capture-time facts. */
 static void set_id_and_timestamp(json_t *ev, char id[33]) {
     json_t *eid = json_object_get(ev, "event_id");
@@ -267,12 +282,19 @@ static int capture_now(csc__client_t *c, pending_event_t *p, bool slow) {
         p->event = copy;
         if (!p->event)
             rc = CSC_ERR_NOMEM;
-        else if (!run_processors(&p->m, p->event)) {
-            record_lost(c, "event_processor", h);
-            rc = CSC_ERR_DROPPED;
-        } else if (before_send && !before_send(p->event, before_send_data)) {
-            record_lost(c, "before_send", h);
-            rc = CSC_ERR_DROPPED;
+        else {
+            size_t spans = span_count(p->event);
+            if (!run_processors(&p->m, p->event)) {
+                record_lost(c, "event_processor", h);
+                rc = CSC_ERR_DROPPED;
+            } else {
+                spans = record_removed_spans(c, "event_processor", h, spans, p->event);
+                if (before_send && !before_send(p->event, before_send_data)) {
+                    record_lost(c, "before_send", h);
+                    rc = CSC_ERR_DROPPED;
+                } else
+                    record_removed_spans(c, "before_send", h, spans, p->event);
+            }
         }
     }
     if (rc == CSC_OK && p->health) csc__health_mark(p->isolation, p->health); /* before sampling, as sentry-python */
