@@ -140,19 +140,9 @@ public struct SentryTracer: Tracer {
             function: function, file: fileID, line: line)
         defer { span.end() }
         let result: Result<T, E> = ServiceContext.$current.withValue(span.context) {
-            SentrySDK.withActiveSpan(span.sentrySpan) { () -> Result<T, E> in
-                do throws(E) {
-                    return .success(try operation(span))
-                } catch {
-                    return .failure(error)
-                }
-            }
+            SentrySDK.withActiveSpan(span.sentrySpan) { Result { () throws(E) -> T in try operation(span) } }
         }
-        if case .failure(let error) = result {
-            span.recordError(error)
-            span.setStatus(.init(code: .error))
-        }
-        return try result.get()
+        return try span.settle(result)
     }
 
     /// Runs `operation` in a new span that is also the task's active Sentry span (async variant;
@@ -180,11 +170,7 @@ public struct SentryTracer: Tracer {
                 }
             }
         }
-        if case .failure(let error) = result {
-            span.recordError(error)
-            span.setStatus(.init(code: .error))
-        }
-        return try result.get()
+        return try span.settle(result)
     }
 }
 
@@ -321,6 +307,15 @@ public final class SentryTracerSpan: Tracing.Span {
                 for (key, value) in extras { scope.setExtra(key, value) }
             }
         }
+    }
+
+    /// What `withSpan` returns or throws: a thrown error is recorded and sets the status `.error`.
+    func settle<T, E: Error>(_ result: Result<T, E>) throws(E) -> T {
+        if case .failure(let error) = result {
+            recordError(error)
+            setStatus(.init(code: .error))
+        }
+        return try result.get()
     }
 
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
