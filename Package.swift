@@ -4,7 +4,7 @@ import PackageDescription
 // One trait per integration; each integration's package dependencies are used only under its
 // trait, and no trait is on by default, so a consumer of `Sentry` alone fetches no package.
 // SENTRY_ALL_TRAITS=1 (scripts/test-swift.sh, CI) turns all of them on, as apple/swift-configuration does.
-let integrationTraits: Set<String> = ["Logging", "ServiceLifecycle"]
+let integrationTraits: Set<String> = ["Logging", "ServiceLifecycle", "Tracing"]
 let defaultTraits: Set<String> = Context.environment["SENTRY_ALL_TRAITS"] != nil ? integrationTraits : []
 
 let package = Package(
@@ -21,6 +21,9 @@ let package = Package(
         // swift-service-lifecycle integration (a Service that starts, flushes and closes the SDK),
         // under the `ServiceLifecycle` trait.
         .library(name: "SentryServiceLifecycle", targets: ["SentryServiceLifecycle"]),
+        // swift-distributed-tracing integration (a Tracer backed by Sentry transactions and spans),
+        // under the `Tracing` trait.
+        .library(name: "SentryTracing", targets: ["SentryTracing"]),
         .executable(name: "sentry-scenario-runner", targets: ["SentryScenarioRunner"]),
         .executable(name: "sentry-demo", targets: ["SentryDemo"]),
         .executable(name: "sentry-bench", targets: ["SentryBench"]),
@@ -29,11 +32,13 @@ let package = Package(
     traits: [
         .trait(name: "Logging", description: "SentryLogging: a swift-log LogHandler (needs apple/swift-log)."),
         .trait(name: "ServiceLifecycle", description: "SentryServiceLifecycle: a Service for ServiceGroup (needs swift-server/swift-service-lifecycle)."),
+        .trait(name: "Tracing", description: "SentryTracing: a swift-distributed-tracing Tracer (needs apple/swift-distributed-tracing)."),
         .default(enabledTraits: defaultTraits),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // The C core. Its public headers are the repository's top-level include/,
@@ -86,6 +91,15 @@ let package = Package(
             "SentryServiceLifecycle", "Sentry", "SentryTestKit",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["ServiceLifecycle"])),
             .product(name: "Logging", package: "swift-log", condition: .when(traits: ["ServiceLifecycle"])),
+        ]),
+        // swift-distributed-tracing integration; its sources are wrapped in `#if Tracing`.
+        .target(name: "SentryTracing", dependencies: [
+            "Sentry",
+            .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
+        ]),
+        .testTarget(name: "SentryTracingTests", dependencies: [
+            "SentryTracing", "Sentry", "SentryTestKit",
+            .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
         ]),
         .testTarget(name: "SentryTests", dependencies: ["Sentry", "SentryTestKit", "CScopeCore", "CScopeCoreSPI"]),
         .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry", "SentryTestKit"]),

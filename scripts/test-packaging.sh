@@ -9,7 +9,8 @@
 # every dependency of the manifest, whatever the traits). Then:
 #   consumer-sentry-only (the `Sentry` product alone): `swift package resolve` must fetch
 #     nothing but sentry-swift-server, and the consumer builds;
-#   consumer-logging (trait `Logging`): resolves swift-log and builds SentryLogging.
+#   consumer-logging (trait `Logging`): resolves swift-log and builds SentryLogging;
+#   consumer-tracing (trait `Tracing`): resolves swift-distributed-tracing and builds SentryTracing.
 # Where GitHub cannot be reached, SENTRY_SWIFTPM_MIRRORS=DIR maps each
 # https://github.com/OWNER/NAME(.git) to the git repository DIR/OWNER+NAME/repo (a SwiftPM mirror).
 set -euo pipefail
@@ -37,7 +38,7 @@ mirror() { # consumer-dir
 }
 
 status=0
-for consumer in consumer-sentry-only consumer-logging; do
+for consumer in consumer-sentry-only consumer-logging consumer-tracing; do
     dir="$work/$consumer"
     cp -R "$root/Tests/PackagingTests/$consumer" "$dir"
     sed -i "s|SENTRY_PACKAGE_URL|$url|" "$dir/Package.swift"
@@ -57,7 +58,9 @@ for consumer in consumer-sentry-only consumer-logging; do
         [ "$fetched" = "sentry-swift-server " ] || { echo "test-packaging.sh: a Sentry-only consumer fetched more than sentry-swift-server" >&2; status=1; } ;;
     consumer-logging)
         case "$fetched" in *swift-log*) ;; *) echo "test-packaging.sh: swift-log was not fetched with the Logging trait" >&2; status=1 ;; esac ;;
+    consumer-tracing)
+        case "$fetched" in *swift-distributed-tracing*) ;; *) echo "test-packaging.sh: swift-distributed-tracing was not fetched with the Tracing trait" >&2; status=1 ;; esac ;;
     esac
 done
-[ "$status" -eq 0 ] && echo "test-packaging.sh: 2 passed, 0 failed"
+[ "$status" -eq 0 ] && echo "test-packaging.sh: 3 passed, 0 failed"
 exit "$status"

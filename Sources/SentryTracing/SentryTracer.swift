@@ -1,0 +1,454 @@
+#if Tracing
+import Sentry
+import Tracing
+
+/// A swift-distributed-tracing `Tracer` (and `Instrument`) backed by Sentry transactions and spans.
+///
+/// Bootstrap it once, after ``Sentry/SentrySDK/start(options:)``:
+///
+/// ```swift
+/// SentrySDK.start(options: options)
+/// InstrumentationSystem.bootstrap(SentryTracer())
+/// ```
+///
+/// A span without a local parent becomes a transaction; the others become its children:
+///
+/// - the span stored in the `ServiceContext` by this tracer is the parent;
+/// - else the calling task's active Sentry span (``Sentry/SentrySDK/span``, e.g. inside
+///   ``Sentry/SentrySDK/withSpan(operation:description:_:)-61v6``) is the parent;
+/// - else the span starts a transaction, continuing the remote trace that ``extract(_:into:using:)``
+///   put into the context (`sentry-trace` and `baggage`, or W3C `traceparent`), or the isolation
+///   scope's propagation context. Sampling happens there; children inherit the decision.
+///
+/// Names, operations, statuses and data are mapped as sentry-python's OpenTelemetry span
+/// processor does, when the span ends (see ``SentryTracerSpan``).
+public struct SentryTracer: Tracer {
+    public typealias Span = SentryTracerSpan
+
+    /// A tracer; the SDK's options (sampling, propagation targets, ...) apply.
+    public init() {}
+
+    // MARK: - Tracer
+
+    public func startSpan<Instant: TracerInstant>(
+        _ operationName: String,
+        context: @autoclosure () -> ServiceContext,
+        ofKind kind: SpanKind,
+        at instant: @autoclosure () -> Instant,
+        function: String,
+        file fileID: String,
+        line: UInt
+    ) -> SentryTracerSpan {
+        var context = context()
+        let sentrySpan: SentrySpan
+        let isTransaction: Bool
+        if let parent = context[SentryTracerSpanKey.self] {
+            sentrySpan = parent.span.startChild(operation: operationName, description: operationName)
+            isTransaction = false
+        } else if let active = SentrySDK.span {
+            sentrySpan = active.startChild(operation: operationName, description: operationName)
+            isTransaction = false
+        } else {
+            sentrySpan = SentrySDK.startTransaction(
+                name: operationName, operation: operationName, headers: context[SentryRemoteParentKey.self])
+            isTransaction = true
+        }
+        let entry = SentryTracerSpanEntry(
+            span: sentrySpan, state: SentryTracerSpan.State(operationName: operationName, kind: kind),
+            isTransaction: isTransaction)
+        context[SentryTracerSpanKey.self] = entry
+        context[SentryRemoteParentKey.self] = nil
+        return SentryTracerSpan(entry: entry, context: context)
+    }
+
+    public func activeSpan(identifiedBy context: ServiceContext) -> SentryTracerSpan? {
+        guard let entry = context[SentryTracerSpanKey.self] else { return nil }
+        return SentryTracerSpan(entry: entry, context: context)
+    }
+
+    /// Flushes the SDK's queued envelopes (waits up to two seconds).
+    public func forceFlush() {
+        _ = SentrySDK.flush(timeout: .seconds(2))
+    }
+
+    // MARK: - Instrument
+
+    /// Reads `sentry-trace`, `baggage` and `traceparent` from `carrier` into `context`; the next
+    /// span started without a local parent continues that trace.
+    public func extract<Carrier, Extract>(
+        _ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract
+    )
+    where Extract: Extractor, Extract.Carrier == Carrier {
+        var headers: [String: String] = [:]
+        for name in ["sentry-trace", "baggage", "traceparent"] {
+            if let value = extractor.extract(key: name, from: carrier) { headers[name] = value }
+        }
+        guard !headers.isEmpty else { return }
+        context[SentryRemoteParentKey.self] = headers
+    }
+
+    /// Writes `sentry-trace`, `baggage` and (with `SentryOptions.propagateTraceparent`)
+    /// `traceparent` of the context's span, else of the calling task's active span or
+    /// propagation context.
+    ///
+    /// `SentryOptions.tracePropagationTargets` is checked against the context's
+    /// ``Tracing/ServiceContext/sentryPropagationTarget``, else the span's `url.full` or
+    /// `http.url` attribute; without any of them the headers are written. When the carrier is a
+    /// `[String: String]`, its `baggage` entry is merged: other vendors' members are kept, `sentry-`
+    /// members replaced.
+    public func inject<Carrier, Inject>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject)
+    where Inject: Injector, Inject.Carrier == Carrier {
+        let entry = context[SentryTracerSpanKey.self]
+        let target = context.sentryPropagationTarget ?? entry?.state.urlAttribute
+        var existingBaggage: String?
+        if let dictionary = carrier as? [String: String] {
+            existingBaggage = dictionary.first(where: { $0.key.lowercased() == "baggage" })?.value
+        }
+        let headers: [String: String]
+        if let entry, !entry.span.isInert {
+            headers = SentrySDK.withActiveSpan(entry.span) {
+                SentrySDK.traceHeaders(for: target, existingBaggage: existingBaggage)
+            }
+        } else {
+            headers = SentrySDK.traceHeaders(for: target, existingBaggage: existingBaggage)
+        }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            injector.inject(value, forKey: name, into: &carrier)
+        }
+    }
+
+    // MARK: - withSpan
+
+    /// Runs `operation` in a new span that is also the task's active Sentry span, so
+    /// ``Sentry/SentrySDK/capture(error:scope:block:)`` and ``Sentry/SentrySDK/withSpan(operation:description:_:)-61v6``
+    /// inside see it. Ends the span when `operation` returns; a thrown error is recorded
+    /// (captured) and sets the status `.error`.
+    ///
+    /// Called on a `SentryTracer` value (not through `any Tracer` or the global `withSpan`,
+    /// which only bind the `ServiceContext`).
+    public func withSpan<T, E: Error>(
+        _ operationName: String,
+        context: @autoclosure () -> ServiceContext = .current ?? .topLevel,
+        ofKind kind: SpanKind = .internal,
+        function: String = #function,
+        file fileID: String = #fileID,
+        line: UInt = #line,
+        _ operation: (SentryTracerSpan) throws(E) -> T
+    ) throws(E) -> T {
+        let span = startSpan(
+            operationName, context: context(), ofKind: kind, at: DefaultTracerClock.now,
+            function: function, file: fileID, line: line)
+        defer { span.end() }
+        let result: Result<T, E> = ServiceContext.$current.withValue(span.context) {
+            SentrySDK.withActiveSpan(span.sentrySpan) { Result { () throws(E) -> T in try operation(span) } }
+        }
+        return try span.settle(result)
+    }
+
+    /// Runs `operation` in a new span that is also the task's active Sentry span (async variant;
+    /// runs on the caller's actor).
+    public func withSpan<T, E: Error>(
+        _ operationName: String,
+        context: @autoclosure () -> ServiceContext = .current ?? .topLevel,
+        ofKind kind: SpanKind = .internal,
+        isolation: isolated (any Actor)? = #isolation,
+        function: String = #function,
+        file fileID: String = #fileID,
+        line: UInt = #line,
+        _ operation: (SentryTracerSpan) async throws(E) -> T
+    ) async throws(E) -> T {
+        let span = startSpan(
+            operationName, context: context(), ofKind: kind, at: DefaultTracerClock.now,
+            function: function, file: fileID, line: line)
+        defer { span.end() }
+        let result: Result<T, E> = await ServiceContext.$current.withValue(span.context) {
+            await SentrySDK.withActiveSpan(span.sentrySpan) { () async -> Result<T, E> in
+                do throws(E) {
+                    return .success(try await operation(span))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        return try span.settle(result)
+    }
+}
+
+// MARK: - Span
+
+/// A span of ``SentryTracer``: a Sentry transaction (no local parent) or a child span.
+///
+/// At ``end(at:)`` it is mapped as sentry-python's OpenTelemetry span processor does:
+///
+/// - `operationName`, read at the end (frameworks rename after routing), is the transaction's
+///   name or the span's description;
+/// - the op: the `sentry.op` attribute, else `http.server` / `http.client` (server / client kind
+///   with `http.request.method`), `db` (`db.system` or `db.system.name`), `queue.process` /
+///   `queue.publish` (`messaging.system`; consumer and server kinds process), `rpc`
+///   (`rpc.system`), else the operation name;
+/// - `http.route` makes the transaction's source `route`;
+/// - `http.response.status_code` sets the HTTP status (``Sentry/SentrySpan/setHTTPStatus(_:)``);
+///   status `.error` maps it (a non-error code gives `internal_error`), or is `internal_error`;
+///   `.ok` is `ok`; ``recordError(_:attributes:at:)`` sets `internal_error` when no status is set;
+/// - attributes become span data (on a transaction, `contexts.trace.data`);
+/// - links become the data `sentry.links` (an array of `{trace_id, span_id, attributes}`);
+/// - events become the data `sentry.events` (an array of `{name, timestamp, attributes}`,
+///   timestamps in seconds since the epoch).
+///
+/// The instants given to `startSpan` and `end(at:)` are not used: Sentry's clock times the span.
+/// An unsampled span (``isRecording`` is `false`) ignores attributes, events, links and renames;
+/// it still propagates its trace and ``recordError(_:attributes:at:)`` still captures the error.
+public final class SentryTracerSpan: Tracing.Span {
+    struct Snapshot {
+        var operationName: String
+        var attributes: SpanAttributes = [:]
+        var status: Tracing.SpanStatus?
+        var errorRecorded = false
+        var events: [SentryJSON] = []
+        var links: [SentryJSON] = []
+        var ended = false
+    }
+
+    final class State: Sendable {
+        let kind: SpanKind
+        let snapshot: Locked<Snapshot>
+
+        init(operationName: String, kind: SpanKind) {
+            self.kind = kind
+            snapshot = Locked(Snapshot(operationName: operationName))
+        }
+
+        /// The span's outgoing URL attribute (for `tracePropagationTargets`).
+        var urlAttribute: String? {
+            snapshot.withLock { s in
+                for key in ["url.full", "http.url"] {
+                    switch s.attributes.get(key) {
+                    case .string(let url): return url
+                    case .stringConvertible(let url): return url.description
+                    default: continue
+                    }
+                }
+                return nil
+            }
+        }
+    }
+
+    let entry: SentryTracerSpanEntry
+
+    /// The span's context: the one it was started with, holding this span.
+    public let context: ServiceContext
+
+    init(entry: SentryTracerSpanEntry, context: ServiceContext) {
+        self.entry = entry
+        self.context = context
+    }
+
+    /// The Sentry span (or transaction) behind this span.
+    public var sentrySpan: SentrySpan { entry.span }
+
+    private var state: State { entry.state }
+
+    /// Whether the span is sampled and not ended yet.
+    public var isRecording: Bool {
+        entry.span.sampled == true && !state.snapshot.withLock { $0.ended }
+    }
+
+    public var operationName: String {
+        get { state.snapshot.withLock { $0.operationName } }
+        set {
+            guard isRecording else { return }
+            state.snapshot.withLock { $0.operationName = newValue }
+        }
+    }
+
+    public var attributes: SpanAttributes {
+        get { state.snapshot.withLock { $0.attributes } }
+        set {
+            guard isRecording else { return }
+            state.snapshot.withLock { $0.attributes = newValue }
+        }
+    }
+
+    public func setStatus(_ status: Tracing.SpanStatus) {
+        guard isRecording else { return }
+        state.snapshot.withLock { $0.status = status }
+    }
+
+    public func addEvent(_ event: SpanEvent) {
+        guard isRecording else { return }
+        let json = SentryJSON.object([
+            "name": .string(event.name),
+            "timestamp": .double(Double(event.nanosecondsSinceEpoch) / 1_000_000_000),
+            "attributes": .object(Self.json(event.attributes)),
+        ])
+        state.snapshot.withLock { $0.events.append(json) }
+    }
+
+    public func addLink(_ link: SpanLink) {
+        guard isRecording else { return }
+        var json: SentryJSONObject = ["attributes": .object(Self.json(link.attributes))]
+        if let linked = link.context[SentryTracerSpanKey.self]?.span, !linked.isInert {
+            json["trace_id"] = .string(linked.traceId)
+            json["span_id"] = .string(linked.spanId)
+        }
+        state.snapshot.withLock { $0.links.append(.object(json)) }
+    }
+
+    /// Captures `error` (``Sentry/SentrySDK/capture(error:scope:block:)``) with this span as the
+    /// task's active span, so the event carries its trace; `attributes` become the event's
+    /// extras. The span's status becomes `internal_error` unless set explicitly.
+    public func recordError<Instant: TracerInstant>(
+        _ error: Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant
+    ) {
+        if isRecording { state.snapshot.withLock { $0.errorRecorded = true } }
+        let extras = Self.json(attributes)
+        SentrySDK.withActiveSpan(entry.span) {
+            _ = SentrySDK.capture(error: error) { scope in
+                for (key, value) in extras { scope.setExtra(key, value) }
+            }
+        }
+    }
+
+    /// What `withSpan` returns or throws: a thrown error is recorded and sets the status `.error`.
+    func settle<T, E: Error>(_ result: Result<T, E>) throws(E) -> T {
+        if case .failure(let error) = result {
+            recordError(error)
+            setStatus(.init(code: .error))
+        }
+        return try result.get()
+    }
+
+    public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+        let span = entry.span
+        guard span.sampled == true else {
+            span.finish()
+            return
+        }
+        guard
+            let s = state.snapshot.withLock({ s -> Snapshot? in
+                if s.ended { return nil }
+                s.ended = true
+                return s
+            })
+        else { return }
+        apply(s, to: span)
+        span.finish()
+    }
+
+    private func apply(_ s: Snapshot, to span: SentrySpan) {
+        let attributes = s.attributes
+        span.setOperation(Self.op(s.operationName, kind: state.kind, attributes))
+        if entry.isTransaction {
+            span.setName(s.operationName, source: attributes.get("http.route") != nil ? .route : .custom)
+        } else {
+            span.setDescription(s.operationName)
+        }
+        attributes.forEach { key, value in
+            if let json = Self.json(value) { span.setData(key, json) }
+        }
+        if !s.links.isEmpty { span.setData("sentry.links", .array(s.links)) }
+        if !s.events.isEmpty { span.setData("sentry.events", .array(s.events)) }
+        let code = Self.int(attributes.get("http.response.status_code") ?? attributes.get("http.status_code"))
+        if let code { span.setHTTPStatus(code) }
+        switch s.status?.code {
+        case .ok:
+            span.setStatus(.ok)
+        case .error:
+            let mapped = code.map { Sentry.SpanStatus(httpStatusCode: $0) }
+            span.setStatus(mapped.flatMap { $0 == .ok ? nil : $0 } ?? .internalError)
+        case nil:
+            if s.errorRecorded { span.setStatus(.internalError) }
+        }
+    }
+
+    // MARK: - Mapping
+
+    static func op(_ operationName: String, kind: SpanKind, _ attributes: SpanAttributes) -> String {
+        if case .string(let op)? = attributes.get("sentry.op") { return op }
+        if attributes.get("http.request.method") != nil || attributes.get("http.method") != nil {
+            switch kind {
+            case .server: return "http.server"
+            case .client: return "http.client"
+            default: return "http"
+            }
+        }
+        if attributes.get("db.system") != nil || attributes.get("db.system.name") != nil { return "db" }
+        if attributes.get("messaging.system") != nil {
+            switch kind {
+            case .producer, .client: return "queue.publish"
+            default: return "queue.process"
+            }
+        }
+        if attributes.get("rpc.system") != nil { return "rpc" }
+        return operationName
+    }
+
+    static func int(_ attribute: SpanAttribute?) -> Int? {
+        switch attribute {
+        case .int32(let v)?: return Int(v)
+        case .int64(let v)?: return Int(v)
+        case .string(let v)?: return Int(v)
+        default: return nil
+        }
+    }
+
+    static func json(_ attributes: SpanAttributes) -> SentryJSONObject {
+        var object: SentryJSONObject = [:]
+        attributes.forEach { key, value in object[key] = json(value) }
+        return object
+    }
+
+    static func json(_ attribute: SpanAttribute) -> SentryJSON? {
+        switch attribute {
+        case .int32(let v): return .int(Int64(v))
+        case .int64(let v): return .int(v)
+        case .int32Array(let v): return .array(v.map { .int(Int64($0)) })
+        case .int64Array(let v): return .array(v.map { .int($0) })
+        case .double(let v): return .double(v)
+        case .doubleArray(let v): return .array(v.map { .double($0) })
+        case .bool(let v): return .bool(v)
+        case .boolArray(let v): return .array(v.map { .bool($0) })
+        case .string(let v): return .string(v)
+        case .stringArray(let v): return .array(v.map { .string($0) })
+        case .stringConvertible(let v): return .string(v.description)
+        case .stringConvertibleArray(let v): return .array(v.map { .string($0.description) })
+        default: return nil
+        }
+    }
+}
+
+// MARK: - Context keys
+
+/// What the context holds for a span of ``SentryTracer``: its Sentry span and its mutable state
+/// (not the ``SentryTracerSpan`` itself, which holds the context: no reference cycle).
+struct SentryTracerSpanEntry: Sendable {
+    let span: SentrySpan
+    let state: SentryTracerSpan.State
+    let isTransaction: Bool
+}
+
+enum SentryTracerSpanKey: ServiceContextKey {
+    typealias Value = SentryTracerSpanEntry
+    static var nameOverride: String? { "sentry-span" }
+}
+
+/// The incoming trace headers `extract` found (`sentry-trace`, `baggage`, `traceparent`).
+enum SentryRemoteParentKey: ServiceContextKey {
+    typealias Value = [String: String]
+    static var nameOverride: String? { "sentry-remote-parent" }
+}
+
+enum SentryPropagationTargetKey: ServiceContextKey {
+    typealias Value = String
+    static var nameOverride: String? { "sentry-propagation-target" }
+}
+
+extension ServiceContext {
+    /// The URL (or host) of the outgoing request, checked against
+    /// `SentryOptions.tracePropagationTargets` by ``SentryTracer/inject(_:into:using:)``.
+    public var sentryPropagationTarget: String? {
+        get { self[SentryPropagationTargetKey.self] }
+        set { self[SentryPropagationTargetKey.self] = newValue }
+    }
+}
+#endif

@@ -1,0 +1,353 @@
+#if Tracing
+import Sentry
+import SentryTestKit
+import SentryTracing
+import Testing
+import Tracing
+
+private struct DictionaryExtractor: Extractor {
+    func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
+}
+
+private struct DictionaryInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
+}
+
+private struct TestError: Error {}
+
+private extension InMemoryTransport {
+    var transactions: [Event] { envelopes.compactMap(\.transaction) }
+}
+
+private func spans(_ tx: Event) -> [SentryJSONObject] {
+    (tx["spans"]?.arrayValue ?? []).compactMap(\.objectValue)
+}
+
+private func traceContext(_ e: Event) -> SentryJSONObject? { e.contexts["trace"]?.objectValue }
+
+/// `InstrumentationSystem` can be bootstrapped once per process.
+private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer())
+
+@Suite(.serialized) struct SentryTracerTests {
+    let tracer = SentryTracer()
+
+    func withSDK(
+        _ configure: (inout SentryOptions) -> Void = { $0.tracesSampleRate = 1 },
+        _ body: (InMemoryTransport) async throws -> Void
+    ) async rethrows {
+        try await SentryTestSupport.withExclusiveSDK {
+            let transport = InMemoryTransport()
+            var options = SentryOptions(dsn: "https://public@127.0.0.1:1/1")
+            options.transport = transport
+            options.release = "test@1.0"
+            configure(&options)
+            SentrySDK.start(options: options)
+            try await body(transport)
+        }
+    }
+
+    @Test func rootSpanBecomesTransactionRenamedAtEnd() async throws {
+        try await withSDK { transport in
+            let span = tracer.startSpan("HTTP GET", context: .topLevel, ofKind: .server)
+            #expect(span.isRecording)
+            #expect(span.sentrySpan.isTransaction)
+            span.attributes["http.request.method"] = "GET"
+            span.attributes["http.route"] = "/users/:id"
+            span.attributes["http.response.status_code"] = 404
+            span.operationName = "GET /users/:id"  // the framework renames after routing
+            span.setStatus(.init(code: .error))
+            span.end()
+            #expect(!span.isRecording)
+            let tx = try #require(transport.transactions.first)
+            #expect(transport.transactions.count == 1)
+            #expect(tx.transaction == "GET /users/:id")
+            #expect(tx["transaction_info"]?["source"] == "route")
+            #expect(traceContext(tx)?["op"] == "http.server")
+            #expect(traceContext(tx)?["status"] == "not_found")
+            #expect(traceContext(tx)?["span_id"]?.stringValue == span.sentrySpan.spanId)
+            #expect(tx.tags["http.status_code"] == "404")
+        }
+    }
+
+    @Test func statusMapping() async {
+        await withSDK { transport in
+            let failed = tracer.startSpan("job", context: .topLevel)
+            failed.setStatus(.init(code: .error, message: "boom"))
+            failed.end()
+            let ok = tracer.startSpan("job ok", context: .topLevel)
+            ok.setStatus(.init(code: .ok))
+            ok.end()
+            let plain = tracer.startSpan("task", context: .topLevel)
+            plain.end()
+            let txs = transport.transactions
+            #expect(txs.count == 3)
+            #expect(traceContext(txs[0])?["status"] == "internal_error")
+            #expect(traceContext(txs[0])?["op"] == "job")
+            #expect(txs[0]["transaction_info"]?["source"] == "custom")
+            #expect(traceContext(txs[1])?["status"] == "ok")
+            #expect(traceContext(txs[2])?["op"] == "task")
+        }
+    }
+
+    @Test func childSpanAppearsInSpansWithMappedOp() async throws {
+        try await withSDK { transport in
+            let root = tracer.startSpan("consume orders", context: .topLevel, ofKind: .consumer)
+            root.attributes["messaging.system"] = "kafka"
+            let query = tracer.startSpan("SELECT orders", context: root.context, ofKind: .client)
+            query.attributes["db.system.name"] = "postgresql"
+            query.end()
+            let publish = tracer.startSpan("publish", context: root.context, ofKind: .producer)
+            publish.attributes["messaging.system"] = "kafka"
+            publish.end()
+            let fetch = tracer.startSpan("GET", context: root.context, ofKind: .client)
+            fetch.attributes["http.request.method"] = "GET"
+            fetch.attributes["sentry.op"] = "http.client.custom"  // wins over the http mapping
+            fetch.end()
+            let outgoing = tracer.startSpan("GET api", context: root.context, ofKind: .client)
+            outgoing.attributes["http.request.method"] = "GET"
+            outgoing.end()
+            root.end()
+            let tx = try #require(transport.transactions.first)
+            #expect(traceContext(tx)?["op"] == "queue.process")
+            let s = spans(tx)
+            #expect(s.count == 4)
+            let rootID = root.sentrySpan.spanId
+            #expect(s.allSatisfy { $0["parent_span_id"]?.stringValue == rootID })
+            #expect(s.allSatisfy { $0["trace_id"]?.stringValue == root.sentrySpan.traceId })
+            let byDescription = Dictionary(uniqueKeysWithValues: s.map { ($0["description"]?.stringValue ?? "", $0) })
+            #expect(byDescription["SELECT orders"]?["op"] == "db")
+            #expect(byDescription["SELECT orders"]?["span_id"]?.stringValue == query.sentrySpan.spanId)
+            #expect(byDescription["publish"]?["op"] == "queue.publish")
+            #expect(byDescription["GET"]?["op"] == "http.client.custom")
+            #expect(byDescription["GET api"]?["op"] == "http.client")
+        }
+    }
+
+    @Test func childRenamedAtEndKeepsTheNewDescription() async throws {
+        try await withSDK { transport in
+            let root = tracer.startSpan("root", context: .topLevel)
+            let child = tracer.startSpan("query", context: root.context)
+            child.operationName = "SELECT 1"
+            child.end()
+            root.end()
+            let tx = try #require(transport.transactions.first)
+            #expect(spans(tx).first?["description"] == "SELECT 1")
+        }
+    }
+
+    @Test func extractContinuesTheIncomingTrace() async {
+        await withSDK { transport in
+            var context = ServiceContext.topLevel
+            tracer.extract(
+                [
+                    "sentry-trace": "771a43a4192642f0b136d5159a501700-1234567890abcdef-1",
+                    "baggage": "sentry-trace_id=771a43a4192642f0b136d5159a501700,sentry-sample_rate=1,other=x",
+                ],
+                into: &context, using: DictionaryExtractor())
+            let span = tracer.startSpan("GET /", context: context, ofKind: .server)
+            #expect(span.sentrySpan.traceId == "771a43a4192642f0b136d5159a501700")
+            span.end()
+
+            var w3c = ServiceContext.topLevel
+            tracer.extract(
+                ["traceparent": "00-11112222333344445555666677778888-1111222233334444-01"],
+                into: &w3c, using: DictionaryExtractor())
+            let span2 = tracer.startSpan("GET /w3c", context: w3c, ofKind: .server)
+            span2.end()
+
+            let txs = transport.transactions
+            #expect(txs.count == 2)
+            #expect(traceContext(txs[0])?["trace_id"] == "771a43a4192642f0b136d5159a501700")
+            #expect(traceContext(txs[0])?["parent_span_id"] == "1234567890abcdef")
+            #expect(traceContext(txs[1])?["trace_id"] == "11112222333344445555666677778888")
+            #expect(traceContext(txs[1])?["parent_span_id"] == "1111222233334444")
+        }
+    }
+
+    @Test func injectWritesTheSpansHeaders() async throws {
+        try await withSDK({
+            $0.tracesSampleRate = 1
+            $0.propagateTraceparent = true
+            $0.tracePropagationTargets = ["api.example.com"]
+        }) { _ in
+            let root = tracer.startSpan("root", context: .topLevel)
+            let child = tracer.startSpan("GET", context: root.context, ofKind: .client)
+            child.attributes["url.full"] = "https://api.example.com/orders"
+            var headers = ["baggage": "vendor=1,sentry-release=old"]
+            tracer.inject(child.context, into: &headers, using: DictionaryInjector())
+            let traceId = child.sentrySpan.traceId
+            let spanId = child.sentrySpan.spanId
+            #expect(headers["sentry-trace"] == "\(traceId)-\(spanId)-1")
+            #expect(headers["traceparent"] == "00-\(traceId)-\(spanId)-01")
+            let baggage = try #require(headers["baggage"])
+            let members = baggage.split(separator: ",").map(String.init)
+            #expect(members.contains("vendor=1"))
+            #expect(members.contains("sentry-trace_id=\(traceId)"))
+            #expect(members.filter { $0.hasPrefix("sentry-trace_id=") }.count == 1)
+            #expect(members.filter { $0.hasPrefix("sentry-release=") } == ["sentry-release=test%401.0"])
+
+            // A target that tracePropagationTargets excludes gets nothing.
+            var other: [String: String] = [:]
+            var context = child.context
+            context.sentryPropagationTarget = "https://other.example.org/"
+            tracer.inject(context, into: &other, using: DictionaryInjector())
+            #expect(other.isEmpty)
+            child.end()
+            root.end()
+        }
+    }
+
+    @Test func sentryWithSpanNestsUnderATracerSpanAndViceVersa() async throws {
+        try await withSDK { transport in
+            let (outerID, innerID) = try await tracer.withSpan("outer") { span in
+                #expect(SentrySDK.span?.spanId == span.sentrySpan.spanId)
+                let innerID = await SentrySDK.withSpan(operation: "db.query") { inner in
+                    await Task.yield()
+                    return inner.spanId
+                }
+                // A tracer span started inside the ServiceContext's span nests too.
+                tracer.withSpan("nested") { nested in
+                    #expect(SentrySDK.span?.spanId == nested.sentrySpan.spanId)
+                }
+                try #require(SentrySDK.span != nil)
+                return (span.sentrySpan.spanId, innerID)
+            }
+            #expect(SentrySDK.span == nil)
+            let tx = try #require(transport.transactions.first)
+            #expect(traceContext(tx)?["span_id"]?.stringValue == outerID)
+            let inner = try #require(spans(tx).first { $0["op"] == "db.query" })
+            #expect(inner["span_id"]?.stringValue == innerID)
+            #expect(inner["parent_span_id"]?.stringValue == outerID)
+            #expect(
+                spans(tx).contains { $0["description"] == "nested" && $0["parent_span_id"]?.stringValue == outerID })
+
+            transport.removeAll()
+            let txID = SentrySDK.withTransaction(name: "sentry tx", operation: "task") { tx in
+                // No ServiceContext span: the task's active Sentry span is the parent.
+                let span = tracer.startSpan("tracer child", context: .topLevel)
+                #expect(!span.sentrySpan.isTransaction)
+                span.end()
+                return tx.spanId
+            }
+            let sentryTx = try #require(transport.transactions.first)
+            #expect(transport.transactions.count == 1)
+            #expect(spans(sentryTx).first?["description"] == "tracer child")
+            #expect(spans(sentryTx).first?["parent_span_id"]?.stringValue == txID)
+        }
+    }
+
+    @Test func globalWithSpanThroughTheBootstrappedTracer() async throws {
+        _ = bootstrapOnce
+        try await withSDK { transport in
+            Tracing.withSpan("root") { root in
+                Tracing.withSpan("child") { child in
+                    child.attributes["k"] = "v"
+                }
+            }
+            let tx = try #require(transport.transactions.first)
+            #expect(tx.transaction == "root")
+            #expect(spans(tx).first?["description"] == "child")
+            #expect(spans(tx).first?["data"]?["k"] == "v")
+        }
+    }
+
+    @Test func recordErrorCapturesWithTheSpansTrace() async throws {
+        try await withSDK { transport in
+            let span = tracer.startSpan("job", context: .topLevel)
+            span.recordError(TestError(), attributes: ["job.id": 7])
+            span.end()
+            let event = try #require(transport.events.first)
+            #expect(traceContext(event)?["trace_id"]?.stringValue == span.sentrySpan.traceId)
+            #expect(traceContext(event)?["span_id"]?.stringValue == span.sentrySpan.spanId)
+            #expect(event.extra["job.id"] == 7)
+            #expect(!event.exceptions.isEmpty)
+            let tx = try #require(transport.transactions.first)
+            #expect(traceContext(tx)?["status"] == "internal_error")
+
+            transport.removeAll()
+            var thrownSpanID = ""
+            #expect(throws: TestError.self) {
+                try tracer.withSpan("throws") { span throws(TestError) in
+                    thrownSpanID = span.sentrySpan.spanId
+                    throw TestError()
+                }
+            }
+            #expect(traceContext(try #require(transport.events.first))?["span_id"]?.stringValue == thrownSpanID)
+            #expect(traceContext(try #require(transport.transactions.first))?["status"] == "internal_error")
+        }
+    }
+
+    @Test func attributesLinksAndEventsBecomeData() async throws {
+        try await withSDK { transport in
+            let other = tracer.startSpan("other", context: .topLevel)
+            let root = tracer.startSpan("root", context: .topLevel)
+            root.attributes["root.flag"] = true
+            let span = tracer.startSpan("child", context: root.context)
+            span.attributes["a.int"] = 42
+            span.attributes["a.int32"] = SpanAttribute.int32(7)
+            span.attributes["a.double"] = 1.5
+            span.attributes["a.bool"] = false
+            span.attributes["a.string"] = "s"
+            span.attributes["a.strings"] = ["x", "y"]
+            span.attributes["a.ints"] = SpanAttribute.int64Array([1, 2])
+            span.attributes["a.doubles"] = SpanAttribute.doubleArray([0.5])
+            span.attributes["a.bools"] = SpanAttribute.boolArray([true])
+            span.attributes["a.convertible"] = SpanAttribute.stringConvertible(99)
+            span.addLink(SpanLink(context: other.context, attributes: ["why": "retry"]))
+            span.addEvent(SpanEvent(name: "cache miss", attributes: ["key": "k1"]))
+            span.end()
+            root.end()
+            other.end()
+            let tx = try #require(transport.transactions.first { $0.transaction == "root" })
+            #expect(traceContext(tx)?["data"]?["root.flag"] == true)
+            let data = try #require(spans(tx).first?["data"]?.objectValue)
+            #expect(data["a.int"] == 42)
+            #expect(data["a.int32"] == 7)
+            #expect(data["a.double"] == 1.5)
+            #expect(data["a.bool"] == false)
+            #expect(data["a.string"] == "s")
+            #expect(data["a.strings"] == .array(["x", "y"]))
+            #expect(data["a.ints"] == .array([1, 2]))
+            #expect(data["a.doubles"] == .array([0.5]))
+            #expect(data["a.bools"] == .array([true]))
+            #expect(data["a.convertible"] == "99")
+            let link = try #require(data["sentry.links"]?.arrayValue?.first?.objectValue)
+            #expect(link["trace_id"]?.stringValue == other.sentrySpan.traceId)
+            #expect(link["span_id"]?.stringValue == other.sentrySpan.spanId)
+            #expect(link["attributes"]?["why"] == "retry")
+            let event = try #require(data["sentry.events"]?.arrayValue?.first?.objectValue)
+            #expect(event["name"] == "cache miss")
+            #expect(event["attributes"]?["key"] == "k1")
+            #expect((event["timestamp"]?.doubleValue ?? 0) > 1_600_000_000)
+        }
+    }
+
+    @Test func unsampledSpansAreNotRecordedButPropagate() async {
+        await withSDK({ $0.tracesSampleRate = 0 }) { transport in
+            let root = tracer.startSpan("root", context: .topLevel)
+            #expect(!root.isRecording)
+            root.attributes["k"] = "v"
+            #expect(root.attributes.isEmpty)
+            let child = tracer.startSpan("child", context: root.context)
+            #expect(!child.isRecording)
+            var headers: [String: String] = [:]
+            tracer.inject(child.context, into: &headers, using: DictionaryInjector())
+            #expect(headers["sentry-trace"]?.hasPrefix(root.sentrySpan.traceId) == true)
+            #expect(headers["sentry-trace"]?.hasSuffix("-0") == true)
+            child.end()
+            root.end()
+            _ = SentrySDK.flush(timeout: .seconds(1))
+            #expect(transport.transactions.isEmpty)
+        }
+    }
+
+    @Test func withoutTheSDKSpansAreInert() async {
+        await SentryTestSupport.withExclusiveSDK {
+            let span = tracer.startSpan("root", context: .topLevel)
+            #expect(!span.isRecording)
+            #expect(span.sentrySpan.isInert)
+            span.end()
+        }
+    }
+}
+#endif
