@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks what a consumer of this package fetches (not part of scripts/test.sh: it resolves and
-# builds two packages from scratch, about a minute or more).
+# Checks what a consumer of this package fetches (a stage of scripts/test.sh: it resolves and
+# builds three small packages from scratch, about a minute on 2 cores).
 #
 #   scripts/test-packaging.sh
 #
@@ -43,23 +43,25 @@ for consumer in consumer-sentry-only consumer-logging consumer-tracing; do
     cp -R "$root/Tests/PackagingTests/$consumer" "$dir"
     sed -i "s|SENTRY_PACKAGE_URL|$url|" "$dir/Package.swift"
     mirror "$dir"
-    start=$(date +%s.%N)
+    start=$(date +%s%N)
     (cd "$dir" && swift package resolve >/dev/null)
-    resolved=$(date +%s.%N)
+    resolved=$(date +%s%N)
     # The resolved pins' locations (the original URLs, also when a mirror served them).
     fetched="$(cd "$dir" && python3 -c 'import json,sys; print(" ".join(sorted(p["location"].rstrip("/").split("/")[-1].removesuffix(".git") for p in json.load(open("Package.resolved"))["pins"])))') "
     (cd "$dir" && swift build -q 2>&1 | grep -v "^warning: .*mirror" || true)
     [ -x "$dir/.build/debug/App" ] || { echo "test-packaging.sh: $consumer did not build" >&2; status=1; }
-    built=$(date +%s.%N)
-    printf '%s: fetched [ %s] resolve %.1fs, build %.1fs\n' "$consumer" "$fetched" \
-        "$(echo "$resolved - $start" | bc)" "$(echo "$built - $resolved" | bc)"
+    built=$(date +%s%N)
+    printf '%s: fetched [ %s] resolve %d ms, build %d ms\n' "$consumer" "$fetched" \
+        $(((resolved - start) / 1000000)) $(((built - resolved) / 1000000))
     case "$consumer" in
     consumer-sentry-only)
         [ "$fetched" = "sentry-swift-server " ] || { echo "test-packaging.sh: a Sentry-only consumer fetched more than sentry-swift-server" >&2; status=1; } ;;
     consumer-logging)
-        case "$fetched" in *swift-log*) ;; *) echo "test-packaging.sh: swift-log was not fetched with the Logging trait" >&2; status=1 ;; esac ;;
+        case "$fetched" in *swift-log*) ;; *) echo "test-packaging.sh: swift-log was not fetched with the Logging trait" >&2; status=1 ;; esac
+        case "$fetched" in *swift-distributed-tracing* | *swift-service-lifecycle*) echo "test-packaging.sh: the Logging trait fetched another integration's package" >&2; status=1 ;; esac ;;
     consumer-tracing)
-        case "$fetched" in *swift-distributed-tracing*) ;; *) echo "test-packaging.sh: swift-distributed-tracing was not fetched with the Tracing trait" >&2; status=1 ;; esac ;;
+        case "$fetched" in *swift-distributed-tracing*) ;; *) echo "test-packaging.sh: swift-distributed-tracing was not fetched with the Tracing trait" >&2; status=1 ;; esac
+        case "$fetched" in *swift-log* | *swift-service-lifecycle*) echo "test-packaging.sh: the Tracing trait fetched another integration's package" >&2; status=1 ;; esac ;;
     esac
 done
 [ "$status" -eq 0 ] && echo "test-packaging.sh: 3 passed, 0 failed"
