@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "health/health_internal.h" /* csc__health_aggregate: minutes the clock cannot give a test */
 #include "testlib.h"
 
 static const char *g_dump;
@@ -400,12 +401,44 @@ static void test_check_in_bad_input(void) {
     csc_close();
 }
 
+/* 250 minutes of requests go out as 3 envelopes of at most 100 aggregates, oldest first. */
+static void test_aggregates_split_by_100(void) {
+    CHECK_EQ_INT(tl_start(tl_options()), CSC_OK);
+    const int64_t first_minute = 29000000; /* 2025-02-19 21:20 UTC */
+    for (int m = 249; m >= 0; m--) csc__health_aggregate((first_minute + m) * 60000000 + 1500000, "exited");
+    csc__health_aggregate(first_minute * 60000000, "errored"); /* same minute as the first */
+    csc_close();
+    json_t *items = items_of("sessions");
+    CHECK_EQ_INT(json_array_size(items), 3);
+    size_t sizes[3] = {100, 100, 50}, seen = 0;
+    char prev[40] = "";
+    for (size_t k = 0; k < json_array_size(items) && k < 3; k++) {
+        json_t *aggs = json_object_get(json_array_get(items, k), "aggregates");
+        CHECK_EQ_INT(json_array_size(aggs), sizes[k]);
+        json_t *a;
+        size_t i;
+        json_array_foreach(aggs, i, a) {
+            const char *started = json_string_value(json_object_get(a, "started"));
+            CHECK(started && strcmp(prev, started) < 0); /* one aggregate per minute, in order */
+            if (started) snprintf(prev, sizeof prev, "%s", started);
+            CHECK_EQ_INT(json_integer_value(json_object_get(a, "exited")), 1);
+            seen++;
+        }
+    }
+    CHECK_EQ_INT(seen, 250);
+    json_t *oldest = json_array_get(json_object_get(json_array_get(items, 0), "aggregates"), 0);
+    CHECK_STR(json_string_value(json_object_get(oldest, "started")), "2025-02-19T21:20:00.000000Z");
+    CHECK_EQ_INT(json_integer_value(json_object_get(oldest, "errored")), 1);
+    json_decref(items);
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && !strcmp(argv[1], "--dump")) g_dump = argv[2];
     snprintf(g_cache, sizeof g_cache, "/tmp/csc-health-%d", (int)getpid());
     mkdir(g_cache, 0700);
     RUN(test_request_mode_matches_python);
     RUN(test_close_flushes_and_no_release);
+    RUN(test_aggregates_split_by_100);
     RUN(test_request_bad_input);
     RUN(test_requests_on_threads);
     RUN(test_application_session);

@@ -24,6 +24,9 @@ typedef void (*csc__health_send_fn)(csc_envelope_t *env);
 void csc__health_configure(const csc_options_t *opts, csc__health_send_fn send);
 /* csc_flush: the pending aggregates go out now. */
 void csc__health_flush(void);
+/* Counts a finished request session (started at wall-clock µs `started_us`) in its minute's
+ * aggregate; `field` is "exited", "errored", "crashed" or "abnormal". */
+void csc__health_aggregate(int64_t started_us, const char *field);
 
 /* What a captured event means for a session: 0 nothing, 1 errored (an exception), 2 crashed
  * (an exception with mechanism.handled false), as sentry-python's _update_session_from_event. */

@@ -135,8 +135,7 @@ void csc__health_send(csc_envelope_t *env) {
 
 static void flusher_start(void);
 
-/* Counts a finished request session in its minute's bucket. */
-static void aggregate(int64_t started_us, const char *field) {
+void csc__health_aggregate(int64_t started_us, const char *field) {
     int64_t minute = started_us >= 0 ? started_us / 60000000 : -1 - (-started_us - 1) / 60000000;
     csc__lock(&H.agg);
     bucket_t *b = NULL;
@@ -188,7 +187,7 @@ int csc_start_request_session(csc_scope_t *isolation) {
         session_t *o = old.span;
         /* sentry-python ends the running session before starting another */
         if (o->request && !atomic_exchange(&o->ended, true))
-            aggregate(o->started_us, end_status(o, CSC_SESSION_EXITED));
+            csc__health_aggregate(o->started_us, end_status(o, CSC_SESSION_EXITED));
         session_release(o);
     }
     return CSC_OK;
@@ -204,7 +203,7 @@ int csc_end_request_session(csc_scope_t *isolation, csc_session_end_t how) {
     int rc = CSC_ERR_INVALID;
     if (s->request && !atomic_exchange(&s->ended, true)) {
         /* counted only while tracking is on: a session started before csc_close is not sent to the next client */
-        if (csc__health_active()) aggregate(s->started_us, end_status(s, how));
+        if (csc__health_active()) csc__health_aggregate(s->started_us, end_status(s, how));
         rc = CSC_OK;
     }
     session_release(s);
