@@ -61,9 +61,10 @@ extension SentrySDK {
         block: ((Scope) -> Void)?
     ) -> SentryId {
         guard let event else { return .empty }
-        let active = ScopeStorage.active
+        let bound = ScopeStorage.active
+        let active = AmbientSpans.resolve(bound)  // an integration's span (SentryTracing) may be innermost
         var layers: [Scope] = []
-        if let target, target != active.currentScope, target != active.isolationScope { layers.append(target) }
+        if let target, target != bound.currentScope, target != bound.isolationScope { layers.append(target) }
         if let scope { layers.append(scope) }
         if let block {
             let blank = Scope.makeBlank()

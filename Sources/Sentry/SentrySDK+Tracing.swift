@@ -23,7 +23,7 @@ extension SentrySDK {
     /// `nil`.
     public static var span: SentrySpan? {
         guard fastEnabled else { return nil }
-        return activeSpanHandle(ScopeStorage.active).map { SentrySpan(owning: $0) }
+        return activeSpanHandle(AmbientSpans.resolve(ScopeStorage.active)).map { SentrySpan(owning: $0) }
     }
 
     /// The active span's core handle, retained (the caller releases it).
@@ -112,8 +112,9 @@ extension SentrySDK {
         operation: String, description: String?, _ body: (SentrySpan) throws(E) -> R
     ) throws(E) -> R {
         let active = ScopeStorage.active
-        guard let child = startChildOfActive(active, operation, description) else { return try body(.inert) }
-        let pair = ScopePair(isolationScope: active.isolationScope, currentScope: active.currentScope.fork())
+        let base = AmbientSpans.resolve(active)
+        guard let child = startChildOfActive(base, operation, description) else { return try body(.inert) }
+        let pair = ScopePair(isolationScope: base.isolationScope, currentScope: base.currentScope.fork())
         return try run(child, in: pair, restoring: active, body)
     }
 
@@ -127,8 +128,9 @@ extension SentrySDK {
     {
         guard fastEnabled else { return try await body(.inert) }
         let active = ScopeStorage.active
-        guard let child = startChildOfActive(active, operation, description) else { return try await body(.inert) }
-        let pair = ScopePair(isolationScope: active.isolationScope, currentScope: active.currentScope.fork())
+        let base = AmbientSpans.resolve(active)
+        guard let child = startChildOfActive(base, operation, description) else { return try await body(.inert) }
+        let pair = ScopePair(isolationScope: base.isolationScope, currentScope: base.currentScope.fork())
         return try await run(child, in: pair, restoring: active, body)
     }
 
@@ -288,7 +290,7 @@ extension SentrySDK {
     /// excludes `url` or `url` is the DSN's host, and while the SDK is not started.
     public static func traceHeaders(for url: String? = nil, existingBaggage: String? = nil) -> [String: String] {
         guard fastEnabled else { return [:] }
-        let active = ScopeStorage.active
+        let active = AmbientSpans.resolve(ScopeStorage.active)
         var scopes = csc_scopes_t(
             global: ScopeStorage.global.handle, isolation: active.isolationScope.handle,
             current: active.currentScope.handle, extra: nil)

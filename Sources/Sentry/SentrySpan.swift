@@ -29,6 +29,9 @@ public final class SentrySpan: Sendable {
     /// Whether this span does nothing (SDK disabled, or no transaction to belong to).
     public var isInert: Bool { handle == nil }
 
+    /// Whether `other` wraps the same core span (two wrappers of one span are different objects).
+    package func isSame(as other: SentrySpan?) -> Bool { handle != nil && handle == other?.handle }
+
     // MARK: - Identity
 
     /// The trace id (32 lower-case hex characters); "" for the inert span.

@@ -26,7 +26,14 @@ public struct SentryTracer: Tracer {
     public typealias Span = SentryTracerSpan
 
     /// A tracer; the SDK's options (sampling, propagation targets, ...) apply.
-    public init() {}
+    public init() {
+        // Inside the library's global `withSpan` (which cannot bind the SDK's task-local scopes),
+        // SentrySDK.capture, SentrySDK.span and SentrySDK.withSpan find this tracer's span here.
+        AmbientSpans.install {
+            guard let entry = ServiceContext.current?[SentryTracerSpanKey.self] else { return nil }
+            return AmbientSpan(span: entry.span, boundAtStart: entry.boundAtStart)
+        }
+    }
 
     // MARK: - Tracer
 
@@ -42,10 +49,11 @@ public struct SentryTracer: Tracer {
         var context = context()
         let sentrySpan: SentrySpan
         let isTransaction: Bool
-        if let parent = context[SentryTracerSpanKey.self] {
+        let bound = AmbientSpans.taskBoundSpan
+        if let parent = context[SentryTracerSpanKey.self], !Self.startedInside(parent, bound: bound) {
             sentrySpan = parent.span.startChild(operation: operationName, description: operationName)
             isTransaction = false
-        } else if let active = SentrySDK.span {
+        } else if let active = bound {
             sentrySpan = active.startChild(operation: operationName, description: operationName)
             isTransaction = false
         } else {
@@ -55,10 +63,21 @@ public struct SentryTracer: Tracer {
         }
         let entry = SentryTracerSpanEntry(
             span: sentrySpan, state: SentryTracerSpan.State(operationName: operationName, kind: kind),
-            isTransaction: isTransaction)
+            isTransaction: isTransaction, boundAtStart: bound)
         context[SentryTracerSpanKey.self] = entry
         context[SentryRemoteParentKey.self] = nil
         return SentryTracerSpan(entry: entry, context: context)
+    }
+
+    /// Whether the task's bound SDK span `bound` was started inside the context's tracer span
+    /// `parent` (a `SentrySDK.withSpan` within the library's global `withSpan`): then it, not
+    /// `parent`, is the innermost span. Only for the task's own context; an explicitly passed
+    /// context keeps its parent.
+    private static func startedInside(_ parent: SentryTracerSpanEntry, bound: SentrySpan?) -> Bool {
+        guard let bound, !bound.isSame(as: parent.span), !bound.isSame(as: parent.boundAtStart),
+            let current = ServiceContext.current?[SentryTracerSpanKey.self], current.span.isSame(as: parent.span)
+        else { return false }
+        return true
     }
 
     public func activeSpan(identifiedBy context: ServiceContext) -> SentryTracerSpan? {
@@ -425,6 +444,8 @@ struct SentryTracerSpanEntry: Sendable {
     let span: SentrySpan
     let state: SentryTracerSpan.State
     let isTransaction: Bool
+    /// The SDK span bound to the task when this span started (see `AmbientSpans`).
+    let boundAtStart: SentrySpan?
 }
 
 enum SentryTracerSpanKey: ServiceContextKey {

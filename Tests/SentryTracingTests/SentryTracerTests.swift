@@ -251,6 +251,43 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
         }
     }
 
+    /// The library's global `withSpan` cannot bind the SDK's task-local scopes; the SDK still
+    /// finds the tracer's span there (AmbientSpans): captures carry it, SDK spans nest under it,
+    /// and a tracer span started inside an SDK span nests under that one.
+    @Test func globalWithSpanIsTheSDKsActiveSpan() async throws {
+        _ = bootstrapOnce
+        try await withSDK { transport in
+            var rootID = ""
+            var sdkID = ""
+            var seenBySDK = ""
+            Tracing.withSpan("root") { _ in
+                seenBySDK = SentrySDK.span?.spanId ?? ""
+                SentrySDK.capture(message: "in root")
+                SentrySDK.withSpan(operation: "sdk.child") { sdk in
+                    sdkID = sdk.spanId
+                    Tracing.withSpan("inner") { _ in }
+                    SentrySDK.capture(message: "in sdk child")
+                }
+                rootID =
+                    (ServiceContext.current.flatMap { InstrumentationSystem.tracer.activeSpan(identifiedBy: $0) }
+                    as? SentryTracerSpan)?.sentrySpan.spanId ?? "none"
+            }
+            #expect(SentrySDK.span == nil)
+            let tx = try #require(transport.transactions.first)
+            #expect(transport.transactions.count == 1)
+            #expect(traceContext(tx)?["span_id"]?.stringValue == rootID)
+            #expect(seenBySDK == rootID)
+            let events = transport.events
+            #expect(events.count == 2)
+            #expect(events.first.flatMap(traceContext)?["span_id"]?.stringValue == rootID)
+            #expect(events.last.flatMap(traceContext)?["span_id"]?.stringValue == sdkID)
+            let sdkChild = try #require(spans(tx).first { $0["op"] == "sdk.child" })
+            #expect(sdkChild["parent_span_id"]?.stringValue == rootID)
+            let inner = try #require(spans(tx).first { $0["description"] == "inner" })
+            #expect(inner["parent_span_id"]?.stringValue == sdkID)
+        }
+    }
+
     @Test func recordErrorCapturesWithTheSpansTrace() async throws {
         try await withSDK { transport in
             let span = tracer.startSpan("job", context: .topLevel)

@@ -1,0 +1,51 @@
+import CScopeCore
+import Synchronization
+
+/// A span that an integration keeps outside the SDK's task-local binding, with the SDK span that
+/// was bound when it started. SentryTracing reports the span in swift-distributed-tracing's
+/// `ServiceContext`, so that `SentrySDK.capture`, `SentrySDK.span` and `SentrySDK.withSpan` see it
+/// inside the library's global `withSpan`, which cannot bind the SDK's task-local scopes.
+package struct AmbientSpan: Sendable {
+    package let span: SentrySpan
+    /// The span bound to the task (its scopes) when `span` started; `nil` when none was.
+    package let boundAtStart: SentrySpan?
+
+    package init(span: SentrySpan, boundAtStart: SentrySpan?) {
+        self.span = span
+        self.boundAtStart = boundAtStart
+    }
+}
+
+/// The one provider of ambient spans (set by an integration). Without one, every lookup costs
+/// one atomic load.
+package enum AmbientSpans {
+    private static let installed = Atomic<Bool>(false)
+    private static let provider = Mutex<(@Sendable () -> AmbientSpan?)?>(nil)
+
+    /// Installs the provider (the last call wins).
+    package static func install(_ newProvider: @escaping @Sendable () -> AmbientSpan?) {
+        provider.withLock { $0 = newProvider }
+        installed.store(true, ordering: .releasing)
+    }
+
+    /// The span bound to the task's scopes (current scope first), ignoring ambient spans.
+    package static var taskBoundSpan: SentrySpan? {
+        SentrySDK.activeSpanHandle(ScopeStorage.active).map { SentrySpan(owning: $0) }
+    }
+
+    /// `pair`, or, when an ambient span is the innermost active span, a pair whose current scope
+    /// (a fork) binds it. The ambient span is innermost when the task's bound span is the one
+    /// that was bound when it started (or none is bound): a span the SDK bound later was started
+    /// inside it and wins.
+    static func resolve(_ pair: ScopePair) -> ScopePair {
+        guard installed.load(ordering: .acquiring), let read = provider.withLock({ $0 }), let ambient = read(),
+            let ambientHandle = ambient.span.handle
+        else { return pair }
+        let bound = SentrySDK.activeSpanHandle(pair)
+        defer { csc_span_release(bound) }
+        guard bound == nil || bound == ambient.boundAtStart?.handle else { return pair }
+        let current = pair.currentScope.fork()
+        _ = csc_scope_bind_span(current.handle, ambientHandle)
+        return ScopePair(isolationScope: pair.isolationScope, currentScope: current)
+    }
+}
