@@ -24,9 +24,9 @@ import Testing
     /// Sets compared with missing = null = empty (`compare.py --loose-empty`): the tracing
     /// scenarios, where sentry-python writes `"data": {}`, `"tags": {}` or nulls that this SDK
     /// leaves out.
-    static let looseSets: Set<String> = ["tracing"]
+    static let looseSets: Set<String> = ["tracing", "tracing-sample"]
 
-    @Test(arguments: ["scope", "sample", "tracing"])
+    @Test(arguments: ["scope", "sample", "tracing", "tracing-sample"])
     func scenariosMatchThePythonSDK(set: String) async throws {
         let file = try ScenarioFile(path: "\(Self.scenarioDirectory)/\(set)-scenarios.json")
         let expected = try #require(
