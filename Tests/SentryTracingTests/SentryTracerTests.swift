@@ -288,6 +288,38 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
         }
     }
 
+    /// 1,000 concurrent child tasks under one root, through the library's global async `withSpan`:
+    /// each task sees its own span as the SDK's active span, and every span's parent is the root.
+    @Test func concurrentTasksEachGetTheirOwnSpan() async throws {
+        _ = bootstrapOnce
+        try await withSDK { transport in
+            let (rootID, mismatches) = await Tracing.withSpan("root") { root async -> (String, Int) in
+                let rootID = (root as? SentryTracerSpan)?.sentrySpan.spanId ?? ""
+                let mismatches = await withTaskGroup(of: Bool.self) { group in
+                    for i in 0..<1000 {
+                        group.addTask {
+                            await Tracing.withSpan("task \(i)") { span async -> Bool in
+                                await Task.yield()
+                                let own = (span as? SentryTracerSpan)?.sentrySpan.spanId
+                                return own != nil && SentrySDK.span?.spanId == own
+                            }
+                        }
+                    }
+                    var bad = 0
+                    for await ok in group where !ok { bad += 1 }
+                    return bad
+                }
+                return (rootID, mismatches)
+            }
+            #expect(mismatches == 0)
+            let tx = try #require(transport.transactions.first)
+            #expect(transport.transactions.count == 1)
+            #expect(spans(tx).count == 1000)
+            #expect(spans(tx).allSatisfy { $0["parent_span_id"]?.stringValue == rootID })
+            #expect(Set(spans(tx).compactMap { $0["description"]?.stringValue }).count == 1000)
+        }
+    }
+
     @Test func recordErrorCapturesWithTheSpansTrace() async throws {
         try await withSDK { transport in
             let span = tracer.startSpan("job", context: .topLevel)
