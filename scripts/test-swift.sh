@@ -42,7 +42,7 @@ python3 Tests/CrashTests/test_swift_crashes.py "$(swift build --show-bin-path)"
 tsan_scratch="${TMPDIR:-/tmp}/sentry-swift-tsan-$(id -u)-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
 tsan_log="$(mktemp)"
 set +e
-swift test --sanitize=thread --scratch-path "$tsan_scratch" >"$tsan_log" 2>&1
+SENTRY_SANITIZER_RUN=thread swift test --sanitize=thread --scratch-path "$tsan_scratch" >"$tsan_log" 2>&1
 tsan_status=$?
 set -e
 tail -n 3 "$tsan_log"
@@ -63,7 +63,7 @@ rm -f "$tsan_log"
 asan_scratch="${TMPDIR:-/tmp}/sentry-swift-asan-$(id -u)-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
 asan_log="$(mktemp)"
 set +e
-ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$root/Tests/Sanitizers/lsan-swift.supp" \
+SENTRY_SANITIZER_RUN=address ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$root/Tests/Sanitizers/lsan-swift.supp" \
     swift test --sanitize=address --scratch-path "$asan_scratch" >"$asan_log" 2>&1
 asan_status=$?
 set -e
@@ -71,7 +71,7 @@ tail -n 3 "$asan_log"
 if grep -q "LeakSanitizer does not work\|LeakSanitizer has encountered a fatal error" "$asan_log"; then
     echo "test-swift.sh: note: LeakSanitizer cannot run here (ptrace restrictions); AddressSanitizer only" >&2
     set +e
-    ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path "$asan_scratch" >"$asan_log" 2>&1
+    SENTRY_SANITIZER_RUN=address ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path "$asan_scratch" >"$asan_log" 2>&1
     asan_status=$?
     set -e
 fi

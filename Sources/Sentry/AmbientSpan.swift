@@ -20,7 +20,7 @@ package struct AmbientSpan: Sendable {
 /// one atomic load.
 package enum AmbientSpans {
     private static let installed = Atomic<Bool>(false)
-    private static let provider = Mutex<(@Sendable () -> AmbientSpan?)?>(nil)
+    private static let provider = Locked<(@Sendable () -> AmbientSpan?)?>(nil)  // pthread: TSan sees it
 
     /// Installs the provider (the last call wins).
     package static func install(_ newProvider: @escaping @Sendable () -> AmbientSpan?) {

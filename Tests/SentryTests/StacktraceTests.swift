@@ -107,7 +107,8 @@ private func lastIndex(_ frames: [SentryJSON], containing name: String) -> Int? 
 
     // MARK: - exceptions
 
-    @Test func singleErrorHasTypeValueModuleMechanismAndFrames() throws {
+    @Test(.disabled(if: sanitizerRun, "innermost frame: checked in the plain run"))
+    func singleErrorHasTypeValueModuleMechanismAndFrames() throws {
         let line = #line + 1
         let values = exceptionValues(ofEvent: StacktraceEvents.errorEvent(CardDeclined(code: 51)))
         #expect(values.count == 1)
@@ -752,7 +753,8 @@ private func hexValue(_ json: SentryJSON?) -> UInt64? {
 
     /// The `threads` value a thread reuses for a cached stack follows the thread's name, also a
     /// name that is not valid UTF-8 (Linux cuts names at 15 bytes, inside a character).
-    @Test func sharedThreadsFollowTheThreadName() async throws {
+    @Test(.disabled(if: sanitizerRun, "identical frames: checked in the plain run"))
+    func sharedThreadsFollowTheThreadName() async throws {
         await withStartedSDK { transport in
             // pthread_setname_np is not imported (a _GNU_SOURCE function): the thread's comm file.
             func setName(_ name: [UInt8]) -> Bool {
