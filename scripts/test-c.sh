@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and tests everything C of CScopeCore, in this order; exits non-zero on
 # any failure (all stages run, the failures are listed at the end):
+#   (0) refcount include check (support/json_refcount.h)
 #   (a) release build + ctest                         build/c-release
 #   (b) ASan+UBSan build + ctest (leak checking on)   build/c-asan
 #   (c) TSan build, every test but test_memory        build/c-tsan
@@ -148,6 +149,17 @@ stage_install() {
   return $rc
 }
 
+# Every core file that retains or releases a json_t does it through support/json_refcount.h
+# (jansson's own inline helpers race when sibling forks share a value; see that header).
+stage_refcount_includes() {
+  local f rc=0
+  for f in $(grep -rlE "json_(incref|decref|object_set)\(" Sources/CScopeCore --include=*.c); do
+    grep -q '#include "support/json_refcount.h"' "$f" || { echo "$f: uses jansson reference counting without support/json_refcount.h"; rc=1; }
+  done
+  return $rc
+}
+
+stage "(0) core files count references through support/json_refcount.h" stage_refcount_includes
 stage "(a) release build + ctest" stage_release
 stage "(b) ASan+UBSan build + ctest" stage_asan
 stage "(c) TSan: every test but test_memory" stage_tsan

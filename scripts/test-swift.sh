@@ -36,6 +36,17 @@ swift test "$@"
 # a NULL write, abort): the report written by the signal handler, then sent at the next start.
 python3 Tests/CrashTests/test_swift_crashes.py "$(swift build --show-bin-path)"
 
+# Prints a failed sanitizer run's reports (lines matching REPORT and what follows), swift test's
+# exit status and its error lines, removes LOG and exits 1. Usage: LOG STATUS REPORT NAME.
+sanitizer_run_failed() {
+    grep -A 40 "$3" "$1" | head -n 160 >&2 || true
+    echo "test-swift.sh: swift test exited with status $2; its error lines:" >&2
+    grep -nE "error:|✘|failed|FAILED|Sanitizer|Fatal|fatal" "$1" | grep -v "passed after" | head -n 40 >&2 || true
+    rm -f "$1"
+    echo "test-swift.sh: the $4 run failed" >&2
+    exit 1
+}
+
 # The whole suite again under ThreadSanitizer: captures share immutable JSON between threads
 # (stack traces), scopes are written from many tasks. Built outside the repository (SwiftPM
 # mistakes a second build folder inside it for sources).
@@ -47,12 +58,7 @@ tsan_status=$?
 set -e
 tail -n 3 "$tsan_log"
 if [ "$tsan_status" -ne 0 ] || grep -q "WARNING: ThreadSanitizer" "$tsan_log"; then
-    grep -A 30 "WARNING: ThreadSanitizer" "$tsan_log" | head -n 120 >&2 || true
-    echo "test-swift.sh: swift test exited with status $tsan_status; its error lines:" >&2
-    grep -nE "error:|✘|failed|FAILED|Sanitizer|Fatal|fatal" "$tsan_log" | grep -v "passed after" | head -n 40 >&2 || true
-    rm -f "$tsan_log"
-    echo "test-swift.sh: the ThreadSanitizer run failed" >&2
-    exit 1
+    sanitizer_run_failed "$tsan_log" "$tsan_status" "WARNING: ThreadSanitizer" "ThreadSanitizer"
 fi
 rm -f "$tsan_log"
 
@@ -76,11 +82,6 @@ if grep -q "LeakSanitizer does not work\|LeakSanitizer has encountered a fatal e
     set -e
 fi
 if [ "$asan_status" -ne 0 ] || grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$asan_log"; then
-    grep -A 40 "ERROR: \(Address\|Leak\)Sanitizer" "$asan_log" | head -n 160 >&2 || true
-    echo "test-swift.sh: swift test exited with status $asan_status; its error lines:" >&2
-    grep -nE "error:|✘|failed|FAILED|Sanitizer|Fatal|fatal" "$asan_log" | grep -v "passed after" | head -n 40 >&2 || true
-    rm -f "$asan_log"
-    echo "test-swift.sh: the AddressSanitizer/LeakSanitizer run failed" >&2
-    exit 1
+    sanitizer_run_failed "$asan_log" "$asan_status" "ERROR: \(Address\|Leak\)Sanitizer" "AddressSanitizer/LeakSanitizer"
 fi
 rm -f "$asan_log"
