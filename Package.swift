@@ -4,6 +4,9 @@ import PackageDescription
 // One trait per integration; each integration's package dependencies are used only under its
 // trait, and no trait is on by default, so a consumer of `Sentry` alone fetches no package.
 // SENTRY_ALL_TRAITS=1 (scripts/test-swift.sh, CI) turns all of them on, as apple/swift-configuration does.
+// The web-framework traits (Hummingbird, Vapor, AsyncHTTPClient) are not in that set: their
+// builds take minutes, so scripts/test-frameworks.sh builds them in a scratch path of their own
+// (`swift build --traits ...`) and the sanitizer runs of scripts/test-swift.sh leave them out.
 let integrationTraits: Set<String> = ["Logging", "ServiceLifecycle", "Tracing"]
 let defaultTraits: Set<String> = Context.environment["SENTRY_ALL_TRAITS"] != nil ? integrationTraits : []
 
@@ -24,6 +27,17 @@ let package = Package(
         // swift-distributed-tracing integration (a Tracer backed by Sentry transactions and spans),
         // under the `Tracing` trait.
         .library(name: "SentryTracing", targets: ["SentryTracing"]),
+        // Hummingbird 2 middleware (isolation scope, http.server transaction, request data,
+        // unhandled errors), under the `Hummingbird` trait.
+        .library(name: "SentryHummingbird", targets: ["SentryHummingbird"]),
+        // Vapor 4 middleware, under the `Vapor` trait.
+        .library(name: "SentryVapor", targets: ["SentryVapor"]),
+        // AsyncHTTPClient: http.client spans, trace headers and breadcrumbs for outgoing requests,
+        // under the `AsyncHTTPClient` trait.
+        .library(name: "SentryAsyncHTTPClient", targets: ["SentryAsyncHTTPClient"]),
+        // Example servers (their routes are a contract the tests rely on; see Examples/README.md).
+        .executable(name: "sentry-example-hummingbird", targets: ["SentryExampleHummingbird"]),
+        .executable(name: "sentry-example-vapor", targets: ["SentryExampleVapor"]),
         .executable(name: "sentry-scenario-runner", targets: ["SentryScenarioRunner"]),
         .executable(name: "sentry-demo", targets: ["SentryDemo"]),
         .executable(name: "sentry-bench", targets: ["SentryBench"]),
@@ -33,12 +47,18 @@ let package = Package(
         .trait(name: "Logging", description: "SentryLogging: a swift-log LogHandler (needs apple/swift-log)."),
         .trait(name: "ServiceLifecycle", description: "SentryServiceLifecycle: a Service for ServiceGroup (needs swift-server/swift-service-lifecycle)."),
         .trait(name: "Tracing", description: "SentryTracing: a swift-distributed-tracing Tracer (needs apple/swift-distributed-tracing)."),
+        .trait(name: "Hummingbird", description: "SentryHummingbird: a RouterMiddleware for Hummingbird 2 (needs hummingbird-project/hummingbird)."),
+        .trait(name: "Vapor", description: "SentryVapor: an AsyncMiddleware for Vapor 4 (needs vapor/vapor)."),
+        .trait(name: "AsyncHTTPClient", description: "SentryAsyncHTTPClient: spans and trace headers for AsyncHTTPClient requests (needs swift-server/async-http-client)."),
         .default(enabledTraits: defaultTraits),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The C core. Its public headers are the repository's top-level include/,
@@ -68,7 +88,7 @@ let package = Package(
         .target(name: "SentryScenarios", dependencies: ["Sentry", "SentryTestKit", "CScopeCore"], path: "Tests/Scenarios/SentryScenarios"),
         .executableTarget(name: "SentryScenarioRunner", dependencies: ["SentryScenarios"], path: "Tests/Scenarios/SentryScenarioRunner"),
         // The demo (scripts/demo.sh): concurrent requests, each in its own isolation scope.
-        .executableTarget(name: "SentryDemo", dependencies: ["Sentry"], path: "Examples/SentryDemo"),
+        .executableTarget(name: "SentryDemo", dependencies: ["Sentry", "SentryExampleSupport"], path: "Examples/SentryDemo"),
         // Swift benchmarks (scripts/bench.sh builds it in release mode).
         .executableTarget(name: "SentryBench", dependencies: ["Sentry", "CScopeCore"], path: "Benchmarks/SentryBench"),
         // Sends events through the Swift API for the end-to-end tests (Tests/EndToEndTests).
@@ -101,6 +121,50 @@ let package = Package(
             "SentryTracing", "Sentry", "SentryTestKit",
             .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
         ]),
+        // Hummingbird 2 integration; its sources are wrapped in `#if Hummingbird`.
+        .target(name: "SentryHummingbird", dependencies: [
+            "Sentry",
+            .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+        ]),
+        .testTarget(name: "SentryHummingbirdTests", dependencies: [
+            "SentryHummingbird", "Sentry", "SentryTestKit",
+            .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+            .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+        ]),
+        // Vapor 4 integration; its sources are wrapped in `#if Vapor`.
+        .target(name: "SentryVapor", dependencies: [
+            "Sentry",
+            .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+        ]),
+        .testTarget(name: "SentryVaporTests", dependencies: [
+            "SentryVapor", "Sentry", "SentryTestKit",
+            .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            .product(name: "VaporTesting", package: "vapor", condition: .when(traits: ["Vapor"])),
+        ]),
+        // AsyncHTTPClient integration; its sources are wrapped in `#if AsyncHTTPClient`.
+        .target(name: "SentryAsyncHTTPClient", dependencies: [
+            "Sentry",
+            .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["AsyncHTTPClient"])),
+        ]),
+        .testTarget(name: "SentryAsyncHTTPClientTests", dependencies: [
+            "SentryAsyncHTTPClient", "Sentry", "SentryTestKit",
+            .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["AsyncHTTPClient"])),
+            .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["AsyncHTTPClient"])),
+            .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["AsyncHTTPClient"])),
+        ]),
+        // The example servers need their framework's trait and AsyncHTTPClient's (for `/call`).
+        // What the demo and the example servers share: the outbox transport, the configuration.
+        .target(name: "SentryExampleSupport", dependencies: ["Sentry"], path: "Examples/SentryExampleSupport"),
+        .executableTarget(name: "SentryExampleHummingbird", dependencies: [
+            "Sentry", "SentryHummingbird", "SentryAsyncHTTPClient", "SentryExampleSupport",
+            .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+            .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["Hummingbird"])),
+        ], path: "Examples/SentryExampleHummingbird"),
+        .executableTarget(name: "SentryExampleVapor", dependencies: [
+            "Sentry", "SentryVapor", "SentryAsyncHTTPClient", "SentryExampleSupport",
+            .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["Vapor"])),
+        ], path: "Examples/SentryExampleVapor"),
         .testTarget(name: "SentryTests", dependencies: ["Sentry", "SentryTestKit", "CScopeCore", "CScopeCoreSPI"]),
         .testTarget(name: "ScenarioTests", dependencies: ["SentryScenarios", "Sentry", "SentryTestKit"]),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import Sentry
+import SentryExampleSupport
 
 /// sentry-demo: simulates concurrent requests, each in its own isolation scope
 /// with a user, tags and breadcrumbs, and captures a message and an error.

@@ -27,6 +27,7 @@ enum OptionsBridge {
 
     static func make(_ options: SentryOptions) -> OpaquePointer? {
         StacktraceSettings.update(from: options)
+        HTTPIntegrationSettings.update(from: options)
         guard let o = csc_options_new() else { return nil }
         if let dsn = options.dsn { _ = csc_options_set_dsn(o, dsn) }
         if let v = options.release { _ = csc_options_set_release(o, v) }

@@ -25,6 +25,10 @@ public struct SentryOptions: Sendable {
     public var sampleRate: Double?
     /// Whether to send personal data (IP addresses, ...) the SDK would otherwise scrub.
     public var sendDefaultPii: Bool = false
+    /// The response status codes that the server integrations (Hummingbird, Vapor) report as
+    /// errors, captured with `mechanism.handled = false` (default 500...599, as the Python SDK's
+    /// `failed_request_status_codes`).
+    public var failedRequestStatusCodes: [ClosedRange<Int>] = [500...599]
     /// Whether the SDK reports diagnostics (to ``logger``, else stderr). Default `false`, or the
     /// `SENTRY_DEBUG` environment variable.
     public var debug: Bool = false

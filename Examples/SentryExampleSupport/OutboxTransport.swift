@@ -4,17 +4,17 @@ import Sentry
 /// The demo's embedded default when no DSN is set: writes each envelope to a
 /// folder and keeps a one-line summary of it, so the SDK can be seen working
 /// without a Sentry server.
-final class OutboxTransport: SentryTransport, @unchecked Sendable {
-    let directory: URL
+public final class OutboxTransport: SentryTransport, @unchecked Sendable {
+    public let directory: URL
     private let lock = NSLock()
     private var written: [(file: String, summary: String)] = []
 
-    init(directory: URL) {
+    public init(directory: URL) {
         self.directory = directory
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    func send(envelope: Envelope) {
+    public func send(envelope: Envelope) {
         let id = envelope.eventId ?? UUID().uuidString
         let url = directory.appendingPathComponent("\(id).envelope")
         do {
@@ -27,9 +27,9 @@ final class OutboxTransport: SentryTransport, @unchecked Sendable {
         lock.withLock { written.append((url.lastPathComponent, summary)) }
     }
 
-    var files: [(file: String, summary: String)] { lock.withLock { written } }
+    public var files: [(file: String, summary: String)] { lock.withLock { written } }
 
-    static func summarize(_ envelope: Envelope) -> String {
+    public static func summarize(_ envelope: Envelope) -> String {
         if let tx = envelope.transaction {
             let spans = tx.raw["spans"].flatMap { if case .array(let a) = $0 { a.count } else { nil } } ?? 0
             var trace = "-"

@@ -1,0 +1,187 @@
+#if Hummingbird
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Sentry
+import SentryHummingbird
+import SentryTestKit
+import Testing
+
+private struct Boom: Error {}
+
+private extension InMemoryTransport {
+    var transactions: [Event] { envelopes.compactMap(\.transaction) }
+}
+
+private func traceContext(_ e: Event) -> SentryJSONObject? { e.contexts["trace"]?.objectValue }
+
+/// The example routes of the contract (Examples/README.md), in process.
+private func makeRouter() -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: SentryMiddleware())
+    router.get("/hello/:name") { _, context in "hello \(try context.parameters.require("name"))" }
+    router.get("/fail/:id") { _, context -> String in
+        let id = try context.parameters.require("id")
+        SentrySDK.configureScope { $0.setTag("example.id", id) }
+        SentrySDK.addBreadcrumb(Breadcrumb(message: "handling \(id)"))
+        await Task.yield()
+        throw Boom()
+    }
+    router.get("/missing") { _, _ -> String in throw HTTPError(.notFound) }
+    router.get("/teapot") { _, _ in Response(status: .init(code: 503)) }
+    return router
+}
+
+@Suite(.serialized) struct SentryMiddlewareTests {
+    func withSDK(
+        _ configure: (inout SentryOptions) -> Void = { $0.tracesSampleRate = 1 },
+        _ body: (InMemoryTransport) async throws -> Void
+    ) async throws {
+        try await SentryTestSupport.withExclusiveSDK {
+            let transport = InMemoryTransport()
+            var options = SentryOptions(dsn: "https://public@127.0.0.1:1/1")
+            options.transport = transport
+            configure(&options)
+            SentrySDK.start(options: options)
+            try await body(transport)
+            SentrySDK.close()
+        }
+    }
+
+    @Test func helloIsATransactionNamedByTheRoute() async throws {
+        try await withSDK { transport in
+            let app = Application(router: makeRouter())
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/hello/ada?x=1", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == "hello ada")
+                }
+            }
+            let tx = try #require(transport.transactions.first)
+            #expect(transport.transactions.count == 1)
+            #expect(tx.transaction == "/hello/{name}")
+            #expect(tx["transaction_info"]?["source"] == "route")
+            #expect(traceContext(tx)?["op"] == "http.server")
+            #expect(traceContext(tx)?["origin"] == "auto.http.hummingbird")
+            #expect(traceContext(tx)?["status"] == "ok")
+            #expect(tx["request"]?["method"] == "GET")
+            #expect(tx["request"]?["query_string"] == "x=1")
+            #expect(tx["request"]?["url"]?.stringValue?.hasSuffix("/hello/ada") == true)
+            #expect(transport.events.isEmpty)
+        }
+    }
+
+    @Test func incomingTraceIsContinued() async throws {
+        try await withSDK { transport in
+            let app = Application(router: makeRouter())
+            let traceId = "771a43a4192642f0b136d5159a501700"
+            try await app.test(.router) { client in
+                try await client.execute(
+                    uri: "/hello/bob", method: .get,
+                    headers: [HTTPField.Name("sentry-trace")!: "\(traceId)-1234567890abcdef-1"]
+                ) { response in
+                    #expect(response.status == .ok)
+                }
+            }
+            let tx = try #require(transport.transactions.first)
+            #expect(traceContext(tx)?["trace_id"]?.stringValue == traceId)
+            #expect(traceContext(tx)?["parent_span_id"] == "1234567890abcdef")
+        }
+    }
+
+    @Test func thrownErrorIsCapturedUnhandledWithItsRequestData() async throws {
+        try await withSDK { transport in
+            let app = Application(router: makeRouter())
+            try await app.test(.router) { client in
+                try await client.execute(
+                    uri: "/fail/7", method: .get,
+                    headers: [.authorization: "Bearer secret-token", .cookie: "session=abc", .userAgent: "tests"]
+                ) { response in
+                    #expect(response.status == .internalServerError)
+                }
+            }
+            let event = try #require(transport.events.first)
+            #expect(transport.events.count == 1)
+            #expect(event.tags["example.id"] == "7")
+            #expect(event.breadcrumbs.map(\.message) == ["handling 7"])
+            let exception = try #require(event["exception"]?["values"]?.arrayValue?.last)
+            #expect(exception["mechanism"]?["handled"] == false)
+            #expect(exception["mechanism"]?["type"] == "hummingbird")
+            let headers = try #require(event["request"]?["headers"]?.objectValue)
+            #expect(headers["Authorization"] == "[Filtered]")
+            #expect(headers["Cookie"] == "[Filtered]")
+            #expect(headers["User-Agent"] == "tests")
+            #expect(event.transaction == "/fail/{id}")
+            // The error carries the transaction's trace.
+            let tx = try #require(transport.transactions.first)
+            #expect(traceContext(event)?["trace_id"] == traceContext(tx)?["trace_id"])
+            #expect(traceContext(tx)?["status"] == "internal_error")
+            #expect(tx.tags["http.status_code"] == "500")
+        }
+    }
+
+    @Test func sendDefaultPiiKeepsHeaders() async throws {
+        try await withSDK({ $0.sendDefaultPii = true }) { transport in
+            let app = Application(router: makeRouter())
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/fail/1", method: .get, headers: [.authorization: "Bearer t"]) { _ in }
+            }
+            let event = try #require(transport.events.first)
+            #expect(event["request"]?["headers"]?["Authorization"] == "Bearer t")
+        }
+    }
+
+    @Test func httpErrorsOutsideTheFailedCodesAreNotCaptured() async throws {
+        try await withSDK { transport in
+            let app = Application(router: makeRouter())
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/missing", method: .get) { #expect($0.status == .notFound) }
+                try await client.execute(uri: "/no/such/route", method: .get) { #expect($0.status == .notFound) }
+                try await client.execute(uri: "/teapot", method: .get) { #expect($0.status.code == 503) }
+            }
+            // Only the 503 response is an error event; no route matched the second request.
+            #expect(transport.events.count == 1)
+            let failed = try #require(transport.events.first)
+            let exception = try #require(failed["exception"]?["values"]?.arrayValue?.last)
+            #expect(exception["type"] == "HTTPServerError")
+            #expect(exception["mechanism"]?["handled"] == false)
+            let names = transport.transactions.map { $0.transaction ?? "" }
+            #expect(names.contains("/no/such/route"))
+            let unmatched = try #require(transport.transactions.first { $0.transaction == "/no/such/route" })
+            #expect(unmatched["transaction_info"]?["source"] == "url")
+            #expect(traceContext(unmatched)?["status"] == "not_found")
+        }
+    }
+
+    @Test func concurrentRequestsKeepTheirOwnScopes() async throws {
+        try await withSDK { transport in
+            let app = Application(router: makeRouter())
+            try await app.test(.router) { client in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for id in 0..<50 {
+                        group.addTask {
+                            try await client.execute(uri: "/fail/\(id)", method: .get) { _ in }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(transport.events.count == 50)
+            for event in transport.events {
+                let id = try #require(event.tags["example.id"]?.stringValue)
+                #expect(event.breadcrumbs.map(\.message) == ["handling \(id)"])
+                #expect(event["request"]?["url"]?.stringValue?.hasSuffix("/fail/\(id)") == true)
+            }
+        }
+    }
+
+    @Test func withoutAStartedSDKTheMiddlewareOnlyForwards() async throws {
+        try await SentryTestSupport.withExclusiveSDK {
+            let app = Application(router: makeRouter())
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/hello/x", method: .get) { #expect($0.status == .ok) }
+            }
+        }
+    }
+}
+#endif
