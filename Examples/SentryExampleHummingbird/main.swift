@@ -33,7 +33,9 @@ router.get("/call") { request, _ -> Response in
         throw HTTPError(.badRequest, message: "url is missing")
     }
     let response = try await HTTPClient.shared.executeWithSentry(HTTPClientRequest(url: url), timeout: .seconds(10))
-    return Response(status: .init(code: Int(response.status.code)), body: .init(byteBuffer: .init(string: "\(response.status.code)\n")))
+    return Response(
+        status: .init(code: Int(response.status.code)),
+        body: .init(byteBuffer: .init(string: "\(response.status.code)\n")))
 }
 
 let app = Application(
@@ -44,5 +46,7 @@ let app = Application(
 try await app.runService()
 configuration.stopSentry()
 #else
-print("sentry-example-hummingbird needs the Hummingbird and AsyncHTTPClient traits: swift run --traits Hummingbird,AsyncHTTPClient sentry-example-hummingbird")
+print(
+    "sentry-example-hummingbird needs the Hummingbird and AsyncHTTPClient traits: swift run --traits Hummingbird,AsyncHTTPClient sentry-example-hummingbird"
+)
 #endif

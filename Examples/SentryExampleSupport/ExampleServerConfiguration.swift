@@ -6,7 +6,7 @@ import Sentry
 /// - `--port N` (default 8080), `--host H` (default 127.0.0.1);
 /// - `--no-sentry`: serve without the SDK and middleware (the baseline of scripts/bench-frameworks.sh);
 /// - `SENTRY_DSN`, `SENTRY_RELEASE`, `SENTRY_ENVIRONMENT`, `SENTRY_TRACES_SAMPLE_RATE` (default
-///   1.0 here), `SENTRY_SEND_DEFAULT_PII`; without a DSN, envelopes are written to `./outbox/`
+///   1.0 here; `off` turns tracing off), `SENTRY_SEND_DEFAULT_PII`; without a DSN, envelopes are written to `./outbox/`
 ///   (`SENTRY_OUTBOX` names another folder).
 public struct ExampleServerConfiguration: Sendable {
     public var host = "127.0.0.1"
@@ -15,7 +15,10 @@ public struct ExampleServerConfiguration: Sendable {
     public var options = SentryOptions()
     public var outboxPath: String?
 
-    public init(name: String, arguments: [String] = CommandLine.arguments, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        name: String, arguments: [String] = CommandLine.arguments,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         var args = arguments.dropFirst().makeIterator()
         while let arg = args.next() {
             switch arg {
@@ -38,7 +41,9 @@ public struct ExampleServerConfiguration: Sendable {
         options.dsn = env("SENTRY_DSN")
         options.release = env("SENTRY_RELEASE") ?? "\(name)@\(SentrySDK.version)"
         options.environment = env("SENTRY_ENVIRONMENT") ?? "example"
-        options.tracesSampleRate = env("SENTRY_TRACES_SAMPLE_RATE").flatMap(Double.init) ?? 1.0
+        // "off": no rate at all, so tracing is off and only trace propagation runs.
+        let rate = env("SENTRY_TRACES_SAMPLE_RATE")
+        options.tracesSampleRate = rate == "off" ? nil : rate.flatMap(Double.init) ?? 1.0
         options.sendDefaultPii = env("SENTRY_SEND_DEFAULT_PII") == "1"
         // The examples call each other and a Python service on loopback: propagate to all of them.
         options.tracePropagationTargets = [".*"]

@@ -38,7 +38,8 @@ app.get("fail", ":id") { request async throws -> String in
 app.get("call") { request async throws -> Response in
     guard let url = request.query[String.self, at: "url"] else { throw Abort(.badRequest, reason: "url is missing") }
     let response = try await HTTPClient.shared.executeWithSentry(HTTPClientRequest(url: url), timeout: .seconds(10))
-    return Response(status: .init(statusCode: Int(response.status.code)), body: .init(string: "\(response.status.code)\n"))
+    return Response(
+        status: .init(statusCode: Int(response.status.code)), body: .init(string: "\(response.status.code)\n"))
 }
 
 // `serve` runs until SIGTERM or SIGINT; then the SDK sends what it holds.
@@ -50,5 +51,7 @@ do {
 configuration.stopSentry()
 try await app.asyncShutdown()
 #else
-print("sentry-example-vapor needs the Vapor and AsyncHTTPClient traits: swift run --traits Vapor,AsyncHTTPClient sentry-example-vapor")
+print(
+    "sentry-example-vapor needs the Vapor and AsyncHTTPClient traits: swift run --traits Vapor,AsyncHTTPClient sentry-example-vapor"
+)
 #endif

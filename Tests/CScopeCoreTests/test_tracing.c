@@ -313,6 +313,7 @@ static void test_ten_thousand_spans_threads(void) {
 
 static void test_unsampled_and_tracing_off(void) {
     start(0.0);
+    CHECK(csc_is_tracing_enabled()); /* a rate of 0 is tracing on, every transaction unsampled */
     push();
     tl_sink_reset();
     csc_span_t *tx = tx_start("t", "task", NULL, 0);
@@ -326,7 +327,9 @@ static void test_unsampled_and_tracing_off(void) {
     csc_span_release(tx);
     pop();
     csc_close();
+    CHECK(!csc_is_tracing_enabled());
     start(NAN); /* no rate, no sampler: tracing off */
+    CHECK(!csc_is_tracing_enabled());
     push();
     tx = tx_start("t", "task", NULL, 0);
     CHECK_EQ_INT(csc_span_get_sampled(tx), CSC_SAMPLED_NO);
@@ -346,6 +349,7 @@ static void test_env_sample_rate(void) {
     csc_options_t *o = opts(NAN); /* nothing set in code: the environment's rate */
     unsetenv("SENTRY_TRACES_SAMPLE_RATE");
     CHECK_EQ_INT(tl_start(o), CSC_OK);
+    CHECK(csc_is_tracing_enabled());
     csc_span_t *tx = tx_start("t", "task", NULL, 0);
     CHECK_EQ_INT(csc_span_get_sampled(tx), CSC_SAMPLED_YES);
     csc_span_release(tx);

@@ -57,7 +57,8 @@ private func makeServer() -> some ApplicationProtocol {
             let url = "http://127.0.0.1:\(port)/status/200?q=1"
             var seen: [String] = []
             try await SentrySDK.withTransaction(name: "job", operation: "task") { _ in
-                let response = try await HTTPClient.shared.executeWithSentry(HTTPClientRequest(url: url), timeout: .seconds(10))
+                let response = try await HTTPClient.shared.executeWithSentry(
+                    HTTPClientRequest(url: url), timeout: .seconds(10))
                 #expect(response.status.code == 200)
                 seen = try await body(response)
             }

@@ -120,6 +120,28 @@ private func makeRouter() -> Router<BasicRequestContext> {
         }
     }
 
+    @Test func withTracingOffErrorsStillCarryTheCallersTrace() async throws {
+        try await withSDK({ _ in }) { transport in
+            let app = Application(router: makeRouter())
+            let traceId = "0af7651916cd43dd8448eb211c80319c"
+            try await app.test(.router) { client in
+                try await client.execute(
+                    uri: "/fail/3", method: .get,
+                    headers: [HTTPField.Name("sentry-trace")!: "\(traceId)-b7ad6b7169203331-1"]
+                ) { _ in }
+                try await client.execute(uri: "/fail/4", method: .get) { _ in }
+            }
+            #expect(transport.transactions.isEmpty)
+            #expect(transport.events.count == 2)
+            let continued = try #require(transport.events.first { $0.tags["example.id"] == "3" })
+            #expect(traceContext(continued)?["trace_id"]?.stringValue == traceId)
+            // A request without trace headers starts a trace of its own.
+            let fresh = try #require(transport.events.first { $0.tags["example.id"] == "4" })
+            let freshTrace = try #require(traceContext(fresh)?["trace_id"]?.stringValue)
+            #expect(freshTrace != traceId && freshTrace.count == 32)
+        }
+    }
+
     @Test func sendDefaultPiiKeepsHeaders() async throws {
         try await withSDK({ $0.sendDefaultPii = true }) { transport in
             let app = Application(router: makeRouter())

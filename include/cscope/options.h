@@ -93,6 +93,13 @@ CSC_API int csc_close(void);
  */
 CSC_API bool csc_is_enabled(void);
 
+/**
+ * True while a started client has tracing on (a traces sample rate, from the options or
+ * SENTRY_TRACES_SAMPLE_RATE, or a traces sampler). While false, transactions are never sent and
+ * only trace propagation runs: an integration may skip starting them. One relaxed atomic load.
+ */
+CSC_API bool csc_is_tracing_enabled(void);
+
 #ifdef __cplusplus
 }
 #endif

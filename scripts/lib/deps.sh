@@ -3,10 +3,15 @@
 
 APT_PACKAGES=(cmake pkg-config gcc g++ libjansson-dev libcurl4-openssl-dev zlib1g-dev python3-venv clang-format)
 
+# ensure_apt_deps [EXTRA_PACKAGE...]: the project's apt packages (and the extra ones) installed.
 ensure_apt_deps() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  local arch
+  arch="$(dpkg --print-architecture)"
+  for p in "${APT_PACKAGES[@]}" "$@"; do
+    # With a second architecture's copy installed (multiarch), `dpkg -s NAME` is ambiguous and
+    # fails: ask for the native one too, rather than running apt-get on every run.
+    dpkg -s "$p" >/dev/null 2>&1 || dpkg -s "$p:$arch" >/dev/null 2>&1 || missing+=("$p")
   done
   if ((${#missing[@]})); then
     echo "== installing ${missing[*]} (apt)"

@@ -14,6 +14,7 @@
 static csc__lock_t g_client_lock;
 static csc__client_t *g_client; /* guarded by g_client_lock */
 static atomic_bool g_enabled;   /* g_client != NULL, for csc_is_enabled without the lock */
+static atomic_bool g_tracing;   /* the client has a traces sample rate or sampler */
 
 csc__client_t *csc__client_get(void) {
     csc__lock(&g_client_lock);
@@ -55,6 +56,7 @@ static void publish(csc__client_t *c) {
                                                     .has_before_breadcrumb = c && c->opts->before_breadcrumb},
                               run_before_breadcrumb);
     atomic_store(&g_enabled, c != NULL);
+    atomic_store(&g_tracing, c != NULL && csc__tracing_enabled(c->opts));
     csc__lock(&g_client_lock);
     csc__client_t *old = g_client;
     g_client = c;
@@ -130,6 +132,8 @@ int csc_close(void) {
 }
 
 bool csc_is_enabled(void) { return atomic_load_explicit(&g_enabled, memory_order_relaxed); }
+
+bool csc_is_tracing_enabled(void) { return atomic_load_explicit(&g_tracing, memory_order_relaxed); }
 
 int csc_flush(uint32_t timeout_ms) {
     csc__client_t *c = csc__client_get();

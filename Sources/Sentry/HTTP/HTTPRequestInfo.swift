@@ -31,12 +31,16 @@ package struct HTTPRequestInfo: Sendable {
         self.route = route
     }
 
-    /// The headers as one dictionary for trace continuation (several values of one name joined
-    /// with `,`, as HTTP allows).
-    package var headerDictionary: [String: String] {
+    /// The trace headers (`sentry-trace`, `baggage`, `traceparent`; names lowercased, several
+    /// values of one name joined with `,` as HTTP allows), for trace continuation. Other headers
+    /// are skipped without being lowercased.
+    package var traceHeaders: [String: String] {
         var out: [String: String] = [:]
         for (name, value) in headers {
+            let count = name.utf8.count
+            guard count == 12 || count == 7 || count == 11 else { continue }
             let key = name.lowercased()
+            guard key == "sentry-trace" || key == "baggage" || key == "traceparent" else { continue }
             if let old = out[key] { out[key] = old + "," + value } else { out[key] = value }
         }
         return out
@@ -51,7 +55,10 @@ enum SensitiveHeaders {
         "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-forwarded-for",
         "x-real-ip", "forwarded",
     ]
-    static let fragments = ["token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "auth", "session", "csrf", "xsrf", "signature"]
+    static let fragments = [
+        "token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "auth", "session", "csrf", "xsrf",
+        "signature",
+    ]
 
     static func isSensitive(_ name: String) -> Bool {
         let lower = name.lowercased()
@@ -72,7 +79,8 @@ enum HTTPIntegrationSettings {
 
     static func update(from options: SentryOptions) {
         values.withLock {
-            $0 = Values(sendDefaultPii: options.sendDefaultPii, failedRequestStatusCodes: options.failedRequestStatusCodes)
+            $0 = Values(
+                sendDefaultPii: options.sendDefaultPii, failedRequestStatusCodes: options.failedRequestStatusCodes)
         }
     }
 

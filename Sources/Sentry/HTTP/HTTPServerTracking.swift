@@ -34,17 +34,25 @@ package enum HTTPServerTracking {
             scope.addRequestProcessor(request)
             let session = csc_start_request_session(scope.handle) == CSC_OK.rawValue
             defer { if session { _ = csc_end_request_session(scope.handle, CSC_SESSION_EXITED) } }
+            if !csc_is_tracing_enabled() {
+                // Tracing off: no transaction, only the caller's trace for the request's errors.
+                SentrySDK.continueTrace(headers: request.traceHeaders)
+                return try await serve(
+                    request, transaction: nil, mechanism: mechanism, route, status, errorStatus, next)
+            }
             if SentrySDK.span != nil {
-                return try await serve(request, transaction: nil, mechanism: mechanism, route, status, errorStatus, next)
+                return try await serve(
+                    request, transaction: nil, mechanism: mechanism, route, status, errorStatus, next)
             }
             let transaction = SentrySDK.startTransaction(
                 name: request.route ?? request.path, operation: "http.server",
-                source: request.route != nil ? .route : .url, headers: request.headerDictionary)
+                source: request.route != nil ? .route : .url, headers: request.traceHeaders)
             transaction.setOrigin(origin)
             transaction.setData("http.request.method", .string(request.method))
             transaction.setData("url.path", .string(request.path))
             return try await SentrySDK.withActiveSpan(transaction) { () async throws -> R in
-                try await serve(request, transaction: transaction, mechanism: mechanism, route, status, errorStatus, next)
+                try await serve(
+                    request, transaction: transaction, mechanism: mechanism, route, status, errorStatus, next)
             }
         }
     }
