@@ -161,6 +161,51 @@ def main():
     bench("disabled_add_breadcrumb", add_bc, 500000 // scale)
     bench("disabled_capture_message", lambda: sentry_sdk.capture_message(msg, "error"), 1000 // scale)
     bench("disabled_with_scope", new_scope, 200000 // scale)
+    bench_asgi(scale)
+
+
+def bench_asgi(scale):
+    """sentry-python's ASGI middleware (what its Starlette and FastAPI integrations wrap) around an
+    ASGI app that answers at once: the SDK's cost per request, beside Swift's
+    http_server_request_*."""
+    import asyncio
+    from sentry_sdk.integrations.asgi import SentryAsgiMiddleware
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"hello ada"})
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        pass
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": "/hello/ada", "raw_path": b"/hello/ada", "query_string": b"",
+             "root_path": "", "headers": [(b"host", b"127.0.0.1:8080"), (b"user-agent", b"wrk"), (b"accept", b"*/*")],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080)}
+    loop = asyncio.new_event_loop()
+    for op, rate in (("http_server_request_traced", 1.0), ("http_server_request_off", None)):
+        sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", release="bench@1.0.0", environment="production",
+                        traces_sample_rate=rate, default_integrations=False, auto_session_tracking=False)
+        middleware = SentryAsgiMiddleware(app, unsafe_context_data=True)
+
+        async def many(n):
+            for _ in range(n):
+                await middleware(scope, receive, send)
+
+        iters = 5000 // scale
+        loop.run_until_complete(many(iters // 5 + 1))
+        res = []
+        for _ in range(REPEATS):
+            t0 = time.perf_counter_ns()
+            loop.run_until_complete(many(iters))
+            res.append((time.perf_counter_ns() - t0) / iters)
+        res.sort()
+        print(json.dumps({"op": op, "min": round(res[0], 1), "median": round(res[REPEATS // 2], 1),
+                          "max": round(res[-1], 1)}), flush=True)
+    loop.close()
 
 
 if __name__ == "__main__":

@@ -87,6 +87,8 @@ rows = [
     ("tracing: unsampled transaction + 1 span", "unsampled_tx_one_span", "unsampled_tx_one_span", "unsampled_tx_one_span", 150),
     ("tracing: transaction, 10 spans, serialized", "tx_10_spans_serialized", None, "tx_10_spans_serialized", None),
     ("tracing: 10-span transaction, finish returns", None, "tx_10_spans_finish_http", None, 3_000),
+    ("server middleware per request, tracing 100% (Py ASGI)", None, "http_server_request_traced", "http_server_request_traced", None),
+    ("server middleware per request, tracing off (Py ASGI)", None, "http_server_request_off", "http_server_request_off", None),
     ("release health: request session bookkeeping", "request_session", None, "request_session", 100),
     ("withRequestSession {} (Py isolation_scope+track_session)", None, "request_session", "with_request_session", None),
     ("captureCheckIn returns", "check_in", "check_in_http", "check_in", 5_000),

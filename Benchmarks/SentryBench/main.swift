@@ -139,6 +139,7 @@ paced("capture_message_no_stacktrace", "capture(message:), attachStacktrace = fa
 SentrySDK.close()
 
 runTracingBenches()
+await runHTTPServerBenches()
 
 // MARK: - Disabled SDK (closed: no DSN)
 bench("disabled_set_tag", "disabled: SentrySDK.setTag", 20_000_000) { SentrySDK.setTag("k", "v") }

@@ -73,9 +73,9 @@ package enum HTTPServerTracking {
         let response: R
         do {
             response = try await next()
-        } catch is CancellationError {
+        } catch let error as CancellationError {
             transaction?.finish(status: .cancelled)
-            throw CancellationError()
+            throw error
         } catch {
             nameByRoute()
             let code = errorStatus(error)
