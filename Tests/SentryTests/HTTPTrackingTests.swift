@@ -104,7 +104,10 @@ import Testing
                 #expect(event["request"]?["url"]?.stringValue == "http://127.0.0.1:8080/items/\(id)")
             }
             // The error of each request carries its own transaction's trace.
-            let traces = Set(transport.envelopes.compactMap(\.transaction).compactMap { $0.contexts["trace"]?["trace_id"]?.stringValue })
+            let traces = Set(
+                transport.envelopes.compactMap(\.transaction).compactMap {
+                    $0.contexts["trace"]?["trace_id"]?.stringValue
+                })
             #expect(traces.count == 100)
             #expect(Set(transport.events.compactMap { $0.contexts["trace"]?["trace_id"]?.stringValue }) == traces)
         }
@@ -117,7 +120,9 @@ import Testing
                 route: { "/users/:id" }, status: { $0 }, errorStatus: { _ in nil }
             ) { 200 }
             _ = try await serve(request("/nowhere", route: nil), status: 404)
-            let names = transport.envelopes.compactMap(\.transaction).map { ($0.transaction ?? "", $0["transaction_info"]?["source"]?.stringValue ?? "") }
+            let names = transport.envelopes.compactMap(\.transaction).map {
+                ($0.transaction ?? "", $0["transaction_info"]?["source"]?.stringValue ?? "")
+            }
             #expect(names.map(\.0) == ["/users/:id", "/nowhere"])
             #expect(names.map(\.1) == ["route", "url"])
         }
@@ -141,12 +146,16 @@ import Testing
             let spans = (tx["spans"]?.arrayValue ?? []).compactMap(\.objectValue)
             #expect(spans.count == 3)
             let span = try #require(spans.last)
-            #expect(span["description"]?.stringValue == "POST https://[Filtered]:[Filtered]@api.example.com:8443/v1/items")
+            #expect(
+                span["description"]?.stringValue == "POST https://[Filtered]:[Filtered]@api.example.com:8443/v1/items")
             #expect(span["data"]?["server.address"] == "api.example.com")
             #expect(span["data"]?["http.query"] == "q=1")
             #expect(span["data"]?["http.fragment"] == "top")
             #expect(span["status"] == "internal_error")
-            #expect(sent["sentry-trace"]?.hasPrefix("\(tx.contexts["trace"]?["trace_id"]?.stringValue ?? "?")-\(span["span_id"]?.stringValue ?? "?")") == true)
+            #expect(
+                sent["sentry-trace"]?.hasPrefix(
+                    "\(tx.contexts["trace"]?["trace_id"]?.stringValue ?? "?")-\(span["span_id"]?.stringValue ?? "?")")
+                    == true)
             #expect(sent["baggage"]?.hasPrefix("vendor=1") == true)
             SentrySDK.capture(message: "after")
             let crumbs = try #require(transport.events.first).breadcrumbs.filter { $0.type == "http" }
