@@ -197,6 +197,40 @@ private func makeRouter() -> Router<BasicRequestContext> {
         }
     }
 
+    /// Relay trims a `request` interface past its limits (and marks the event changed): the SDK
+    /// cuts it first, as Relay would. Checked against Relay itself by scripts/test-frameworks-e2e.sh.
+    @Test func requestInterfaceStaysWithinRelaysLimits() async throws {
+        try await withSDK { transport in
+            let app = Application(router: makeRouter())
+            var headers = HTTPFields()
+            for i in 0..<60 { headers[HTTPField.Name("X-Small-\(i)")!] = String(repeating: "s", count: 20) }
+            headers[HTTPField.Name("X-Big")!] = String(repeating: "\u{e9}", count: 20000)
+            let name = String(repeating: "n", count: 600)
+            let query = (0..<100).map { "k\($0)=\(String(repeating: "q", count: 20))" }.joined(separator: "&")
+            let sentHeaders = headers
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/hello/\(name)?\(query)", method: .get, headers: sentHeaders) {
+                    #expect($0.status == .ok)
+                }
+            }
+            let request = try #require(transport.transactions.first?["request"]?.objectValue)
+            let url = try #require(request["url"]?.stringValue)
+            #expect(url.unicodeScalars.count == 256 && url.hasSuffix("n..."))
+            let sentQuery = try #require(request["query_string"]?.stringValue)
+            #expect(query.hasPrefix(sentQuery.dropLast(3)) && sentQuery.hasSuffix("..."))
+            let pairs = sentQuery.split(separator: "&")
+            #expect(pairs.reduce(0) { $0 + $1.utf8.count + 10 } <= 1024)
+            let sent = try #require(request["headers"]?.objectValue)
+            var cost = 0
+            for (key, value) in sent { cost += key.utf8.count + (value.stringValue?.utf8.count ?? 0) + 9 }
+            #expect(cost <= 8192)
+            // The small headers whole; the big one cut at a character, marked as Relay marks it.
+            #expect(sent["X-Small-59"] == .string(String(repeating: "s", count: 20)))
+            let big = try #require(sent["X-Big"]?.stringValue)
+            #expect(big.hasSuffix("\u{e9}...") && big.utf8.count > 5000)
+        }
+    }
+
     @Test func withoutAStartedSDKTheMiddlewareOnlyForwards() async throws {
         try await SentryTestSupport.withExclusiveSDK {
             let app = Application(router: makeRouter())

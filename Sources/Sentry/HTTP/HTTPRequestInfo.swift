@@ -104,19 +104,29 @@ enum HTTPIntegrationSettings {
 extension HTTPRequestInfo {
     /// The `request` interface: method, url, query_string, headers (secrets `[Filtered]` unless
     /// `sendDefaultPii`) and, with `sendDefaultPii`, `env.REMOTE_ADDR`. Caller owns the result.
+    /// URL, query string and headers are cut to Relay's limits (``RequestLimits``), so that
+    /// Relay keeps the interface as sent.
     func makeRequestInterface(sendDefaultPii: Bool) -> UnsafeMutablePointer<json_t>? {
         guard let request = json_object() else { return nil }
         json_object_set_new(request, "method", json_string(method))
-        json_object_set_new(request, "url", json_string(url))
-        if let queryString { json_object_set_new(request, "query_string", json_string(queryString)) }
-        let headerObject = json_object()
+        json_object_set_new(request, "url", json_string(RequestLimits.url(url)))
+        if let queryString {
+            json_object_set_new(request, "query_string", json_string(RequestLimits.queryString(queryString)))
+        }
+        var merged: [(name: String, value: String)] = []
+        var index: [String: Int] = [:]
         for (name, value) in headers {
             let shown = !sendDefaultPii && SensitiveHeaders.isSensitive(name) ? "[Filtered]" : value
-            if let old = json_string_value(json_object_get(headerObject, name)) {
-                json_object_set_new(headerObject, name, json_string(String(cString: old) + ", " + shown))
+            if let i = index[name] {
+                merged[i].value += ", " + shown
             } else {
-                json_object_set_new(headerObject, name, json_string(shown))
+                index[name] = merged.count
+                merged.append((name, shown))
             }
+        }
+        let headerObject = json_object()
+        for (name, value) in RequestLimits.headers(merged) {
+            json_object_set_new(headerObject, name, json_string(value))
         }
         json_object_set_new(request, "headers", headerObject)
         if sendDefaultPii, let clientAddress {
@@ -125,6 +135,98 @@ extension HTTPRequestInfo {
             json_object_set_new(request, "env", env)
         }
         return request
+    }
+}
+
+/// Relay's limits on the `request` interface, which its normalizer enforces by trimming (and
+/// marking the event as changed): `url` at most 256 characters; `headers` a large data bag and
+/// `query_string` a small one, at most 8192 and 1024 bytes as Relay estimates a bag (each name
+/// and value its UTF-8 length + 3, each pair + 3). Longer values are cut as Relay cuts them, with
+/// `...` at the end, so Relay keeps what the SDK sends.
+enum RequestLimits {
+    static let urlCharacters = 256
+    /// The bags' sizes, less a margin.
+    static let headersBudget = 8192 - 16
+    static let queryBudget = 1024 - 16
+
+    static func url(_ url: String) -> String {
+        let scalars = url.unicodeScalars
+        guard scalars.count > urlCharacters else { return url }
+        return String(String.UnicodeScalarView(scalars.prefix(urlCharacters - 3))) + "..."
+    }
+
+    /// What a name/value pair costs in Relay's estimate of a bag.
+    static func cost(_ name: String, _ valueBytes: Int) -> Int { name.utf8.count + valueBytes + 9 }
+
+    /// The headers with the longest values cut to one common length so that all fit (those past
+    /// the budget with their names alone are left out).
+    static func headers(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        var total = 0
+        for h in headers { total += cost(h.name, h.value.utf8.count) }
+        if total <= headersBudget { return headers }
+        var kept: [(name: String, value: String)] = []
+        var base = 0
+        for h in headers {
+            guard base + cost(h.name, 0) <= headersBudget else { break }
+            base += cost(h.name, 0)
+            kept.append(h)
+        }
+        // The largest cap (bytes per value) with which the kept headers fit.
+        func fits(_ cap: Int) -> Bool {
+            var sum = 0
+            for h in kept { sum += cost(h.name, min(h.value.utf8.count, cap)) }
+            return sum <= headersBudget
+        }
+        var low = 0
+        var high = kept.map { $0.value.utf8.count }.max() ?? 0
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if fits(mid) { low = mid } else { high = mid - 1 }
+        }
+        return kept.map { ($0.name, cut($0.value, toBytes: low)) }
+    }
+
+    /// The query string whole when it fits its bag, else the pairs that fit, the first one that
+    /// does not cut (never inside a `%XX` escape) with `...`.
+    static func queryString(_ query: String) -> String {
+        var out = ""
+        var used = 0
+        for pair in query.split(separator: "&", omittingEmptySubsequences: false) {
+            let pairCost = cost("", pair.utf8.count)
+            let separator = out.isEmpty ? 0 : 1
+            if used + separator + pairCost <= queryBudget {
+                if separator == 1 { out += "&" }
+                out += pair
+                used += separator + pairCost
+                continue
+            }
+            let room = queryBudget - used - separator - cost("", 0)
+            if room > 3 {
+                var head = cut(String(pair), toBytes: room)
+                // A cut escape would decode to something else.
+                let body = head.dropLast(3)
+                if let percent = body.suffix(2).lastIndex(of: "%") { head = String(body[..<percent]) + "..." }
+                out += (separator == 1 ? "&" : "") + head
+            }
+            break
+        }
+        return out
+    }
+
+    /// `value` when it has at most `bytes` UTF-8 bytes, else its longest prefix (whole
+    /// characters) that fits with `...` after it.
+    static func cut(_ value: String, toBytes bytes: Int) -> String {
+        if value.utf8.count <= bytes { return value }
+        guard bytes >= 3 else { return "" }
+        var prefix = String.UnicodeScalarView()
+        var used = 0
+        for scalar in value.unicodeScalars {
+            let n = UTF8.width(scalar)
+            if used + n > bytes - 3 { break }
+            used += n
+            prefix.append(scalar)
+        }
+        return String(prefix) + "..."
     }
 }
 
