@@ -3,6 +3,8 @@
 //   GET /hello/:name   200 "hello NAME"
 //   GET /fail/:id      tags example.id, adds a breadcrumb, throws: 500, an unhandled error event
 //   GET /call?url=U    fetches U with AsyncHTTPClient in the request's transaction; answers its status
+//   GET /slow/:seconds sleeps that long (cancellably), then "slept N"; with --request-timeout T
+//                      shorter, the middleware answers 503 at T and reports the timeout
 // Run: swift run --traits Hummingbird,AsyncHTTPClient sentry-example-hummingbird --port 8080
 #if Hummingbird && AsyncHTTPClient
 import AsyncHTTPClient
@@ -17,7 +19,7 @@ let configuration = ExampleServerConfiguration(name: name)
 configuration.startSentry(name: name)
 
 let router = Router()
-if configuration.sentryEnabled { router.add(middleware: SentryMiddleware()) }
+if configuration.sentryEnabled { router.add(middleware: SentryMiddleware(timeout: configuration.requestTimeout)) }
 router.get("/hello/:name") { _, context in
     "hello \(try context.parameters.require("name"))"
 }
@@ -27,6 +29,11 @@ router.get("/fail/:id") { _, context -> String in
     SentrySDK.addBreadcrumb(Breadcrumb(message: "handling \(id)", category: "example"))
     await Task.yield()  // let other requests interleave: their scopes must not mix
     throw ExampleFailure(id: id)
+}
+router.get("/slow/:seconds") { _, context -> String in
+    let seconds = try context.parameters.require("seconds", as: Int.self)
+    try await Task.sleep(for: .seconds(seconds))
+    return "slept \(seconds)"
 }
 router.get("/call") { request, _ -> Response in
     guard let url = request.uri.queryParameters["url"].map(String.init) else {

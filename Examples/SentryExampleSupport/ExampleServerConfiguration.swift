@@ -4,6 +4,7 @@ import Sentry
 /// What the example servers (sentry-example-hummingbird, sentry-example-vapor) read from their
 /// command line and environment:
 /// - `--port N` (default 8080), `--host H` (default 127.0.0.1);
+/// - `--request-timeout SECONDS`: the middleware's deadline for each request (default none);
 /// - `--no-sentry`: serve without the SDK and middleware (the baseline of scripts/bench-frameworks.sh);
 /// - `SENTRY_DSN`, `SENTRY_RELEASE`, `SENTRY_ENVIRONMENT`, `SENTRY_TRACES_SAMPLE_RATE` (default
 ///   1.0 here; `off` turns tracing off), `SENTRY_SEND_DEFAULT_PII`; without a DSN, envelopes are written to `./outbox/`
@@ -12,6 +13,7 @@ public struct ExampleServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var sentryEnabled = true
+    public var requestTimeout: Duration?
     public var options = SentryOptions()
     public var outboxPath: String?
 
@@ -30,9 +32,14 @@ public struct ExampleServerConfiguration: Sendable {
             case "--host":
                 guard let value = args.next() else { Self.fail("--host needs an address") }
                 host = value
+            case "--request-timeout":
+                guard let value = args.next(), let seconds = Double(value), seconds > 0 else {
+                    Self.fail("--request-timeout needs a number of seconds above 0")
+                }
+                requestTimeout = .milliseconds(Int64(seconds * 1000))
             case "--no-sentry": sentryEnabled = false
             case "-h", "--help":
-                print("usage: \(name) [--port N] [--host ADDRESS] [--no-sentry]")
+                print("usage: \(name) [--port N] [--host ADDRESS] [--request-timeout SECONDS] [--no-sentry]")
                 exit(0)
             default: Self.fail("unknown argument \(arg)")
             }

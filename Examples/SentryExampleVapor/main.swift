@@ -3,6 +3,8 @@
 //   GET /hello/:name   200 "hello NAME"
 //   GET /fail/:id      tags example.id, adds a breadcrumb, throws: 500, an unhandled error event
 //   GET /call?url=U    fetches U with AsyncHTTPClient in the request's transaction; answers its status
+//   GET /slow/:seconds sleeps that long, then "slept N"; with --request-timeout T shorter, the
+//                      middleware reports the timeout at T (Vapor's handler task goes on: no 503)
 // Run: swift run --traits Vapor,AsyncHTTPClient sentry-example-vapor --port 8080
 #if Vapor && AsyncHTTPClient
 import AsyncHTTPClient
@@ -23,7 +25,7 @@ let app = try await Application.make(environment)
 app.http.server.configuration.hostname = configuration.host
 app.http.server.configuration.port = configuration.port
 // After Vapor's ErrorMiddleware (added by default), so thrown errors reach it first.
-if configuration.sentryEnabled { app.middleware.use(SentryMiddleware()) }
+if configuration.sentryEnabled { app.middleware.use(SentryMiddleware(timeout: configuration.requestTimeout)) }
 
 app.get("hello", ":name") { request async throws -> String in
     "hello \(request.parameters.get("name") ?? "")"
@@ -34,6 +36,11 @@ app.get("fail", ":id") { request async throws -> String in
     SentrySDK.addBreadcrumb(Breadcrumb(message: "handling \(id)", category: "example"))
     await Task.yield()  // let other requests interleave: their scopes must not mix
     throw ExampleFailure(id: id)
+}
+app.get("slow", ":seconds") { request async throws -> String in
+    guard let seconds = request.parameters.get("seconds", as: Int.self) else { throw Abort(.badRequest) }
+    try await Task.sleep(for: .seconds(seconds))
+    return "slept \(seconds)"
 }
 app.get("call") { request async throws -> Response in
     guard let url = request.query[String.self, at: "url"] else { throw Abort(.badRequest, reason: "url is missing") }

@@ -33,8 +33,18 @@ import Sentry
 /// the transaction and the other a child span: never two transactions for one request. While
 /// the SDK is not started the middleware only calls `next`.
 public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// A deadline for each request's handler, or `nil` (the default) for none.
+    public var timeout: Duration?
+
     /// Creates the middleware.
-    public init() {}
+    ///
+    /// - Parameter timeout: a deadline for each request, or `nil` (the default) for none. A
+    ///   handler still running when it passes is cancelled and its request answered with 503
+    ///   once the handler ends; the transaction is finished at the deadline with the status
+    ///   `deadline_exceeded` and an unhandled `RequestTimeout` error is captured.
+    public init(timeout: Duration? = nil) {
+        self.timeout = timeout
+    }
 
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -43,7 +53,11 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await HTTPServerTracking.run(
             Self.requestInfo(request, context), origin: "auto.http.hummingbird", mechanism: "hummingbird",
             route: { Self.route(of: context) }, status: { Int($0.status.code) },
-            errorStatus: { ($0 as? any HTTPResponseError).map { Int($0.status.code) } }
+            errorStatus: { ($0 as? any HTTPResponseError).map { Int($0.status.code) } },
+            timeout: timeout,
+            timeoutError: {
+                HTTPError(.serviceUnavailable, message: "the request took longer than \(timeout ?? .zero)")
+            }
         ) {
             try await next(request, context)
         }

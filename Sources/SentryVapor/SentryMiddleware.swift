@@ -31,15 +31,29 @@ public import Vapor
 ///
 /// While the SDK is not started the middleware only calls `next`.
 public struct SentryMiddleware: AsyncMiddleware {
+    /// A deadline for each request's handler, or `nil` (the default) for none.
+    public var timeout: Duration?
+
     /// Creates the middleware.
-    public init() {}
+    ///
+    /// - Parameter timeout: a deadline for each request, or `nil` (the default) for none. When a
+    ///   handler is still running as it passes, the transaction is finished at the deadline with
+    ///   the status `deadline_exceeded` and an unhandled `RequestTimeout` error is captured.
+    ///   Vapor runs an async route handler in a task of its own, which a middleware cannot
+    ///   cancel: the handler goes on, and its answer goes out when it ends (a handler that ends
+    ///   by throwing is answered with 503).
+    public init(timeout: Duration? = nil) {
+        self.timeout = timeout
+    }
 
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard SentrySDK.isEnabled else { return try await next.respond(to: request) }
         return try await HTTPServerTracking.run(
             Self.requestInfo(request), origin: "auto.http.vapor", mechanism: "vapor",
             route: { Self.route(of: request) }, status: { Int($0.status.code) },
-            errorStatus: { ($0 as? any AbortError).map { Int($0.status.code) } }
+            errorStatus: { ($0 as? any AbortError).map { Int($0.status.code) } },
+            timeout: timeout,
+            timeoutError: { Abort(.serviceUnavailable, reason: "the request took longer than \(timeout ?? .zero)") }
         ) {
             try await next.respond(to: request)
         }

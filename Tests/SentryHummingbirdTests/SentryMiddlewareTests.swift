@@ -71,6 +71,67 @@ private func makeRouter() -> Router<BasicRequestContext> {
         }
     }
 
+    @Test func aHandlerPastTheTimeoutIsCancelledAndReported() async throws {
+        try await withSDK { transport in
+            let router = Router()
+            router.add(middleware: SentryMiddleware(timeout: .milliseconds(200)))
+            router.get("/slow/:seconds") { _, context -> String in
+                SentrySDK.configureScope { $0.setTag("slow", "yes") }
+                try await Task.sleep(for: .seconds(try context.parameters.require("seconds", as: Int.self)))
+                return "slept"
+            }
+            router.get("/hello/:name") { _, _ in "hello" }
+            let started = ContinuousClock.now
+            try await Application(router: router).test(.router) { client in
+                try await client.execute(uri: "/slow/30", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                }
+                // The server keeps serving.
+                try await client.execute(uri: "/hello/after", method: .get) { #expect($0.status == .ok) }
+            }
+            #expect(ContinuousClock.now - started < .seconds(10))
+            let tx = try #require(transport.transactions.first { $0.transaction == "/slow/{seconds}" })
+            #expect(traceContext(tx)?["status"] == "deadline_exceeded")
+            #expect(tx.tags["http.status_code"] == "503")
+            #expect(tx.tags["slow"] == "yes")
+            let event = try #require(transport.events.first)
+            #expect(transport.events.count == 1)  // the timeout, not a second report of its 503
+            let exception = try #require(event["exception"]?["values"]?.arrayValue?.last)
+            #expect(exception["type"] == "RequestTimeout")
+            #expect(exception["value"]?.stringValue?.hasPrefix("GET /slow/{seconds} did not answer within") == true)
+            #expect(exception["mechanism"]?["handled"] == false)
+            #expect(exception["mechanism"]?["type"] == "hummingbird")
+            #expect(event.tags["slow"] == "yes")
+            #expect(traceContext(event)?["trace_id"] == traceContext(tx)?["trace_id"])
+        }
+    }
+
+    @Test func aHandlerThatIgnoresCancellationHasItsTransactionSentAtTheDeadline() async throws {
+        try await withSDK { transport in
+            let router = Router()
+            router.add(middleware: SentryMiddleware(timeout: .milliseconds(200)))
+            router.get("/stubborn") { _, _ -> String in
+                // Ignores cancellation: waits (up to 10 s) until the transaction has been sent.
+                let start = ContinuousClock.now
+                while transport.transactions.isEmpty, ContinuousClock.now - start < .seconds(10) {
+                    await Task { try? await Task.sleep(for: .milliseconds(10)) }.value
+                }
+                return transport.transactions.isEmpty ? "still waiting" : "sent before I answered"
+            }
+            try await Application(router: router).test(.router) { client in
+                try await client.execute(uri: "/stubborn", method: .get) { response in
+                    // Its late answer goes out as it is.
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == "sent before I answered")
+                }
+            }
+            let tx = try #require(transport.transactions.first)
+            #expect(transport.transactions.count == 1)
+            #expect(traceContext(tx)?["status"] == "deadline_exceeded")
+            #expect(transport.events.count == 1)
+        }
+    }
+
     @Test func incomingTraceIsContinued() async throws {
         try await withSDK { transport in
             let app = Application(router: makeRouter())

@@ -128,6 +128,45 @@ import Testing
         }
     }
 
+    struct TimedOut: Error {}
+
+    @Test func timeoutFinishesTheTransactionAtTheDeadlineAndCancelsTheHandler() async throws {
+        try await withStartedSDK({ $0.tracesSampleRate = 1 }) { transport in
+            let started = ContinuousClock.now
+            await #expect(throws: TimedOut.self) {
+                _ = try await HTTPServerTracking.run(
+                    request("/slow/1"), origin: "auto.http.test", mechanism: "test", status: { $0 },
+                    errorStatus: { _ in nil }, timeout: .milliseconds(100), timeoutError: { TimedOut() }
+                ) { () async throws -> Int in
+                    SentrySDK.configureScope { $0.setTag("request", "slow") }
+                    try await Task.sleep(for: .seconds(30))
+                    return 200
+                }
+            }
+            #expect(ContinuousClock.now - started < .seconds(10))
+            let tx = try #require(transport.envelopes.compactMap(\.transaction).first)
+            #expect(tx.contexts["trace"]?["status"] == "deadline_exceeded")
+            #expect(tx.tags["request"] == "slow")
+            #expect(transport.events.count == 1)
+            #expect(transport.events.first?["exception"]?["values"]?.arrayValue?.first?["type"] == "RequestTimeout")
+            #expect(transport.events.first?.tags["request"] == "slow")
+            // A handler that answers in time is untouched by the deadline.
+            let code = try await HTTPServerTracking.run(
+                request("/items/2"), origin: "auto.http.test", mechanism: "test", status: { $0 },
+                errorStatus: { _ in nil }, timeout: .seconds(30), timeoutError: { TimedOut() }
+            ) { 201 }
+            #expect(code == 201)
+            #expect(transport.envelopes.compactMap(\.transaction).last?.contexts["trace"]?["status"] == "ok")
+            // An error of a handler within its deadline is its own.
+            await #expect(throws: Failure.self) {
+                _ = try await HTTPServerTracking.run(
+                    request("/items/3"), origin: "auto.http.test", mechanism: "test", status: { $0 },
+                    errorStatus: { _ in nil }, timeout: .seconds(30), timeoutError: { TimedOut() }
+                ) { () async throws -> Int in throw Failure() }
+            }
+        }
+    }
+
     @Test func clientSpanHeadersAndBreadcrumbs() async throws {
         try await withStartedSDK({ $0.tracesSampleRate = 1 }) { transport in
             var sent: [String: String] = [:]

@@ -14,9 +14,17 @@ private extension InMemoryTransport {
 
 private func traceContext(_ e: Event) -> SentryJSONObject? { e.contexts["trace"]?.objectValue }
 
+/// Seconds since 1970 of the SDK's RFC 3339 timestamps (`2026-12-06T02:09:33.512407Z`).
+private func isoSeconds(_ text: String) -> Double? {
+    guard let dot = text.firstIndex(of: "."), let date = ISO8601DateFormatter().date(from: text[..<dot] + "Z"),
+        let fraction = Double("0" + text[dot...].dropLast())
+    else { return nil }
+    return date.timeIntervalSince1970 + fraction
+}
+
 /// The example routes of the contract (Examples/README.md), in process.
-private func configure(_ app: Application) {
-    app.middleware.use(SentryMiddleware())
+private func configure(_ app: Application, timeout: Duration? = nil) {
+    app.middleware.use(SentryMiddleware(timeout: timeout))
     app.get("hello", ":name") { request async throws -> String in "hello \(request.parameters.get("name") ?? "")" }
     app.get("fail", ":id") { request async throws -> String in
         let id = request.parameters.get("id") ?? ""
@@ -27,11 +35,15 @@ private func configure(_ app: Application) {
     }
     app.get("missing") { _ async throws -> String in throw Abort(.notFound) }
     app.get("unavailable") { _ async throws -> Response in Response(status: .serviceUnavailable) }
+    app.get("slow", ":seconds") { request async throws -> String in
+        try await Task.sleep(for: .seconds(request.parameters.get("seconds", as: Int.self) ?? 1))
+        return "slept"
+    }
 }
 
 @Suite(.serialized) struct SentryVaporMiddlewareTests {
     func withSDK(
-        _ configureOptions: (inout SentryOptions) -> Void = { $0.tracesSampleRate = 1 },
+        _ configureOptions: (inout SentryOptions) -> Void = { $0.tracesSampleRate = 1 }, timeout: Duration? = nil,
         _ body: (InMemoryTransport, TestingApplicationTester) async throws -> Void
     ) async throws {
         try await SentryTestSupport.withExclusiveSDK {
@@ -41,7 +53,7 @@ private func configure(_ app: Application) {
             configureOptions(&options)
             SentrySDK.start(options: options)
             let app = try await Application.make(.testing)
-            configure(app)
+            configure(app, timeout: timeout)
             do {
                 try await body(transport, try app.testing())
             } catch {
@@ -69,6 +81,35 @@ private func configure(_ app: Application) {
             #expect(tx["request"]?["method"] == "GET")
             #expect(tx["request"]?["query_string"] == "x=1")
             #expect(transport.events.isEmpty)
+        }
+    }
+
+    @Test func aHandlerPastTheTimeoutIsReportedAtTheDeadline() async throws {
+        try await withSDK(timeout: .milliseconds(200)) { transport, tester in
+            // Vapor runs an async route handler in a task of its own, which a middleware cannot
+            // cancel: the handler ends when it ends, and its late answer goes out as it is. The
+            // transaction and the error are sent at the deadline, before it answers.
+            try await tester.test(.GET, "slow/2") { response in
+                #expect(response.status == .ok)
+            }
+            let tx = try #require(transport.transactions.first)
+            let start = try #require(tx["start_timestamp"]?.stringValue.flatMap(isoSeconds))
+            let end = try #require(tx["timestamp"]?.stringValue.flatMap(isoSeconds))
+            #expect(end - start < 1.5)
+            #expect(transport.transactions.count == 1)
+            #expect(tx.transaction == "/slow/:seconds")
+            #expect(traceContext(tx)?["status"] == "deadline_exceeded")
+            #expect(tx.tags["http.status_code"] == "503")
+            let event = try #require(transport.events.first)
+            #expect(transport.events.count == 1)
+            let exception = try #require(event["exception"]?["values"]?.arrayValue?.last)
+            #expect(exception["type"] == "RequestTimeout")
+            #expect(exception["mechanism"]?["handled"] == false)
+            #expect(exception["mechanism"]?["type"] == "vapor")
+            #expect(event["request"]?["method"] == "GET")
+            #expect(traceContext(event)?["trace_id"] == traceContext(tx)?["trace_id"])
+            // The server keeps serving.
+            try await tester.test(.GET, "hello/after") { #expect($0.status == .ok) }
         }
     }
 

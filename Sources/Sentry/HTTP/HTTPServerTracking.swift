@@ -22,10 +22,15 @@ package enum HTTPServerTracking {
     ///   - status: the status code of `next`'s response.
     ///   - errorStatus: the status code an error carries (an HTTP error type of the framework), or
     ///     `nil` for other errors (answered with 500).
+    ///   - timeout: when set, a deadline for `next` (``RequestDeadline``): once it passes, the
+    ///     transaction is finished with `deadline_exceeded` and the HTTP status 503, an unhandled
+    ///     `RequestTimeout` error is captured (503 being in `failedRequestStatusCodes`), `next` is
+    ///     cancelled and, when it ends by throwing, `timeoutError()` is thrown in its place.
     nonisolated(nonsending)
-        package static func run<R>(
+        package static func run<R: Sendable>(
             _ request: HTTPRequestInfo, origin: String, mechanism: String,
             route: () -> String? = { nil }, status: (R) -> Int, errorStatus: (any Error) -> Int?,
+            timeout: Duration? = nil, timeoutError: () -> any Error = { CancellationError() },
             _ next: nonisolated(nonsending) () async throws -> R
         ) async throws -> R
     {
@@ -38,11 +43,13 @@ package enum HTTPServerTracking {
                 // Tracing off: no transaction, only the caller's trace for the request's errors.
                 SentrySDK.continueTrace(headers: request.traceHeaders)
                 return try await serve(
-                    request, transaction: nil, mechanism: mechanism, route, status, errorStatus, next)
+                    request, transaction: nil, mechanism: mechanism, route, status, errorStatus,
+                    timeout, timeoutError, next)
             }
             if SentrySDK.span != nil {
                 return try await serve(
-                    request, transaction: nil, mechanism: mechanism, route, status, errorStatus, next)
+                    request, transaction: nil, mechanism: mechanism, route, status, errorStatus,
+                    timeout, timeoutError, next)
             }
             let transaction = SentrySDK.startTransaction(
                 name: request.route ?? request.path, operation: "http.server",
@@ -52,15 +59,17 @@ package enum HTTPServerTracking {
             transaction.setData("url.path", .string(request.path))
             return try await SentrySDK.withActiveSpan(transaction) { () async throws -> R in
                 try await serve(
-                    request, transaction: transaction, mechanism: mechanism, route, status, errorStatus, next)
+                    request, transaction: transaction, mechanism: mechanism, route, status, errorStatus,
+                    timeout, timeoutError, next)
             }
         }
     }
 
     nonisolated(nonsending)
-        private static func serve<R>(
+        private static func serve<R: Sendable>(
             _ request: HTTPRequestInfo, transaction: SentrySpan?, mechanism: String,
             _ route: () -> String?, _ status: (R) -> Int, _ errorStatus: (any Error) -> Int?,
+            _ timeout: Duration?, _ timeoutError: () -> any Error,
             _ next: nonisolated(nonsending) () async throws -> R
         ) async throws -> R
     {
@@ -71,8 +80,30 @@ package enum HTTPServerTracking {
             transaction?.setName(template, source: .route)
         }
         let response: R
+        var timedOut = false
         do {
-            response = try await next()
+            if let timeout {
+                response = try await RequestDeadline.run(
+                    timeout,
+                    onTimeout: {
+                        timedOut = true
+                        nameByRoute()
+                        transaction?.setHTTPStatus(503)
+                        transaction?.finish(status: .deadlineExceeded)
+                        if HTTPIntegrationSettings.isFailed(503) {
+                            captureServerError(
+                                type: "RequestTimeout",
+                                value:
+                                    "\(request.method) \(request.route ?? request.path) did not answer within \(timeout)",
+                                mechanism: mechanism)
+                        }
+                    }, next)
+            } else {
+                response = try await next()
+            }
+        } catch  where timedOut {
+            // Reported at the deadline; the framework answers the timeout error (503).
+            throw timeoutError()
         } catch let error as CancellationError {
             transaction?.finish(status: .cancelled)
             throw error
@@ -86,6 +117,8 @@ package enum HTTPServerTracking {
             transaction?.finish()
             throw error
         }
+        // A handler that answered after its deadline: reported then, its answer goes out as it is.
+        if timedOut { return response }
         nameByRoute()
         let code = status(response)
         if HTTPIntegrationSettings.isFailed(code) {
@@ -106,13 +139,19 @@ package enum HTTPServerTracking {
     /// Captures a response with a failing status that no error explains: an exception
     /// `HTTPServerError` whose value names the status and route, unhandled.
     static func captureFailedResponse(_ code: Int, request: HTTPRequestInfo, mechanism: String) {
+        captureServerError(
+            type: "HTTPServerError", value: "\(request.method) \(request.route ?? request.path) answered \(code)",
+            mechanism: mechanism)
+    }
+
+    /// Captures an unhandled exception `type: value` of the request (no Swift error behind it).
+    static func captureServerError(type: String, value: String, mechanism: String) {
         guard let event = json_object(), let values = json_array(), let exception = json_object(),
             let exceptionObject = json_object()
         else { return }
         json_object_set_new(event, "level", json_string("error"))
-        json_object_set_new(exception, "type", json_string("HTTPServerError"))
-        json_object_set_new(
-            exception, "value", json_string("\(request.method) \(request.route ?? request.path) answered \(code)"))
+        json_object_set_new(exception, "type", json_string(type))
+        json_object_set_new(exception, "value", json_string(value))
         let mechanismObject = json_object()
         json_object_set_new(mechanismObject, "type", json_string("generic"))
         json_object_set_new(exception, "mechanism", mechanismObject)

@@ -12,6 +12,10 @@
                 200 and a new trace each
   huge-header   a 1 MB header: answered with an error status or the connection closed; still serving
   disconnects   clients that leave mid-request line, mid-body, mid-handler and with a reset: still serving
+  timeout       with --request-timeout 1, a handler that sleeps past it while /hello keeps answering: its
+                transaction finished at the deadline with deadline_exceeded, a RequestTimeout error in its trace;
+                Hummingbird's handler cancelled and answered 503 (Vapor's runs in a task no middleware can
+                cancel: it answers late, as it is)
   shutdown      SIGTERM (and SIGINT) right after requests that fail: the process exits within a few seconds,
                 code 0 (or the signal), and the events of those requests are in the outbox (flushed)
   relay         Relay's normalizer (relay_check.py) accepts every event and transaction the server wrote,
@@ -87,7 +91,7 @@ def get(port, path, headers=None, timeout=15):
 class Example:
     """One example server process on a free port; stdout/stderr in WORK/server.log."""
 
-    def __init__(self, bindir, server, work, dsn=None):
+    def __init__(self, bindir, server, work, dsn=None, args=()):
         self.server, self.work = server, work
         os.makedirs(work, exist_ok=True)
         self.outbox = None if dsn else os.path.join(work, "outbox")
@@ -100,7 +104,7 @@ class Example:
         self.port = free_port()
         self.log_path = os.path.join(work, "server.log")
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([os.path.join(bindir, "sentry-example-" + server), "--port", str(self.port)],
+        self.proc = subprocess.Popen([os.path.join(bindir, "sentry-example-" + server), "--port", str(self.port), *args],
                                      cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         STARTED.append(self.proc)
@@ -258,8 +262,8 @@ class Run:
         print("PASS %-11s %-12s %s (%.1f s)" % (server, name, detail, time.time() - t0), flush=True)
         return True
 
-    def example(self, server, check_name, dsn=None):
-        ex = Example(self.bindir, server, os.path.join(self.work, server, check_name), dsn)
+    def example(self, server, check_name, dsn=None, args=()):
+        ex = Example(self.bindir, server, os.path.join(self.work, server, check_name), dsn, args)
         if ex.outbox:
             self.outboxes[server].append(ex.outbox)
         return ex
@@ -578,6 +582,68 @@ class Run:
             if "ex" in state:
                 state["ex"].kill()
 
+    # -------------------------------------------------------------- 5b. a handler past its deadline
+
+    def timeout(self, server):
+        # Hummingbird's handler runs in the middleware's task: cancelled at the deadline, answered 503.
+        # Vapor runs an async handler in a task of its own that no middleware can cancel: it goes
+        # on and answers late, as it is; the transaction and the error are sent at the deadline.
+        seconds = 60 if server == "hummingbird" else 3
+        slow = "/slow/%d" % seconds
+
+        def run():
+            ex = self.example(server, "timeout", args=("--request-timeout", "1"))
+            try:
+                answer = {}
+
+                def hang():
+                    t0 = time.time()
+                    answer["got"] = get(ex.port, slow, timeout=30)
+                    answer["after"] = time.time() - t0
+
+                t = threading.Thread(target=hang, daemon=True)
+                t.start()
+                time.sleep(0.3)
+                during = [get(ex.port, "/hello/during-%d" % i, timeout=5)[0] for i in range(5)]
+                check(during == [200] * 5, "/hello answered while %s hangs" % slow, during)
+                t.join(30)
+                check("got" in answer, "%s answered within 30 s" % slow)
+                status, body = answer["got"]
+                if server == "hummingbird":
+                    check(status == 503, "%s past the 1 s deadline: 503" % slow, status, body[:200])
+                    check(0.9 <= answer["after"] < 10, "answered about the deadline, not after 60 s", answer["after"])
+                else:
+                    check((status, body) == (200, "slept 3"), "%s: its own late answer" % slow, status, body[:200])
+                status, body = get(ex.port, "/slow/0")
+                check((status, body) == (200, "slept 0"), "/slow/0 within the deadline: 200", status, body)
+                check(ex.alive(), "still running", ex.log_tail())
+                ex.stop()
+            finally:
+                ex.kill()
+            items = read_outbox(ex.outbox)
+            _, tx = one(by_url_suffix(items, "transaction", slow), "transaction of " + slow)
+            trace = tx["contexts"]["trace"]
+            check(trace.get("status") == "deadline_exceeded", "its transaction: deadline_exceeded", trace)
+            check((tx["contexts"].get("response") or {}).get("status_code") == 503, "with the status 503",
+                  tx["contexts"].get("response"))
+            length = iso_time(tx["timestamp"]) - iso_time(tx["start_timestamp"])
+            check(0.9 <= length < 5, "finished at the deadline (1 s)", length)
+            check(tx["transaction"] in ("/slow/{seconds}", "/slow/:seconds"), "named by its route", tx["transaction"])
+            _, event = one(by_url_suffix(items, "event", slow), "error event of " + slow)
+            exc = event["exception"]["values"][-1]
+            check(exc["type"] == "RequestTimeout" and exc["mechanism"] == {"type": server, "handled": False},
+                  "a RequestTimeout error, unhandled", exc)
+            check(event["contexts"]["trace"]["trace_id"] == trace["trace_id"], "in the request's trace",
+                  event["contexts"]["trace"], trace)
+            _, ok = one(by_url_suffix(items, "transaction", "/slow/0"), "transaction of /slow/0")
+            check(ok["contexts"]["trace"].get("status") == "ok", "/slow/0: ok", ok["contexts"]["trace"])
+            others = [p for _, t, p, _ in items if t == "event" and not request_url(p).endswith(slow)]
+            check(not others, "no other error event", [request_url(p) for p in others])
+            return ("%s answered %d after %.1f s while /hello kept answering; transaction deadline_exceeded "
+                    "(%.1f s), a RequestTimeout error in its trace" % (slow, answer["got"][0], answer["after"], length))
+
+        self.report(server, "timeout", run)
+
     # -------------------------------------------------------------- 6. graceful shutdown
 
     def shutdown(self, server):
@@ -768,6 +834,7 @@ def main(argv):
             run.tracing(s)
             run.concurrency(s)
             run.bad_input(s)
+            run.timeout(s)
             run.shutdown(s)
             run.relay(s)
             if a.bugsink_dsn:
