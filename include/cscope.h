@@ -10,7 +10,7 @@
  * transport.h (the HTTP transport's settings, csc_flush), stacktrace.h (stack
  * traces for errors reported from C), crash.h (crash reporting), tracing.h
  * (transactions, spans, sampling, trace propagation), health.h (sessions and
- * cron check-ins). Each header
+ * cron check-ins), logs.h (Sentry Logs). Each header
  * also compiles on its own (C11 and C++; Tests/CScopeCoreTests/headers checks it).
  *
  * jansson is part of this API: events, contexts, extras, breadcrumb data and
@@ -44,5 +44,6 @@
 #include "cscope/crash.h"
 #include "cscope/tracing.h"
 #include "cscope/health.h"
+#include "cscope/logs.h"
 
 #endif /* CSCOPE_H */

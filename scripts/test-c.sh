@@ -108,7 +108,7 @@ stage_tsan() {
   tsan_probe || return 1
   local rc=0 t
   # test_memory is left out: its RSS bounds are not meant for TSan's shadow memory.
-  for t in test_stress test_tiers test_scope test_breadcrumbs test_capture test_bad_input test_transport_vectors test_tracing test_transport_unit test_health; do
+  for t in test_stress test_tiers test_scope test_breadcrumbs test_capture test_bad_input test_transport_vectors test_tracing test_transport_unit test_health test_logs; do
     echo "-- $t (TSan)"
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" "${TSAN_PREFIX[@]}" build/c-tsan/Tests/CScopeCoreTests/$t \
       || { echo "$t failed under TSan"; rc=1; }

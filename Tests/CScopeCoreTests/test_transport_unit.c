@@ -83,6 +83,22 @@ static void test_envelope_parse(void) {
     CHECK(csc__envelope_parse("{}\n{\"length\":2}\n{}\n", 19) == NULL); /* item without type */
 }
 
+/* A batch item's item_count survives serialization and a read back (the disk cache). */
+static void test_item_count_round_trip(void) {
+    static const char k_log[] = "{}\n{\"type\":\"log\",\"content_type\":\"application/vnd.sentry.items.log+json\","
+                                "\"item_count\":37,\"length\":12}\n{\"items\":[]}\n";
+    csc_envelope_t *env = csc__envelope_parse(k_log, sizeof k_log - 1);
+    CHECK(env && env->count == 1 && env->items[0].item_count == 37);
+    size_t n = 0;
+    const char *s = env ? csc_envelope_serialize(env, &n) : NULL;
+    static const char k_head[] = "\"item_count\":37,\"length\":12}";
+    CHECK(s && memmem(s, n, k_head, sizeof k_head - 1));
+    csc_envelope_t *back = s ? csc__envelope_parse(s, n) : NULL;
+    CHECK(back && back->items[0].item_count == 37);
+    csc_envelope_free(back);
+    csc_envelope_free(env);
+}
+
 static void test_client_report(void) {
     csc__reports_t r;
     csc__reports_init(&r, true);
@@ -262,6 +278,7 @@ static void test_envelope_url_with_path_prefix(void) {
 int main(void) {
     RUN(test_rate_limits);
     RUN(test_envelope_parse);
+    RUN(test_item_count_round_trip);
     RUN(test_client_report);
     RUN(test_gzip);
     RUN(test_disk_cache);

@@ -6,6 +6,7 @@
 #include "crash/crash_internal.h"
 #include "default_contexts.h"
 #include "health/health_internal.h"
+#include "logs/logs_internal.h"
 #include "scope/breadcrumb.h"
 #include "support/log.h"
 #include "support/util.h"
@@ -66,7 +67,7 @@ static void publish(csc__client_t *c) {
 
 static void options_retain(void *o) { (void)csc__options_retain(o); }
 static void options_release(void *o) { csc_options_free(o); }
-/* csc__health_send_fn: sessions and check-ins go to the live client's transport. */
+/* csc__health_send_fn (and csc__logs_send_fn): sessions, check-ins and logs go to the live client's transport. */
 static void health_send(csc_envelope_t *env) {
     csc__client_t *c = csc__client_get();
     if (c && c->opts->transport)
@@ -75,6 +76,13 @@ static void health_send(csc_envelope_t *env) {
         csc__http_transport_send(c->http, env);
     else
         csc_envelope_free(env); /* no transport: nothing to count it in (as events, capture.c) */
+    csc__client_release(c);
+}
+
+/* csc__logs_lost_fn: lost log lines go into the live client's client reports. */
+static void logs_lost(const char *reason, const char *category, uint32_t quantity) {
+    csc__client_t *c = csc__client_get();
+    if (c && c->http) csc__http_transport_record_lost(c->http, reason, category, quantity);
     csc__client_release(c);
 }
 
@@ -99,6 +107,7 @@ int csc_init(csc_options_t *opts) {
             csc_options_free(opts);
             free(c);
             csc__health_configure(NULL, NULL);
+            csc__logs_configure(NULL, NULL, NULL);
             publish(NULL);
             return CSC_ERR_PARSE;
         }
@@ -108,6 +117,7 @@ int csc_init(csc_options_t *opts) {
         csc_options_free(opts);
         free(c);
         csc__health_configure(NULL, NULL);
+        csc__logs_configure(NULL, NULL, NULL);
         publish(NULL);
         return CSC_OK;
     }
@@ -118,14 +128,16 @@ int csc_init(csc_options_t *opts) {
     }
     publish(c);
     csc__health_configure(c->opts, health_send);
+    csc__logs_configure(c->opts, health_send, logs_lost);
     return CSC_OK;
 }
 
 int csc_close(void) {
     /* the transport drains (bounded by shutdown_timeout) when the last reference goes:
      * here, unless a capture running on another thread still holds the client;
-     * sessions go out first, while the transport is live */
+     * sessions and queued log lines go out first, while the transport is live */
     csc__health_configure(NULL, NULL);
+    csc__logs_configure(NULL, NULL, NULL);
     publish(NULL);
     csc__log_set_debug(false);
     return CSC_OK;
@@ -138,6 +150,7 @@ bool csc_is_tracing_enabled(void) { return atomic_load_explicit(&g_tracing, memo
 int csc_flush(uint32_t timeout_ms) {
     csc__client_t *c = csc__client_get();
     if (!c) return CSC_ERR_DISABLED;
+    csc__logs_flush();
     csc__health_flush();
     int rc = c->http ? csc__http_transport_flush(c->http, timeout_ms) : CSC_OK;
     csc__client_release(c);

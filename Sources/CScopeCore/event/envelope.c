@@ -42,6 +42,7 @@ int csc__envelope_add_item(csc_envelope_t *env, const char *type, const char *co
     it->filename = clean_dup(filename);
     it->payload = payload;
     it->len = len;
+    it->item_count = 0;
     if (!it->type || (content_type && !it->content_type) || (filename && !it->filename)) {
         free(it->type);
         free(it->content_type);
@@ -117,6 +118,10 @@ const char *csc_envelope_serialize(csc_envelope_t *env, size_t *len) {
         if (it->content_type) {
             csc__buf_put(&b, ",\"content_type\":", 16);
             csc__buf_put_json_string(&b, it->content_type, strlen(it->content_type));
+        }
+        if (it->item_count) {
+            csc__buf_put(&b, ",\"item_count\":", 14);
+            csc__buf_put_i64(&b, (int64_t)it->item_count);
         }
         csc__buf_put(&b, ",\"length\":", 10);
         csc__buf_put_i64(&b, (int64_t)it->len);

@@ -10,6 +10,7 @@ typedef struct csc__item_s {
     char *filename;     /* may be NULL */
     char *payload;      /* owned bytes */
     size_t len;
+    size_t item_count; /* the header's item_count (a batch of logs), 0 = none */
 } csc__item_t;
 
 /* An event item still to be rendered: the capture took the scopes' snapshots and

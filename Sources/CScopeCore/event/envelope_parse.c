@@ -98,6 +98,9 @@ csc_envelope_t *csc__envelope_parse(const char *data, size_t len) {
         copy[plen] = 0;
         if (csc__envelope_add_item(env, type, opt_str(ih, "content_type"), opt_str(ih, "filename"), copy, plen) != 0)
             goto bad;
+        json_t *ic = json_object_get(ih, "item_count");
+        if (json_is_integer(ic) && json_integer_value(ic) > 0)
+            env->items[env->count - 1].item_count = (size_t)json_integer_value(ic);
         json_decref(ih);
         continue;
     bad:

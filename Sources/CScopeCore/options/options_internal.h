@@ -36,6 +36,9 @@ struct csc_options_s {
     void *release_hook_ctx;
     int8_t session_tracking; /* options/health_options.c: 0 default (on), 1 on, 2 off */
     int8_t session_mode;     /* csc_session_mode_t */
+    bool enable_logs;        /* options/logs_options.c */
+    csc_before_send_fn before_send_log;
+    void *before_send_log_data;
 };
 
 /* Another reference to options (released with csc_options_free). */

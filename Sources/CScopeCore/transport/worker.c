@@ -16,7 +16,8 @@
 static void count_item(csc__http_transport_t *t, const csc_envelope_t *env, const csc__item_t *it, const char *reason) {
     if (!csc__item_reportable(it->type)) return;
     const char *cat = csc__item_category(it->type), *second = csc__item_secondary_category(it->type);
-    csc__reports_record(&t->reports, reason, cat, csc__item_quantity(it->type, it->len));
+    csc__reports_record(&t->reports, reason, cat,
+                        it->item_count ? it->item_count : csc__item_quantity(it->type, it->len));
     if (second)
         csc__reports_record(&t->reports, reason, second,
                             !strcmp(cat, "transaction") ? (uint64_t)env->spans + 1 : it->len);
@@ -82,6 +83,8 @@ static csc_envelope_t *apply_rate_limits(csc__http_transport_t *t, csc_envelope_
             csc_envelope_free(out);
             out = NULL;
             keep = 0;
+        } else {
+            out->items[out->count - 1].item_count = it->item_count;
         }
     }
     if (keep && !out) csc__transport_count_items(t, env, "internal_sdk_error");
