@@ -20,12 +20,12 @@ void csc__log_free(csc__log_t *l) {
 
 const char *csc_log_level_name(csc_log_level_t level) {
     switch (level) {
-    case CSC_LOG_TRACE: return "trace";
-    case CSC_LOG_DEBUG: return "debug";
-    case CSC_LOG_INFO: return "info";
-    case CSC_LOG_WARN: return "warn";
-    case CSC_LOG_ERROR: return "error";
-    case CSC_LOG_FATAL: return "fatal";
+        case CSC_LOG_TRACE: return "trace";
+        case CSC_LOG_DEBUG: return "debug";
+        case CSC_LOG_INFO: return "info";
+        case CSC_LOG_WARN: return "warn";
+        case CSC_LOG_ERROR: return "error";
+        case CSC_LOG_FATAL: return "fatal";
     }
     return NULL;
 }
@@ -44,12 +44,12 @@ static json_t *typed(json_t *value, const char *type) { return json_pack("{s:o,s
 
 static const char *scalar_type(const json_t *v) {
     switch (json_typeof(v)) {
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "double";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    default: return NULL;
+        case JSON_STRING: return "string";
+        case JSON_INTEGER: return "integer";
+        case JSON_REAL: return "double";
+        case JSON_TRUE:
+        case JSON_FALSE: return "boolean";
+        default: return NULL;
     }
 }
 

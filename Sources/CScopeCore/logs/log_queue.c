@@ -228,7 +228,9 @@ static void drain(void) {
     pthread_mutex_unlock(&L.drain_mu);
 }
 
-void csc__logs_flush(void) { drain(); }
+void csc__logs_flush(void) {
+    if (!t_in_logs) drain(); /* csc_flush from before_send_log (the logs thread) must not wait on itself */
+}
 
 static void *logs_main(void *arg) {
     (void)arg;

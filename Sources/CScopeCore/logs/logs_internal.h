@@ -14,10 +14,10 @@
 #include "event/envelope_internal.h"
 #include "options/options_internal.h"
 
-#define CSC__LOGS_MAX_PER_ENVELOPE 100   /* sentry-python's LogBatcher.MAX_BEFORE_FLUSH */
-#define CSC__LOGS_MAX_QUEUED       1000  /* ... MAX_BEFORE_DROP */
-#define CSC__LOGS_FLUSH_MS         5000  /* ... FLUSH_WAIT_TIME */
-#define CSC__LOGS_MAX_BODY         8192  /* bytes kept of a body (Relay's message limit) */
+#define CSC__LOGS_MAX_PER_ENVELOPE 100  /* sentry-python's LogBatcher.MAX_BEFORE_FLUSH */
+#define CSC__LOGS_MAX_QUEUED       1000 /* ... MAX_BEFORE_DROP */
+#define CSC__LOGS_FLUSH_MS         5000 /* ... FLUSH_WAIT_TIME */
+#define CSC__LOGS_MAX_BODY         8192 /* bytes kept of a body (Relay's message limit) */
 #define CSC__LOGS_CONTENT_TYPE     "application/vnd.sentry.items.log+json"
 
 /* A queued line: one allocation, the strings after the struct. */
@@ -25,7 +25,7 @@ typedef struct csc__log_s {
     int64_t ts_us;
     int level; /* csc_log_level_t */
     char trace_id[33];
-    char span_id[17]; /* "" when no span is active */
+    char span_id[17];                       /* "" when no span is active */
     json_t *parameters, *attributes, *user; /* owned; NULL when none (user: with send_default_pii) */
     const char *body, *message_template, *origin, *logger_name, *code_file, *code_function;
     size_t body_len;
