@@ -62,6 +62,7 @@ enum OptionsBridge {
                 o, beforeBreadcrumbTrampoline, boxes.keep(BreadcrumbCallbackBox(beforeBreadcrumb)))
         }
         TracingOptionsBridge.apply(options, to: o, boxes: boxes)
+        LogOptionsBridge.apply(options, to: o, boxes: boxes)
         if let transport = options.transport {
             _ = csc_options_set_transport(o, transportTrampoline, boxes.keep(TransportBox(transport)))
         }

@@ -133,6 +133,16 @@ public struct SentryOptions: Sendable {
     /// that get trace headers. `nil` (default): every URL. The DSN's host never gets them.
     public var tracePropagationTargets: [String]?
 
+    // MARK: Sentry Logs (see Logs/)
+
+    /// Send Sentry Logs: the lines of ``SentrySDK/logger`` and of swift-log's `SentryLogHandler`
+    /// (product `SentryLogging`). Default `false`, as sentry-python's `enable_logs`.
+    public var enableLogs: Bool = false
+    /// Sees every log line as it will be sent (with the SDK's attributes); return `nil` to drop
+    /// it (counted in client reports). Runs on the SDK's logs thread, not the logging task; a
+    /// line logged from inside it is dropped.
+    public var beforeSendLog: (@Sendable (SentryLog) -> SentryLog?)?
+
     /// Default options.
     public init() {}
 

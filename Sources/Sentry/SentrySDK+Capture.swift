@@ -25,6 +25,18 @@ extension SentrySDK {
         return capture(StacktraceEvents.errorEvent(error), on: nil, scope: scope, block: block)
     }
 
+    /// For integrations: captures `error` (with its stack trace) with top-level `fields` set on
+    /// its event (the swift-log handler sets `logger` and `logentry`).
+    @discardableResult
+    package static func capture(error: any Error, fields: SentryJSONObject, block: ((Scope) -> Void)? = nil)
+        -> SentryId
+    {
+        guard fastEnabled else { return .empty }
+        let event = StacktraceEvents.errorEvent(error)
+        if let event { for (key, value) in fields { json_object_set_new(event, key, value.makeJansson()) } }
+        return capture(event, on: nil, scope: nil, block: block)
+    }
+
     /// Captures a message (level `info` unless given; a scope level beats both). With
     /// ``SentryOptions/attachStacktrace`` (the default) the event gets this thread's stack trace in
     /// `threads`.
