@@ -39,7 +39,7 @@ static int cmp_i64(const void *a, const void *b) {
 
 typedef struct {
     const char *cmd, *run, *plan, *proxy, *ca_certs;
-    long count, attachment, queue, shutdown_ms, flush_ms, tx_spans;
+    long count, attachment, queue, shutdown_ms, flush_ms, tx_spans, logs;
     int ids, reports, debug;
 } args_t;
 
@@ -84,6 +84,9 @@ static void parse_args(int argc, char **argv, args_t *a) {
         } else if (!strcmp(o, "--tx-spans")) {
             a->tx_spans = atol(v);
             i++;
+        } else if (!strcmp(o, "--logs")) {
+            a->logs = atol(v);
+            i++;
         } else if (!strcmp(o, "--no-ids"))
             a->ids = 0;
         else if (!strcmp(o, "--no-reports"))
@@ -116,6 +119,7 @@ static int init_sdk(const args_t *a) {
     if (a->proxy) csc_options_set_http_proxy(o, a->proxy);
     if (a->ca_certs) csc_options_set_ca_certs(o, a->ca_certs);
     if (a->tx_spans > 0) csc_options_set_traces_sample_rate(o, 1.0);
+    if (a->logs > 0) csc_options_set_enable_logs(o, true);
     return csc_init(o);
 }
 
@@ -165,6 +169,11 @@ static int cmd_capture(const args_t *a) {
         else
             other++;
         if (a->ids && rc == CSC_OK) printf("%s\"%s\"", ok > 1 ? ", " : "", id);
+        for (long k = 0; k < a->logs; k++) { /* --logs K: also K Sentry Log lines per capture */
+            char line[96];
+            snprintf(line, sizeof line, "e2e log %ld.%ld", i, k);
+            csc_log(CSC_LOG_INFO, line, json_pack("{s:i,s:s}", "capture", (int)i, "run", a->run));
+        }
         if (a->tx_spans > 0) { /* --tx-spans K: also a transaction of K child spans per capture */
             csc_transaction_options_t to = CSC_TRANSACTION_OPTIONS_INIT;
             to.name = "e2e-job";

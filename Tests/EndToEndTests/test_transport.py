@@ -14,6 +14,9 @@ import tempfile
 import time
 import traceback
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "CScopeCoreTests"))
+import logs_schema  # noqa: E402  the logs protocol check of the C tests
+
 from e2e_lib import (FaultServer, KEY, SLOW, cache_files, client_report_payloads, event_ids, events, free_port,
                      reports, run_driver)
 
@@ -171,6 +174,42 @@ def case_ratelimit_transactions(srv, tmp):
     check(reports(recs).get(("ratelimit_backoff", "span")) == 3 * limited, "their spans + 1 counted as spans", reports(recs))
 
 
+def log_items(recs):
+    """(item header, payload) of every `log` item the server accepted."""
+    return [(it["header"], it["json"]) for r in recs if r.get("status") == 200 for it in r.get("items", [])
+            if it["header"].get("type") == "log"]
+
+
+def case_logs_delivered(srv, tmp):
+    """Sentry Logs over HTTP: 250 lines in envelopes of at most 100, item_count headers, the logs protocol."""
+    out, _ = run_driver(["capture", "--count", "5", "--logs", "50", "--flush-ms", "5000"], srv.dsn)
+    recs = collect(srv)
+    items = log_items(recs)
+    check(sum(h.get("item_count", 0) for h, _ in items) == 250, "250 lines declared", [h for h, _ in items])
+    check(all(h.get("item_count") == len(p["items"]) <= 100 for h, p in items), "item_count per item, <= 100",
+          [h for h, _ in items])
+    check(all(h.get("content_type") == "application/vnd.sentry.items.log+json" for h, _ in items), "content type")
+    bodies = [i["body"] for _, p in items for i in p["items"]]
+    check(sorted(bodies) == sorted("e2e log %d.%d" % (i, k) for i in range(5) for k in range(50)), "every line once")
+    errs = []
+    for n, (_, p) in enumerate(items):
+        logs_schema.check_payload(p, errs, "log item %d" % n)
+    check(not errs, "the logs protocol", errs[:5])
+    check(sorted(event_ids(recs)) == sorted(out["ids"]), "the events too", event_ids(recs))
+
+
+def case_ratelimit_logs(srv, tmp):
+    """A `log_item` limit holds log items back (counted as log_item and log_byte), not errors."""
+    srv.control(mode="ratelimit", count=1, rate_limits="60:log_item:key:quota_exceeded")
+    out, _ = run_driver(["capture", "--plan", "1,sleep:300,3", "--logs", "5", "--flush-ms", "5000"], srv.dsn)
+    recs = collect(srv)
+    check(sorted(event_ids(recs)) == sorted(out["ids"]), "every error event still delivered", event_ids(recs))
+    check(not log_items(recs), "no log item after the limit", log_items(recs))
+    rep = reports(recs)
+    check(rep.get(("ratelimit_backoff", "log_item")) == 20, "20 lines counted", rep)
+    check(rep.get(("ratelimit_backoff", "log_byte"), 0) > 20 * 50, "and their bytes", rep)
+
+
 def case_stall_close(srv, tmp):
     cache = os.path.join(tmp, "cache")
     srv.control(mode="stall", stall_s=10, count=1)
@@ -260,7 +299,7 @@ def case_dsn_query_string(srv, tmp):
 
 
 CASES = [case_headers_and_delivery, case_retry_500, case_429_retry_after, case_ratelimit_one_category,
-         case_ratelimit_transactions,
+         case_ratelimit_transactions, case_logs_delivered, case_ratelimit_logs,
          case_ratelimit_unparsable, case_dsn_query_string,
          case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound, case_stall_close, case_flood, case_throughput,
          case_http_proxy, case_tls_verified]
