@@ -90,7 +90,12 @@ let package = Package(
         // The demo (scripts/demo.sh): concurrent requests, each in its own isolation scope.
         .executableTarget(name: "SentryDemo", dependencies: ["Sentry", "SentryExampleSupport"], path: "Examples/SentryDemo"),
         // Swift benchmarks (scripts/bench.sh builds it in release mode).
-        .executableTarget(name: "SentryBench", dependencies: ["Sentry", "CScopeCore"], path: "Benchmarks/SentryBench"),
+        // With the Logging trait (SENTRY_ALL_TRAITS=1, as scripts/bench.sh builds it) it also
+        // measures the swift-log handler.
+        .executableTarget(name: "SentryBench", dependencies: [
+            "Sentry", "CScopeCore", "SentryLogging",
+            .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Logging"])),
+        ], path: "Benchmarks/SentryBench"),
         // Sends events through the Swift API for the end-to-end tests (Tests/EndToEndTests).
         .executableTarget(name: "SentryE2EDriver", dependencies: ["Sentry", "CScopeCore"], path: "Tests/EndToEndTests/SentryE2EDriver"),
         // swift-log integration; its sources are wrapped in `#if Logging`.

@@ -30,7 +30,8 @@ trap 'rm -f "$ours" "$py" "$sw" "$tr"' EXIT
 swift_bin=$(find_swift || true)
 if [ -n "$swift_bin" ]; then
     echo "== building sentry-bench (release, $scratch)" >&2
-    "$swift_bin" build -c release --scratch-path "$scratch" --product sentry-bench >/dev/null
+    # every integration trait on: sentry-bench also measures the swift-log handler
+    SENTRY_ALL_TRAITS=1 "$swift_bin" build -c release --scratch-path "$scratch" --product sentry-bench >/dev/null
 else
     echo "== no Swift toolchain found (set SWIFT=...): the Swift column stays empty" >&2
 fi
@@ -92,6 +93,11 @@ rows = [
     ("release health: request session bookkeeping", "request_session", None, "request_session", 100),
     ("withRequestSession {} (Py isolation_scope+track_session)", None, "request_session", "with_request_session", None),
     ("captureCheckIn returns", "check_in", "check_in_http", "check_in", 5_000),
+    ("logs: SentrySDK.logger.info, plain line", "log_plain", "log_sdk_logger_plain", "log_sdk_logger_plain", 500),
+    ("logs: logger.info, template + 2 params + 1 attr", "log_template", "log_sdk_logger_template", "log_sdk_logger_template", None),
+    ("swift-log line -> breadcrumb (Py logging)", None, "log_handler_breadcrumb", "log_stdlib_breadcrumb", 300),
+    ("swift-log line -> Sentry Log (Py logging)", None, "log_handler_sentry_log", "log_stdlib_sentry_log", 500),
+    ("swift-log line below every threshold (Py logging)", None, "log_handler_below_threshold", "log_stdlib_below_threshold", 10),
     ("disabled: setTag", "disabled_set_tag", "disabled_set_tag", "disabled_set_tag", 20),
     ("disabled: addBreadcrumb", None, "disabled_add_breadcrumb", "disabled_add_breadcrumb", 20),
     ("disabled: capture(message:)", None, "disabled_capture_message", "disabled_capture_message", 20),

@@ -139,6 +139,7 @@ paced("capture_message_no_stacktrace", "capture(message:), attachStacktrace = fa
 SentrySDK.close()
 
 runTracingBenches()
+runLogBenches()
 await runHTTPServerBenches()
 
 // MARK: - Disabled SDK (closed: no DSN)
