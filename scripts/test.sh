@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the formatting check (scripts/format.sh --check), the C core (plain, ASan+UBSan, TSan, install +
-# examples), the Swift overlay and scenario tests, the framework integrations and their example
+# examples; and cross-built for aarch64, its unit tests under qemu-user), the Swift overlay and scenario tests, the framework integrations and their example
 # servers, the consumer packages (what each product
 # fetches), the scenario oracle (the committed
 # expected files equal a fresh sentry-python run), the DocC build, a short libFuzzer run of every harness,
@@ -27,6 +27,7 @@ stage() {
 
 stage "formatting (clang-format, swift-format)" bash scripts/format.sh --check
 stage "C core (ctest, ASan+UBSan, TSan, install, examples)" bash scripts/test-c.sh
+stage "C core on arm64 (aarch64 cross build, ctest under qemu-user)" bash scripts/test-arm64.sh
 stage "Swift overlay and scenarios (swift test)" bash scripts/test-swift.sh
 stage "framework integrations (Hummingbird, Vapor, AsyncHTTPClient; examples against a Python service)" bash scripts/test-frameworks.sh
 stage "packaging (what a consumer of each product fetches and builds)" bash scripts/test-packaging.sh
