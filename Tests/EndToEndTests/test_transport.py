@@ -204,6 +204,21 @@ def case_flood(srv, tmp):
     check(delivered + overflow == n, "delivered + queue_overflow == captured", delivered, overflow)
 
 
+def case_overflow_attachments(srv, tmp):
+    """Events dropped from a full queue before they were rendered: their attachments are counted too (soak, issue 14)."""
+    srv.control(mode="stall", stall_s=1.5, count=1)
+    out, _ = run_driver(["capture", "--plan", "1,sleep:300,9", "--queue", "2", "--attachment", "1000",
+                         "--flush-ms", "10000"], srv.dsn)
+    recs = collect(srv)
+    delivered = len(set(event_ids(recs)))
+    sent_bytes = sum(it["len"] for r in recs if r.get("status") == 200 for it in r.get("items", [])
+                     if it["header"].get("type") == "attachment")
+    rep = reports(recs)
+    check(rep.get(("queue_overflow", "error"), 0) == 10 - delivered and delivered < 10, "events overflowed", rep)
+    check(sent_bytes + rep.get(("queue_overflow", "attachment"), 0) == 10 * 1000,
+          "attachment bytes: sent + queue_overflow == captured", sent_bytes, rep)
+
+
 def case_throughput(srv, tmp):
     n = 3000
     out, _ = run_driver(["capture", "--count", str(n), "--queue", str(n), "--no-ids", "--flush-ms", "60000"], srv.dsn)
@@ -262,7 +277,8 @@ def case_dsn_query_string(srv, tmp):
 CASES = [case_headers_and_delivery, case_retry_500, case_429_retry_after, case_ratelimit_one_category,
          case_ratelimit_transactions,
          case_ratelimit_unparsable, case_dsn_query_string,
-         case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound, case_stall_close, case_flood, case_throughput,
+         case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound, case_stall_close, case_flood,
+         case_overflow_attachments, case_throughput,
          case_http_proxy, case_tls_verified]
 
 

@@ -22,8 +22,19 @@ static void count_item(csc__http_transport_t *t, const csc_envelope_t *env, cons
                             !strcmp(cat, "transaction") ? (uint64_t)env->spans + 1 : it->len);
 }
 
+static void count_attachment(uint64_t len, void *ud) {
+    const void **args = ud; /* {transport, reason} */
+    csc__http_transport_t *t = (csc__http_transport_t *)args[0];
+    csc__reports_record(&t->reports, args[1], "attachment", len);
+}
+
 void csc__transport_count_items(csc__http_transport_t *t, const csc_envelope_t *env, const char *reason) {
     for (size_t i = 0; env && i < env->count; i++) count_item(t, env, &env->items[i], reason);
+    /* an event lost before it was rendered loses the attachments rendering would have added */
+    if (env && env->pending && env->pending->each_attachment) {
+        const void *args[2] = {t, reason};
+        env->pending->each_attachment(env->pending, count_attachment, args);
+    }
 }
 
 static void on_cache_evict(const char *data, size_t len, void *ud) {
