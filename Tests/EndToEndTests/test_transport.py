@@ -219,6 +219,20 @@ def case_overflow_attachments(srv, tmp):
           "attachment bytes: sent + queue_overflow == captured", sent_bytes, rep)
 
 
+def case_report_lost_with_envelope(srv, tmp):
+    """A client report riding on an envelope the server rejects (500 until given up) is sent again later (soak)."""
+    srv.control(script=["stall", "500", "500", "500", "500"], stall_s=1.5)
+    out, _ = run_driver(["capture", "--plan", "1,sleep:300,4", "--queue", "1", "--flush-ms", "15000"], srv.dsn)
+    recs = collect(srv)
+    rep = reports(recs)
+    delivered = len(set(event_ids(recs)))
+    check([r["status"] for r in recs][:5] == [200, 500, 500, 500, 500], "stall, then 4 x 500",
+          [r["status"] for r in recs])
+    check(rep.get(("send_error", "error")) == 1, "the rejected event counted", rep)
+    check(delivered + sum(q for (reason, cat), q in rep.items() if cat == "error") == 5,
+          "delivered + reported == captured (the report on the rejected envelope not lost)", delivered, rep)
+
+
 def case_throughput(srv, tmp):
     n = 3000
     out, _ = run_driver(["capture", "--count", str(n), "--queue", str(n), "--no-ids", "--flush-ms", "60000"], srv.dsn)
@@ -278,7 +292,7 @@ CASES = [case_headers_and_delivery, case_retry_500, case_429_retry_after, case_r
          case_ratelimit_transactions,
          case_ratelimit_unparsable, case_dsn_query_string,
          case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound, case_stall_close, case_flood,
-         case_overflow_attachments, case_throughput,
+         case_overflow_attachments, case_report_lost_with_envelope, case_throughput,
          case_http_proxy, case_tls_verified]
 
 

@@ -12,9 +12,13 @@
 /* ------------------------------------------------------------ accounting */
 
 /* One lost item, also in its second category: a transaction loses its spans and itself as
- * `span`s (as the Python SDK counts), a log its bytes. */
+ * `span`s (as the Python SDK counts), a log its bytes. A lost client report is no loss to
+ * report: its counts are recorded again, for the next report. */
 static void count_item(csc__http_transport_t *t, const csc_envelope_t *env, const csc__item_t *it, const char *reason) {
-    if (!csc__item_reportable(it->type)) return;
+    if (!csc__item_reportable(it->type)) {
+        csc__reports_restore(&t->reports, it->payload, it->len);
+        return;
+    }
     const char *cat = csc__item_category(it->type), *second = csc__item_secondary_category(it->type);
     csc__reports_record(&t->reports, reason, cat, csc__item_quantity(it->type, it->len));
     if (second)
