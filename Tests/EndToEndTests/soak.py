@@ -164,9 +164,13 @@ class Flapper(threading.Thread):
     def run(self):
         while not self.stop_ev.is_set():
             for name, secs, cmd in CYCLE:
-                self.endpoint.control(**cmd)
-                self.current = name
-                self.log.append((time.time(), name))
+                try:
+                    self.endpoint.control(**cmd)
+                except Exception as e:  # noqa: BLE001 - reported by the "endpoint phases" check
+                    self.log.append((time.time(), "control failed: %s" % e))
+                else:
+                    self.current = name
+                    self.log.append((time.time(), name))
                 if self.stop_ev.wait(secs):
                     return
 
@@ -317,6 +321,13 @@ def main():
         flapper.join()
         stop_rss.set()
         sampler.join()
+
+        seen = [name for _, name in flapper.log]
+        figures["phases"] = len(seen)
+        want = {name for name, _, _ in CYCLE} if a.seconds >= sum(secs for _, secs, _ in CYCLE) else {"up"}
+        check(want <= set(seen) and not [p for p in seen if p.startswith("control failed")], "endpoint phases",
+              "%d phase switches, every phase of the cycle seen: %s; failures: %s" % (
+                  len(seen), sorted(want - set(seen)) or "yes", [p for p in seen if p.startswith("control")][:3]))
 
         # the end of the run: endpoint unreachable, graceful shutdown caches what is left
         endpoint.control(mode="refuse")
