@@ -81,6 +81,11 @@ static void test_envelope_parse(void) {
     CHECK(csc__envelope_parse("not json\n", 9) == NULL);
     CHECK(csc__envelope_parse("{\"event_id\":\"xyz\"}\n", 19) == NULL);
     CHECK(csc__envelope_parse("{}\n{\"length\":2}\n{}\n", 19) == NULL); /* item without type */
+    /* a cached transaction knows its spans again: its loss counts them + 1 as `span`s */
+    static const char tx[] = "{}\n{\"type\":\"transaction\"}\n{\"type\":\"transaction\",\"spans\":[{},{},{}]}\n";
+    env = csc__envelope_parse(tx, sizeof tx - 1);
+    CHECK(env && env->count == 1 && env->spans == 3);
+    csc_envelope_free(env);
 }
 
 static void test_client_report(void) {
