@@ -104,6 +104,28 @@ def case_cache_bound(srv_unused, tmp):
         srv.stop()
 
 
+def case_cache_full_at_shutdown(srv_unused, tmp):
+    """A full cache at shutdown: the last client report's file evicts nothing uncounted (soak, issue 14)."""
+    port, cache = free_port(), os.path.join(tmp, "cache")
+    dsn = "http://%s@127.0.0.1:%d/42" % (KEY, port)
+    ids = []
+    for run in ("first", "second"):  # the second run finds the cache full and caches 5 more
+        out, _ = run_driver(["capture", "--count", "30" if run == "first" else "5", "--run", run,
+                             "--shutdown-ms", "1000"], dsn, cache)
+        ids += out["ids"]
+        check(len(cache_files(cache)) == 30, "the cache full after the %s run" % run, len(cache_files(cache)))
+    srv = FaultServer(port)
+    try:
+        run_driver(["capture", "--count", "0", "--flush-ms", "10000"], dsn, cache)
+        recs = collect(srv)
+        got, rep = set(event_ids(recs)), reports(recs)
+        check(got <= set(ids), "only captured events")
+        check(len(got) + rep.get(("cache_overflow", "error"), 0) == 35, "delivered + cache_overflow == captured",
+              len(got), rep)
+    finally:
+        srv.stop()
+
+
 def case_corrupt_cache(srv, tmp):
     cache = os.path.join(tmp, "cache")
     os.makedirs(cache)
@@ -291,7 +313,8 @@ def case_dsn_query_string(srv, tmp):
 CASES = [case_headers_and_delivery, case_retry_500, case_429_retry_after, case_ratelimit_one_category,
          case_ratelimit_transactions,
          case_ratelimit_unparsable, case_dsn_query_string,
-         case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound, case_stall_close, case_flood,
+         case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound,
+         case_cache_full_at_shutdown, case_stall_close, case_flood,
          case_overflow_attachments, case_report_lost_with_envelope, case_throughput,
          case_http_proxy, case_tls_verified]
 

@@ -11,6 +11,8 @@
 
 /* ------------------------------------------------------------ accounting */
 
+#define REPORT_RESERVE_BYTES 16384 /* more than a client report of CSC__CR_MAX entries takes */
+
 /* One lost item, also in its second category: a transaction loses its spans and itself as
  * `span`s (as the Python SDK counts), a log its bytes. A lost client report is no loss to
  * report: its counts are recorded again, for the next report. */
@@ -287,6 +289,8 @@ static void finalize(csc__http_transport_t *t, job_t *job) {
     free(left);
     if (k) csc__debug_log("transport: %zu envelope(s) not sent at shutdown%s", k, t->cache ? ", cached" : ", dropped");
     if (t->cache && t->reports.enabled) { /* keep the counts for the next run */
+        /* room first, with what it evicts counted: storing the report must not evict an uncounted file */
+        csc__cache_reserve(t->cache, 1, REPORT_RESERVE_BYTES, on_cache_evict, t);
         csc_envelope_t *rep = report_envelope(t);
         size_t len = 0;
         const char *bytes = rep ? csc_envelope_serialize(rep, &len) : NULL;
