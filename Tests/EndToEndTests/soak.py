@@ -7,8 +7,8 @@ Usage: soak.py --server BIN [--seconds N] [--rate R] [--connections C] [--out FI
   (scripts/soak.sh builds BIN and runs this; scripts/test-e2e.sh runs it for 60 s)
 
 The endpoint goes through a 60 s cycle of phases, repeated for --seconds (the last cycle cut short):
-  up 8 s | 500s 6 s | refused (port closed) 8 s | up 6 s | 429 + Retry-After 4 s | 429 + X-Sentry-Rate-Limits 4 s |
-  200 + X-Sentry-Rate-Limits 4 s | stall (accepts, no answer for 10 s) 12 s | slow reader 5 s | up 3 s
+  up 8 s | refused (port closed) 10 s | up 6 s | 500s 6 s | 429 + Retry-After 4 s | 429 + X-Sentry-Rate-Limits 4 s |
+  200 + X-Sentry-Rate-Limits 4 s | stall (accepts, no answer for 10 s) 12 s | slow reader 4 s | up 2 s
 Requests: 20% /fail (an error), 10% /upload (an error + a 4096-byte attachment), 10% /job (two check-ins), the rest
 /hello; each is a transaction (2 spans, counting the transaction itself) and a request session.
 After the load the endpoint refuses connections and the server is stopped (SIGTERM: csc_close caches what is left);
@@ -55,16 +55,16 @@ CATEGORIES = ("error", "transaction", "span", "attachment", "monitor", "session"
 # (phase name, seconds, /control command)
 CYCLE = [
     ("up", 8, {"mode": "ok"}),
-    ("500", 6, {"mode": "500"}),
-    ("refused", 8, {"mode": "refuse"}),
+    ("refused", 10, {"mode": "refuse"}),
     ("up", 6, {"mode": "ok"}),
+    ("500", 6, {"mode": "500"}),
     ("429 retry-after", 4, {"mode": "429", "retry_after": "2", "rate_limits_429": None}),
     ("429 rate-limits", 4, {"mode": "429", "retry_after": "2",
                             "rate_limits_429": "3:transaction;span;attachment:key:quota_exceeded"}),
     ("200 rate-limits", 4, {"mode": "ratelimit", "rate_limits": "2:error;monitor:key:quota_exceeded"}),
     ("stall", 12, {"mode": "hang", "stall_s": 10}),
-    ("slow reader", 5, {"mode": "slowread", "slowread_bps": 4000}),
-    ("up", 3, {"mode": "ok"}),
+    ("slow reader", 4, {"mode": "slowread", "slowread_bps": 4000}),
+    ("up", 2, {"mode": "ok"}),
 ]
 RESULTS = []  # (ok, name, detail)
 
@@ -374,10 +374,13 @@ def main():
         figures["latency"] = lat
         base = pct([s[2] for s in samples if s[1] == "up" and s[2] is not None], 99)
         stall, stall_max = lat.get("stall", {}).get("p99_ms"), lat.get("stall", {}).get("max_ms")
-        check(stall is not None and stall < STALL_P99_BOUND_MS * SLOW and stall <= base + 50 * SLOW and
-              stall_max < STALL_MAX_BOUND_MS * SLOW, "latency while stalled",
-              "p99 %s ms in the stall phase (bound min(%s, %s + 50) ms: p99 of the up phases + 50), max %s ms "
-              "(bound %s)" % (stall, STALL_P99_BOUND_MS, base, stall_max, STALL_MAX_BOUND_MS))
+        if stall is None and a.seconds < sum(secs for _, secs, _ in CYCLE):
+            print("SKIP latency while stalled: the run ended before the stall phase")
+        else:
+            check(stall is not None and stall < STALL_P99_BOUND_MS * SLOW and stall <= base + 50 * SLOW and
+                  stall_max < STALL_MAX_BOUND_MS * SLOW, "latency while stalled",
+                  "p99 %s ms in the stall phase (bound min(%s, %s + 50) ms: p99 of the up phases + 50), max %s ms "
+                  "(bound %s)" % (stall, STALL_P99_BOUND_MS, base, stall_max, STALL_MAX_BOUND_MS))
     finally:
         flapper.stop_ev.set()
         endpoint.stop()

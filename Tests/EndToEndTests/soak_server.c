@@ -218,6 +218,7 @@ int main(int argc, char **argv) {
     csc_options_set_max_queue_size(o, (size_t)queue);
     csc_options_set_shutdown_timeout(o, (uint32_t)shutdown_ms);
     csc_options_set_crash_handler(o, false);
+    csc_options_set_debug(o, getenv("SOAK_DEBUG") != NULL);
     if (cache) csc_options_set_cache_dir(o, cache);
     if (csc_init(o) != CSC_OK) {
         fprintf(stderr, "csc_init failed\n");
