@@ -3,13 +3,15 @@
 #   1. transport cases against a local fault server (down, 500, 429, rate limits, stall, flood, cache)
 #   2. a real Bugsink: rich events sent through the public API, read back from its store, field by field
 #   3. Relay's normalizer (sentry-relay) on every event produced: nothing repaired or dropped
+#   4. the soak under faults (Tests/EndToEndTests/soak.py, 60 s; scripts/soak.sh --seconds N for longer)
 # Installs bugsink + sentry-relay into <repo>/.venv/e2e (pip), builds Tests/EndToEndTests standalone into
 # <repo>/build-e2e, starts/stops Bugsink with Tests/EndToEndTests/bugsink_{up,down}.sh.
 #
 # Usage: scripts/test-e2e.sh [CASE...]      CASE: a transport case name (see Tests/EndToEndTests/test_transport.py),
-#                                           or "bugsink"; default all
+#                                           "bugsink" or "soak"; default all
 # Env:   CSC_SANITIZE=address|thread        build the core and driver with sanitizers
 #        E2E_VENV, CSC_BUGSINK_DIR           see Tests/EndToEndTests/bugsink_up.sh
+#        SOAK_SECONDS                        the soak's length (default 60)
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${E2E_VENV:-$REPO/.venv/e2e}"
@@ -24,18 +26,25 @@ fi
 
 echo "== building Tests/EndToEndTests into $BUILD"
 cmake -S "$REPO/Tests/EndToEndTests" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSC_SANITIZE="${CSC_SANITIZE:-}" >/dev/null
-cmake --build "$BUILD" --target e2e_driver -j2 >/dev/null
+cmake --build "$BUILD" --target e2e_driver soak_server -j2 >/dev/null
 export E2E_DRIVER="$BUILD/e2e_driver"
 
-CASES=(); RUN_BUGSINK=1
+CASES=(); RUN_BUGSINK=1; RUN_SOAK=1
 if [ $# -gt 0 ]; then
-  RUN_BUGSINK=0
-  for c in "$@"; do if [ "$c" = bugsink ]; then RUN_BUGSINK=1; else CASES+=("$c"); fi; done
+  RUN_BUGSINK=0; RUN_SOAK=0
+  for c in "$@"; do
+    case "$c" in bugsink) RUN_BUGSINK=1 ;; soak) RUN_SOAK=1 ;; *) CASES+=("$c") ;; esac
+  done
 fi
 FAILED=0
 if [ $# -eq 0 ] || [ ${#CASES[@]} -gt 0 ]; then
   echo "== transport cases (fault server)"
   "$VENV/bin/python" "$REPO/Tests/EndToEndTests/test_transport.py" "${CASES[@]}" || FAILED=1
+fi
+if [ "$RUN_SOAK" = 1 ]; then
+  echo "== soak under faults (${SOAK_SECONDS:-60} s: load on soak_server while the endpoint flaps)"
+  "$VENV/bin/python" "$REPO/Tests/EndToEndTests/soak.py" --server "$BUILD/soak_server" \
+    --seconds "${SOAK_SECONDS:-60}" --out "$BUILD/soak-figures.json" || FAILED=1
 fi
 if [ "$RUN_BUGSINK" = 1 ]; then
   echo "== Bugsink round trip"

@@ -4,7 +4,8 @@
 # servers, the consumer packages (what each product
 # fetches), the scenario oracle (the committed
 # expected files equal a fresh sentry-python run), the DocC build, a short libFuzzer run of every harness,
-# and the end-to-end tests against Bugsink, a fault-injecting server and Relay's normalizer.
+# and the end-to-end tests against Bugsink, a fault-injecting server and Relay's normalizer, with a 60 s soak
+# under faults.
 # Installs what it needs (apt packages; pip packages into .venv/).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +35,7 @@ stage "packaging (what a consumer of each product fetches and builds)" bash scri
 stage "scenario oracle (sentry-python regenerates Tests/Scenarios)" bash scripts/test-scenario-oracle.sh
 stage "documentation (DocC, no warnings)" bash scripts/test-docs.sh
 stage "fuzzing (libFuzzer, 15 s per harness)" bash scripts/fuzz.sh --seconds 15
-stage "end to end (Bugsink, fault server, Relay)" bash scripts/test-e2e.sh
+stage "end to end (Bugsink, fault server, Relay, 60 s soak under faults)" bash scripts/test-e2e.sh
 
 echo
 ((failed)) && echo "failed stages: ${failed_names[*]}"

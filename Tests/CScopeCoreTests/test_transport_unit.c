@@ -81,6 +81,11 @@ static void test_envelope_parse(void) {
     CHECK(csc__envelope_parse("not json\n", 9) == NULL);
     CHECK(csc__envelope_parse("{\"event_id\":\"xyz\"}\n", 19) == NULL);
     CHECK(csc__envelope_parse("{}\n{\"length\":2}\n{}\n", 19) == NULL); /* item without type */
+    /* a cached transaction knows its spans again: its loss counts them + 1 as `span`s */
+    static const char tx[] = "{}\n{\"type\":\"transaction\"}\n{\"type\":\"transaction\",\"spans\":[{},{},{}]}\n";
+    env = csc__envelope_parse(tx, sizeof tx - 1);
+    CHECK(env && env->count == 1 && env->spans == 3);
+    csc_envelope_free(env);
 }
 
 /* A batch item's item_count survives serialization and a read back (the disk cache). */
@@ -114,6 +119,21 @@ static void test_client_report(void) {
     CHECK(json_integer_value(json_object_get(json_array_get(d, 0), "quantity")) == 5);
     CHECK(strcmp(json_string_value(json_object_get(json_array_get(d, 1), "category")), "attachment") == 0);
     CHECK(!csc__reports_pending(&r)); /* taken */
+    /* a report whose envelope was lost is counted again (restore), malformed entries skipped */
+    csc__reports_restore(&r, s, len);
+    csc__reports_record(&r, "queue_overflow", "error", 1);
+    static const char junk[] = "{\"discarded_events\": [{\"reason\": \"x\"}, 7, {\"reason\": \"send_error\", "
+                               "\"category\": \"error\", \"quantity\": -2}]}";
+    csc__reports_restore(&r, junk, sizeof junk - 1);
+    csc__reports_restore(&r, "not json", 8);
+    json_decref(j);
+    free(s);
+    s = csc__reports_take_json(&r, &len);
+    j = s ? json_loads(s, 0, NULL) : NULL;
+    d = json_object_get(j, "discarded_events");
+    CHECK(json_array_size(d) == 2);
+    CHECK(json_integer_value(json_object_get(json_array_get(d, 0), "quantity")) == 6);
+    CHECK(json_integer_value(json_object_get(json_array_get(d, 1), "quantity")) == 100);
     json_decref(j);
     free(s);
     csc__reports_destroy(&r);

@@ -28,13 +28,18 @@ def free_port():
 class FaultServer:
     """fault_server.py in its own process (so the test's own work never slows it down)."""
 
-    def __init__(self, port=0, tls=None):
+    def __init__(self, port=0, tls=None, control_port=False, compact=False):
+        """control_port: /control and /records on a port of their own (mode "refuse" closes the envelope port);
+        compact: records keep only ids and counts (long soaks)."""
         self.port_file = tempfile.mktemp(prefix="fault-port-")
+        cport_file = self.port_file + ".control"
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "fault_server.py"), "--port", str(port),
-                                      "--port-file", self.port_file] + (["--tls"] + list(tls) if tls else []),
+                                      "--port-file", self.port_file] + (["--tls"] + list(tls) if tls else []) +
+                                     (["--control-port-file", cport_file] if control_port else []) +
+                                     (["--compact"] if compact else []),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
-        while not os.path.exists(self.port_file):
+        while not os.path.exists(self.port_file) or (control_port and not os.path.exists(cport_file)):
             if time.time() > deadline or self.proc.poll() is not None:
                 raise RuntimeError("fault server did not start")
             time.sleep(0.02)
@@ -42,6 +47,10 @@ class FaultServer:
         os.unlink(self.port_file)
         scheme = "https" if tls else "http"
         self.base = "%s://127.0.0.1:%d" % (scheme, self.port)
+        self.control_base = self.base
+        if control_port:
+            self.control_base = "%s://127.0.0.1:%d" % (scheme, int(open(cport_file).read()))
+            os.unlink(cport_file)
         self.dsn = "%s://%s@127.0.0.1:%d/42" % (scheme, KEY, self.port)
         self.tls_ctx = None
         if tls:
@@ -49,11 +58,11 @@ class FaultServer:
             self.tls_ctx = ssl.create_default_context(cafile=tls[0])
 
     def control(self, **cmd):
-        req = urllib.request.Request(self.base + "/control", data=json.dumps(cmd).encode(), method="POST")
+        req = urllib.request.Request(self.control_base + "/control", data=json.dumps(cmd).encode(), method="POST")
         urllib.request.urlopen(req, timeout=5, context=self.tls_ctx).read()
 
     def records(self):
-        return json.loads(urllib.request.urlopen(self.base + "/records", timeout=5, context=self.tls_ctx).read())
+        return json.loads(urllib.request.urlopen(self.control_base + "/records", timeout=60, context=self.tls_ctx).read())
 
     def stop(self):
         self.proc.terminate()

@@ -107,6 +107,28 @@ def case_cache_bound(srv_unused, tmp):
         srv.stop()
 
 
+def case_cache_full_at_shutdown(srv_unused, tmp):
+    """A full cache at shutdown: the last client report's file evicts nothing uncounted (soak, issue 14)."""
+    port, cache = free_port(), os.path.join(tmp, "cache")
+    dsn = "http://%s@127.0.0.1:%d/42" % (KEY, port)
+    ids = []
+    for run in ("first", "second"):  # the second run finds the cache full and caches 5 more
+        out, _ = run_driver(["capture", "--count", "30" if run == "first" else "5", "--run", run,
+                             "--shutdown-ms", "1000"], dsn, cache)
+        ids += out["ids"]
+        check(len(cache_files(cache)) == 30, "the cache full after the %s run" % run, len(cache_files(cache)))
+    srv = FaultServer(port)
+    try:
+        run_driver(["capture", "--count", "0", "--flush-ms", "10000"], dsn, cache)
+        recs = collect(srv)
+        got, rep = set(event_ids(recs)), reports(recs)
+        check(got <= set(ids), "only captured events")
+        check(len(got) + rep.get(("cache_overflow", "error"), 0) == 35, "delivered + cache_overflow == captured",
+              len(got), rep)
+    finally:
+        srv.stop()
+
+
 def case_corrupt_cache(srv, tmp):
     cache = os.path.join(tmp, "cache")
     os.makedirs(cache)
@@ -243,6 +265,35 @@ def case_flood(srv, tmp):
     check(delivered + overflow == n, "delivered + queue_overflow == captured", delivered, overflow)
 
 
+def case_overflow_attachments(srv, tmp):
+    """Events dropped from a full queue before they were rendered: their attachments are counted too (soak, issue 14)."""
+    srv.control(mode="stall", stall_s=1.5, count=1)
+    out, _ = run_driver(["capture", "--plan", "1,sleep:300,9", "--queue", "2", "--attachment", "1000",
+                         "--flush-ms", "10000"], srv.dsn)
+    recs = collect(srv)
+    delivered = len(set(event_ids(recs)))
+    sent_bytes = sum(it["len"] for r in recs if r.get("status") == 200 for it in r.get("items", [])
+                     if it["header"].get("type") == "attachment")
+    rep = reports(recs)
+    check(rep.get(("queue_overflow", "error"), 0) == 10 - delivered and delivered < 10, "events overflowed", rep)
+    check(sent_bytes + rep.get(("queue_overflow", "attachment"), 0) == 10 * 1000,
+          "attachment bytes: sent + queue_overflow == captured", sent_bytes, rep)
+
+
+def case_report_lost_with_envelope(srv, tmp):
+    """A client report riding on an envelope the server rejects (500 until given up) is sent again later (soak)."""
+    srv.control(script=["stall", "500", "500", "500", "500"], stall_s=1.5)
+    out, _ = run_driver(["capture", "--plan", "1,sleep:300,4", "--queue", "1", "--flush-ms", "15000"], srv.dsn)
+    recs = collect(srv)
+    rep = reports(recs)
+    delivered = len(set(event_ids(recs)))
+    check([r["status"] for r in recs][:5] == [200, 500, 500, 500, 500], "stall, then 4 x 500",
+          [r["status"] for r in recs])
+    check(rep.get(("send_error", "error")) == 1, "the rejected event counted", rep)
+    check(delivered + sum(q for (reason, cat), q in rep.items() if cat == "error") == 5,
+          "delivered + reported == captured (the report on the rejected envelope not lost)", delivered, rep)
+
+
 def case_throughput(srv, tmp):
     n = 3000
     out, _ = run_driver(["capture", "--count", str(n), "--queue", str(n), "--no-ids", "--flush-ms", "60000"], srv.dsn)
@@ -301,7 +352,9 @@ def case_dsn_query_string(srv, tmp):
 CASES = [case_headers_and_delivery, case_retry_500, case_429_retry_after, case_ratelimit_one_category,
          case_ratelimit_transactions, case_logs_delivered, case_ratelimit_logs,
          case_ratelimit_unparsable, case_dsn_query_string,
-         case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound, case_stall_close, case_flood, case_throughput,
+         case_corrupt_cache, case_down_then_up, case_down_midrun, case_cache_bound,
+         case_cache_full_at_shutdown, case_stall_close, case_flood,
+         case_overflow_attachments, case_report_lost_with_envelope, case_throughput,
          case_http_proxy, case_tls_verified]
 
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "client_internal.h"
 #include "default_contexts.h"
@@ -192,6 +193,23 @@ static void pending_free(pending_event_t *p) {
 
 static void pending_discard(csc__pending_t *base) { pending_free((pending_event_t *)base); }
 
+/* What add_attachments would add, by length (a file that cannot be read would be left out). */
+static void pending_each_attachment(const csc__pending_t *base, void (*fn)(uint64_t len, void *ud), void *ud) {
+    const pending_event_t *p = (const pending_event_t *)base;
+    if (p->has_hooks) return; /* transactions take no attachments (finish_envelope) */
+    for (int i = 0; i < CSC__NSCOPES; i++) {
+        const csc__list_t *l = p->m.snap[i].attachments;
+        for (uint32_t k = 0; l && k < l->count; k++) {
+            const csc__attachment_t *a = l->items[k];
+            struct stat st;
+            if (!a->path)
+                fn(a->len, ud);
+            else if (stat(a->path, &st) == 0)
+                fn((uint64_t)st.st_size, ud);
+        }
+    }
+}
+
 static const char *item_type(const pending_event_t *p) { return p->has_hooks ? p->hooks.item_type : "event"; }
 
 /* A transaction's own fields (hooks), before the merge. */
@@ -348,6 +366,7 @@ static int capture_deferred(csc__client_t *c, pending_event_t *p, const char *id
     }
     p->base.render = pending_render;
     p->base.discard = pending_discard;
+    p->base.each_attachment = pending_each_attachment;
     env->pending = &p->base;
     if (p->has_hooks) env->spans = p->hooks.spans; /* counted if the queue or a rate limit drops it */
     csc__http_transport_send(c->http, env);

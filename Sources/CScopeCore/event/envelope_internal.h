@@ -22,6 +22,9 @@ struct csc__pending_s {
     int (*render)(csc__pending_t *p, csc_envelope_t *env);
     /* Frees p without rendering. */
     void (*discard)(csc__pending_t *p);
+    /* Calls fn with the length of each attachment rendering would add (a file's size now), for
+     * client reports when the envelope is lost unrendered. NULL: none. */
+    void (*each_attachment)(const csc__pending_t *p, void (*fn)(uint64_t len, void *ud), void *ud);
 };
 
 struct csc_envelope_s {

@@ -40,6 +40,15 @@ static const char *opt_str(json_t *obj, const char *key) {
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* The child spans of a transaction payload: a lost transaction counts them + 1 as `span`s in client reports,
+ * also when it was read back from the cache. */
+static uint32_t span_count(const char *payload, size_t len) {
+    json_t *tx = json_loadb(payload, len, 0, NULL);
+    size_t n = json_array_size(json_object_get(tx, "spans"));
+    json_decref(tx);
+    return (uint32_t)n;
+}
+
 csc_envelope_t *csc__envelope_parse(const char *data, size_t len) {
     if (!data || !len) return NULL;
     const char *p = data, *end = data + len;
@@ -101,6 +110,7 @@ csc_envelope_t *csc__envelope_parse(const char *data, size_t len) {
         json_t *ic = json_object_get(ih, "item_count");
         if (json_is_integer(ic) && json_integer_value(ic) > 0)
             env->items[env->count - 1].item_count = (size_t)json_integer_value(ic);
+        if (!strcmp(type, "transaction")) env->spans = span_count(copy, plen);
         json_decref(ih);
         continue;
     bad:

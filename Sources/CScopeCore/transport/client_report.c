@@ -66,3 +66,17 @@ char *csc__reports_take_json(csc__reports_t *r, size_t *len) {
     if (s && len) *len = strlen(s);
     return s;
 }
+
+void csc__reports_restore(csc__reports_t *r, const char *payload, size_t len) {
+    if (!r->enabled || !payload) return;
+    json_t *obj = json_loadb(payload, len, 0, NULL);
+    json_t *list = json_object_get(obj, "discarded_events");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *d = json_array_get(list, i), *q = json_object_get(d, "quantity");
+        const char *reason = json_string_value(json_object_get(d, "reason"));
+        const char *category = json_string_value(json_object_get(d, "category"));
+        if (json_is_integer(q) && json_integer_value(q) > 0)
+            csc__reports_record(r, reason, category, (uint64_t)json_integer_value(q));
+    }
+    json_decref(obj);
+}

@@ -28,5 +28,8 @@ bool csc__reports_pending(csc__reports_t *r);
 /* Takes the counters (resetting them) as a client_report JSON payload
  * {"timestamp": ..., "discarded_events": [...]}; NULL when there is nothing to report. */
 char *csc__reports_take_json(csc__reports_t *r, size_t *len);
+/* Records again the counts of a client_report payload whose envelope was lost (not sent, evicted from the
+ * cache): they are still to be reported. Malformed entries are skipped. */
+void csc__reports_restore(csc__reports_t *r, const char *payload, size_t len);
 
 #endif

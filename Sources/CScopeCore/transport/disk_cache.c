@@ -133,14 +133,15 @@ static int write_all(int fd, const char *p, size_t n) {
     return 0;
 }
 
-static void enforce_bounds(csc__cache_t *c, csc__cache_evict_fn on_evict, void *ud) {
+/* Evicts the oldest files until `files` more files and `bytes` more bytes fit in the bounds. */
+static void enforce_bounds(csc__cache_t *c, size_t files, uint64_t bytes, csc__cache_evict_fn on_evict, void *ud) {
     size_t n;
     entry_t *v = list(c, &n);
     if (!v) return;
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) total += v[i].size;
     char path[4096];
-    for (size_t i = 0; i < n && (n - i > c->max_files || total > c->max_bytes); i++) {
+    for (size_t i = 0; i < n && (n - i + files > c->max_files || total + bytes > c->max_bytes); i++) {
         snprintf(path, sizeof path, "%s/%s", c->dir, v[i].name);
         char *data = NULL;
         size_t len = 0;
@@ -176,8 +177,12 @@ int csc__cache_store(csc__cache_t *c, const char *data, size_t len, csc__cache_e
         unlink(tmp);
         return -1;
     }
-    enforce_bounds(c, on_evict, ud);
+    enforce_bounds(c, 0, 0, on_evict, ud);
     return 0;
+}
+
+void csc__cache_reserve(csc__cache_t *c, size_t files, uint64_t bytes, csc__cache_evict_fn on_evict, void *ud) {
+    enforce_bounds(c, files, bytes, on_evict, ud);
 }
 
 bool csc__cache_oldest(csc__cache_t *c, char *path, size_t cap) {

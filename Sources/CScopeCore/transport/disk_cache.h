@@ -23,6 +23,9 @@ size_t csc__cache_max_files(const csc__cache_t *c);
 /* Stores one envelope. Returns 0, or -1 when it could not be written (too big, I/O error).
  * Evicts the oldest files beyond the bounds, calling `on_evict` for each. */
 int csc__cache_store(csc__cache_t *c, const char *data, size_t len, csc__cache_evict_fn on_evict, void *ud);
+/* Evicts the oldest files (calling `on_evict` for each) until `files` more files of `bytes` more bytes fit:
+ * what is evicted is counted before a store that must not evict anything uncounted (the last client report). */
+void csc__cache_reserve(csc__cache_t *c, size_t files, uint64_t bytes, csc__cache_evict_fn on_evict, void *ud);
 /* Path of the oldest cached envelope into `path`; false when there is none. */
 bool csc__cache_oldest(csc__cache_t *c, char *path, size_t cap);
 /* Reads a whole file (malloc'd). -1 on error. */

@@ -11,10 +11,16 @@
 
 /* ------------------------------------------------------------ accounting */
 
+#define REPORT_RESERVE_BYTES 16384 /* more than a client report of CSC__CR_MAX entries takes */
+
 /* One lost item, also in its second category: a transaction loses its spans and itself as
- * `span`s (as the Python SDK counts), a log its bytes. */
+ * `span`s (as the Python SDK counts), a log its bytes. A lost client report is no loss to
+ * report: its counts are recorded again, for the next report. */
 static void count_item(csc__http_transport_t *t, const csc_envelope_t *env, const csc__item_t *it, const char *reason) {
-    if (!csc__item_reportable(it->type)) return;
+    if (!csc__item_reportable(it->type)) {
+        csc__reports_restore(&t->reports, it->payload, it->len);
+        return;
+    }
     const char *cat = csc__item_category(it->type), *second = csc__item_secondary_category(it->type);
     csc__reports_record(&t->reports, reason, cat,
                         it->item_count ? it->item_count : csc__item_quantity(it->type, it->len));
@@ -23,8 +29,19 @@ static void count_item(csc__http_transport_t *t, const csc_envelope_t *env, cons
                             !strcmp(cat, "transaction") ? (uint64_t)env->spans + 1 : it->len);
 }
 
+static void count_attachment(uint64_t len, void *ud) {
+    const void **args = ud; /* {transport, reason} */
+    csc__http_transport_t *t = (csc__http_transport_t *)args[0];
+    csc__reports_record(&t->reports, args[1], "attachment", len);
+}
+
 void csc__transport_count_items(csc__http_transport_t *t, const csc_envelope_t *env, const char *reason) {
     for (size_t i = 0; env && i < env->count; i++) count_item(t, env, &env->items[i], reason);
+    /* an event lost before it was rendered loses the attachments rendering would have added */
+    if (env && env->pending && env->pending->each_attachment) {
+        const void *args[2] = {t, reason};
+        env->pending->each_attachment(env->pending, count_attachment, args);
+    }
 }
 
 static void on_cache_evict(const char *data, size_t len, void *ud) {
@@ -275,6 +292,8 @@ static void finalize(csc__http_transport_t *t, job_t *job) {
     free(left);
     if (k) csc__debug_log("transport: %zu envelope(s) not sent at shutdown%s", k, t->cache ? ", cached" : ", dropped");
     if (t->cache && t->reports.enabled) { /* keep the counts for the next run */
+        /* room first, with what it evicts counted: storing the report must not evict an uncounted file */
+        csc__cache_reserve(t->cache, 1, REPORT_RESERVE_BYTES, on_cache_evict, t);
         csc_envelope_t *rep = report_envelope(t);
         size_t len = 0;
         const char *bytes = rep ? csc_envelope_serialize(rep, &len) : NULL;
