@@ -61,12 +61,18 @@ public struct SentryTracer: Tracer {
                 name: operationName, operation: operationName, headers: context[SentryRemoteParentKey.self])
             isTransaction = true
         }
+        sentrySpan.setStartTimestamp(microseconds: Self.microseconds(instant()))
         let entry = SentryTracerSpanEntry(
             span: sentrySpan, state: SentryTracerSpan.State(operationName: operationName, kind: kind),
             isTransaction: isTransaction, boundAtStart: bound)
         context[SentryTracerSpanKey.self] = entry
         context[SentryRemoteParentKey.self] = nil
         return SentryTracerSpan(entry: entry, context: context)
+    }
+
+    /// A `TracerInstant` (nanoseconds since the epoch) in the core's microseconds since the epoch.
+    static func microseconds<Instant: TracerInstant>(_ instant: Instant) -> Int64 {
+        Int64(clamping: instant.nanosecondsSinceEpoch / 1_000)
     }
 
     /// Whether the task's bound SDK span `bound` was started inside the context's tracer span
@@ -214,7 +220,8 @@ public struct SentryTracer: Tracer {
 /// - events become the data `sentry.events` (an array of `{name, timestamp, attributes}`,
 ///   timestamps in seconds since the epoch).
 ///
-/// The instants given to `startSpan` and `end(at:)` are not used: Sentry's clock times the span.
+/// The instants given to `startSpan` and `end(at:)` are the span's start and end timestamps
+/// (`start_timestamp` and `timestamp` of the transaction or of its entry in `spans`).
 /// An unsampled span (``isRecording`` is `false`) ignores attributes, events, links and renames;
 /// it still propagates its trace and ``recordError(_:attributes:at:)`` still captures the error.
 public final class SentryTracerSpan: Tracing.Span {
@@ -337,6 +344,8 @@ public final class SentryTracerSpan: Tracing.Span {
         return try result.get()
     }
 
+    /// Ends the span at `instant` (its Sentry end timestamp); a transaction is then sent.
+    /// A second call does nothing.
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         let span = entry.span
         guard span.sampled == true else {
@@ -351,7 +360,7 @@ public final class SentryTracerSpan: Tracing.Span {
             })
         else { return }
         apply(s, to: span)
-        span.finish()
+        span.finish(endMicroseconds: SentryTracer.microseconds(instant()))
     }
 
     private func apply(_ s: Snapshot, to span: SentrySpan) {

@@ -123,6 +123,34 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
         }
     }
 
+    @Test func startAndEndInstantsAreTheTimestamps() async throws {
+        _ = bootstrapOnce
+        try await withSDK { transport in
+            // 2023-11-14T22:13:20.123456789Z (nanoseconds are cut to microseconds)
+            let t0 = UInt64(1_700_000_000_123_456_789)
+            let at = { (offset: UInt64) in DefaultTracerClock.Timestamp(nanosecondsSinceEpoch: t0 + offset) }
+            let root = tracer.startSpan("root", context: .topLevel, at: at(0))
+            let child = tracer.startSpan("child", context: root.context, at: at(76_543_211))
+            child.end(at: at(876_543_211))
+            // the same, through the library's withSpan(at:) of a task-local context
+            ServiceContext.withValue(root.context) {
+                InstrumentationSystem.tracer.withSpan("nested", at: at(1_000_000_000)) { _ in }
+            }
+            root.end(at: at(2_376_543_211))
+            let tx = try #require(transport.transactions.first)
+            #expect(tx["start_timestamp"] == "2023-11-14T22:13:20.123456Z")
+            #expect(tx["timestamp"] == "2023-11-14T22:13:22.500000Z")
+            let byDescription = Dictionary(
+                uniqueKeysWithValues: spans(tx).map { ($0["description"]?.stringValue ?? "", $0) })
+            #expect(byDescription["child"]?["start_timestamp"] == "2023-11-14T22:13:20.200000Z")
+            #expect(byDescription["child"]?["timestamp"] == "2023-11-14T22:13:21.000000Z")
+            // withSpan ends the span now: after its start
+            #expect(byDescription["nested"]?["start_timestamp"] == "2023-11-14T22:13:21.123456Z")
+            let nestedEnd = try #require(byDescription["nested"]?["timestamp"]?.stringValue)
+            #expect(nestedEnd > "2026")
+        }
+    }
+
     @Test func childRenamedAtEndKeepsTheNewDescription() async throws {
         try await withSDK { transport in
             let root = tracer.startSpan("root", context: .topLevel)

@@ -5,6 +5,7 @@
 
 #include "tracing_internal.h"
 #include "support/json_refcount.h" /* race-free json_incref/json_decref */
+#include "cscope_spi.h"            /* csc_span_set_start_timestamp, for the overlay */
 
 /* ------------------------------------------------------------ life cycle */
 
@@ -117,6 +118,21 @@ int csc_span_set_origin(csc_span_t *s, const char *o) {
     return s ? swap_str(s, &s->origin, o, CSC_MAX_STRING_LEN) : CSC_ERR_NULL;
 }
 int csc_span_set_status(csc_span_t *s, const char *st) { return s ? swap_str(s, &s->status, st, 64) : CSC_ERR_NULL; }
+
+/* cscope_spi.h: the start time of a span the overlay's tracer started at a given instant. */
+int csc_span_set_start_timestamp(csc_span_t *s, int64_t start_us) {
+    if (!s) return CSC_ERR_NULL;
+    if (start_us <= 0) return CSC_ERR_INVALID;
+    csc__lock_t *l = lock_of(s);
+    csc__lock(l);
+    int rc = CSC_ERR_INVALID;
+    if (!s->finished) {
+        s->start_us = start_us;
+        rc = CSC_OK;
+    }
+    csc__unlock(l);
+    return rc;
+}
 
 /* Sets key in *obj (created on first use) under the span's lock; `value` STOLEN (NULL deletes). */
 static int put_json(csc_span_t *s, json_t **obj, const char *key, json_t *value) {
