@@ -118,26 +118,36 @@ public struct SentryTracer: Tracer {
     ///
     /// `SentryOptions.tracePropagationTargets` is checked against the context's
     /// ``Tracing/ServiceContext/sentryPropagationTarget``, else the span's `url.full` or
-    /// `http.url` attribute; without any of them the headers are written. When the carrier is a
-    /// `[String: String]`, its `baggage` entry is merged: other vendors' members are kept, `sentry-`
-    /// members replaced.
+    /// `http.url` attribute; without any of them the headers are written.
+    ///
+    /// A `baggage` value the carrier already has is merged: other vendors' members are kept, and
+    /// there is one set of `sentry-` members, this trace's. The carrier is read when it is a
+    /// `[String: String]`, a `[String: [String]]` or a sequence of `(name: String, value: String)`
+    /// pairs (as NIO's `HTTPHeaders`), or when the injector is also an `Extractor` of the
+    /// carrier (header names compared case-insensitively). An injector that replaces the value
+    /// gets the merged `baggage`; one that adds a second value (as `HTTPHeaders.add` does; told
+    /// apart by injecting into a copy of the carrier) gets only the `sentry-` members, or no
+    /// `baggage` at all when the existing value already has `sentry-` members (they cannot be
+    /// removed through such an injector).
     public func inject<Carrier, Inject>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject)
     where Inject: Injector, Inject.Carrier == Carrier {
         let entry = context[SentryTracerSpanKey.self]
         let target = context.sentryPropagationTarget ?? entry?.state.urlAttribute
-        var existingBaggage: String?
-        if let dictionary = carrier as? [String: String] {
-            existingBaggage = dictionary.first(where: { $0.key.lowercased() == "baggage" })?.value
-        }
+        let existingBaggage = BaggageReader.read(carrier, injector)
+        let appends = existingBaggage.map { BaggageReader.injectorAppends(carrier, injector, existing: $0) } ?? false
+        let merge = appends ? nil : existingBaggage
         let headers: [String: String]
         if let entry, !entry.span.isInert {
             headers = SentrySDK.withActiveSpan(entry.span) {
-                SentrySDK.traceHeaders(for: target, existingBaggage: existingBaggage)
+                SentrySDK.traceHeaders(for: target, existingBaggage: merge)
             }
         } else {
-            headers = SentrySDK.traceHeaders(for: target, existingBaggage: existingBaggage)
+            headers = SentrySDK.traceHeaders(for: target, existingBaggage: merge)
         }
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            if name == "baggage", appends, let existingBaggage, BaggageReader.hasSentryMembers(existingBaggage) {
+                continue
+            }
             injector.inject(value, forKey: name, into: &carrier)
         }
     }
@@ -442,6 +452,65 @@ public final class SentryTracerSpan: Tracing.Span {
         case .stringConvertibleArray(let v): return .array(v.map { .string($0.description) })
         default: return nil
         }
+    }
+}
+
+// MARK: - Reading a carrier's baggage
+
+/// Reads the `baggage` value a carrier already has, for ``SentryTracer/inject(_:into:using:)``.
+enum BaggageReader {
+    /// The carrier's `baggage` values joined with `,`; `nil` when it has none or cannot be read.
+    static func read<Carrier, Inject: Injector>(_ carrier: Carrier, _ injector: Inject) -> String?
+    where Inject.Carrier == Carrier {
+        switch carrier {
+        case let dictionary as [String: String]:
+            return joined(dictionary.lazy.filter { isBaggage($0.key) }.map(\.value))
+        case let dictionary as [String: [String]]:
+            return joined(dictionary.lazy.filter { isBaggage($0.key) }.flatMap(\.value))
+        case let fields as any Sequence<(name: String, value: String)>:
+            return values(of: fields)
+        default:
+            guard let extractor = injector as? any Extractor else { return nil }
+            return read(carrier, through: extractor)
+        }
+    }
+
+    private static func values<Fields: Sequence<(name: String, value: String)>>(of fields: Fields) -> String? {
+        joined(fields.lazy.filter { isBaggage($0.name) }.map(\.value))
+    }
+
+    /// `carrier` read through `extractor` when it extracts from carriers of that type.
+    private static func read<Extract: Extractor>(_ carrier: Any, through extractor: Extract) -> String? {
+        guard let carrier = carrier as? Extract.Carrier else { return nil }
+        return extractor.extract(key: "baggage", from: carrier) ?? extractor.extract(key: "Baggage", from: carrier)
+    }
+
+    /// Whether `injector` adds a second `baggage` value to a carrier that has one (rather than
+    /// replacing it): tried on a copy of the carrier. A reference-type carrier cannot be copied;
+    /// its injector is taken to replace.
+    static func injectorAppends<Carrier, Inject: Injector>(_ carrier: Carrier, _ injector: Inject, existing: String)
+        -> Bool
+    where Inject.Carrier == Carrier {
+        guard !(Carrier.self is AnyObject.Type) else { return false }
+        let marker = "sentry-probe=1"
+        var probe = carrier
+        injector.inject(marker, forKey: "baggage", into: &probe)
+        guard let after = read(probe, injector) else { return false }
+        return after != marker
+    }
+
+    /// Whether the baggage value has a `sentry-` member.
+    static func hasSentryMembers(_ baggage: String) -> Bool {
+        baggage.split(separator: ",").contains { $0.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("sentry-") }
+    }
+
+    private static func isBaggage(_ name: String) -> Bool {
+        name.utf8.count == 7 && name.lowercased() == "baggage"
+    }
+
+    private static func joined<S: Sequence<String>>(_ values: S) -> String? {
+        let all = Array(values)
+        return all.isEmpty ? nil : all.joined(separator: ",")
     }
 }
 

@@ -13,6 +13,44 @@ private struct DictionaryInjector: Injector {
     func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
 }
 
+/// As NIO's `HTTPHeaders` with AsyncHTTPClient's injector: name/value pairs, `inject` adds one.
+private struct PairHeaders: Sequence {
+    var pairs: [(name: String, value: String)] = []
+    func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { pairs.makeIterator() }
+    func values(_ name: String) -> [String] { pairs.filter { $0.name.lowercased() == name }.map(\.value) }
+}
+
+private struct PairHeadersAddingInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout PairHeaders) {
+        carrier.pairs.append((name: key, value: value))
+    }
+}
+
+/// As swift-http-types' `HTTPFields`: case-insensitive names, a set replaces; a type the tracer
+/// knows nothing of, read through its injector, which is also its extractor.
+private struct Fields {
+    private var storage: [String: String] = [:]
+    subscript(name: String) -> String? {
+        get { storage[name.lowercased()] }
+        set { storage[name.lowercased()] = newValue }
+    }
+}
+
+private struct FieldsCodec: Injector, Extractor {
+    func inject(_ value: String, forKey key: String, into carrier: inout Fields) { carrier[key] = value }
+    func extract(key: String, from carrier: Fields) -> String? { carrier[key] }
+}
+
+private struct MultiValueAddingInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: [String]]) {
+        carrier[key, default: []].append(value)
+    }
+}
+
+private func members(_ baggage: String?) -> [String] {
+    (baggage ?? "").split(separator: ",").map { String($0.drop(while: { $0 == " " })) }
+}
+
 private struct TestError: Error {}
 
 private extension InMemoryTransport {
@@ -222,6 +260,57 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
             #expect(other.isEmpty)
             child.end()
             root.end()
+        }
+    }
+
+    @Test func injectMergesTheBaggageOfAnyReadableCarrier() async {
+        await withSDK { _ in
+            let span = tracer.startSpan("root", context: .topLevel)
+            let traceId = span.sentrySpan.traceId
+            let ours = "sentry-trace_id=\(traceId)"
+
+            // Replacing, read through the injector's Extractor conformance: one merged value.
+            var fields = Fields()
+            fields["Baggage"] = "vendor=1, sentry-release=old,sentry-trace_id=0123"
+            tracer.inject(span.context, into: &fields, using: FieldsCodec())
+            let merged = members(fields["baggage"])
+            #expect(merged.contains("vendor=1"))
+            #expect(merged.filter { $0.hasPrefix("sentry-trace_id=") } == [ours])
+            #expect(merged.filter { $0.hasPrefix("sentry-release=") } == ["sentry-release=test%401.0"])
+            #expect(fields["sentry-trace"]?.hasPrefix(traceId) == true)
+
+            // Adding (HTTPHeaders.add): the vendor's value stays, ours is a second value with
+            // only sentry- members.
+            var pairs = PairHeaders(pairs: [(name: "Baggage", value: "vendor=1")])
+            tracer.inject(span.context, into: &pairs, using: PairHeadersAddingInjector())
+            let values = pairs.values("baggage")
+            #expect(values.count == 2)
+            #expect(values.first == "vendor=1")
+            #expect(members(values.last).allSatisfy { $0.hasPrefix("sentry-") })
+            #expect(members(values.joined(separator: ",")).filter { $0.hasPrefix("sentry-trace_id=") } == [ours])
+            #expect(pairs.values("sentry-trace").count == 1)
+
+            // Adding to a value that has sentry- members already: no second set of them.
+            let forwarded = "vendor=1,sentry-trace_id=\(traceId),sentry-release=test%401.0"
+            var proxied = PairHeaders(pairs: [(name: "baggage", value: forwarded)])
+            tracer.inject(span.context, into: &proxied, using: PairHeadersAddingInjector())
+            #expect(proxied.values("baggage") == [forwarded])
+            #expect(proxied.values("sentry-trace").first?.hasPrefix(traceId) == true)
+
+            // [String: [String]] with an adding injector.
+            var multi = ["baggage": ["vendor=2"]]
+            tracer.inject(span.context, into: &multi, using: MultiValueAddingInjector())
+            #expect(multi["baggage"]?.first == "vendor=2")
+            #expect(multi["baggage"]?.count == 2)
+            let added = members(multi["baggage"]?.last)
+            #expect(added.contains(ours))
+
+            // Nothing to merge: only ours.
+            var empty = Fields()
+            tracer.inject(span.context, into: &empty, using: FieldsCodec())
+            #expect(members(empty["baggage"]).allSatisfy { $0.hasPrefix("sentry-") })
+            #expect(members(empty["baggage"]).contains(ours))
+            span.end()
         }
     }
 
