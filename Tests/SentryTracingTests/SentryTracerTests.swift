@@ -53,6 +53,22 @@ private func members(_ baggage: String?) -> [String] {
 
 private struct TestError: Error {}
 
+/// One attribute of each `SpanAttribute` type.
+func setAttributesOfEveryType(on span: SentryTracerSpan) {
+    span.attributes["a.int"] = 42
+    span.attributes["a.int32"] = SpanAttribute.int32(7)
+    span.attributes["a.double"] = 1.5
+    span.attributes["a.bool"] = false
+    span.attributes["a.string"] = "s"
+    span.attributes["a.strings"] = ["x", "y"]
+    span.attributes["a.ints"] = SpanAttribute.int64Array([1, 2])
+    span.attributes["a.int32s"] = SpanAttribute.int32Array([3])
+    span.attributes["a.doubles"] = SpanAttribute.doubleArray([0.5])
+    span.attributes["a.bools"] = SpanAttribute.boolArray([true])
+    span.attributes["a.convertible"] = SpanAttribute.stringConvertible(99)
+    span.attributes["a.convertibles"] = SpanAttribute.stringConvertibleArray([1, 2])
+}
+
 private extension InMemoryTransport {
     var transactions: [Event] { envelopes.compactMap(\.transaction) }
 }
@@ -469,16 +485,7 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
             let root = tracer.startSpan("root", context: .topLevel)
             root.attributes["root.flag"] = true
             let span = tracer.startSpan("child", context: root.context)
-            span.attributes["a.int"] = 42
-            span.attributes["a.int32"] = SpanAttribute.int32(7)
-            span.attributes["a.double"] = 1.5
-            span.attributes["a.bool"] = false
-            span.attributes["a.string"] = "s"
-            span.attributes["a.strings"] = ["x", "y"]
-            span.attributes["a.ints"] = SpanAttribute.int64Array([1, 2])
-            span.attributes["a.doubles"] = SpanAttribute.doubleArray([0.5])
-            span.attributes["a.bools"] = SpanAttribute.boolArray([true])
-            span.attributes["a.convertible"] = SpanAttribute.stringConvertible(99)
+            setAttributesOfEveryType(on: span)
             span.addLink(SpanLink(context: other.context, attributes: ["why": "retry"]))
             span.addEvent(SpanEvent(name: "cache miss", attributes: ["key": "k1"]))
             span.end()
@@ -497,6 +504,8 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
             #expect(data["a.doubles"] == .array([0.5]))
             #expect(data["a.bools"] == .array([true]))
             #expect(data["a.convertible"] == "99")
+            #expect(data["a.int32s"] == .array([3]))
+            #expect(data["a.convertibles"] == .array(["1", "2"]))
             let link = try #require(data["sentry.links"]?.arrayValue?.first?.objectValue)
             #expect(link["trace_id"]?.stringValue == other.sentrySpan.traceId)
             #expect(link["span_id"]?.stringValue == other.sentrySpan.spanId)
