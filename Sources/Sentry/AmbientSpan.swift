@@ -19,12 +19,21 @@ package struct AmbientSpan: Sendable {
 /// The one provider of ambient spans (set by an integration). Without one, every lookup costs
 /// one atomic load.
 package enum AmbientSpans {
+    /// The provider in a box: a closure kept in `Locked`'s generic storage and read through its
+    /// `inout` access would be re-wrapped in two reabstraction thunks at every read, a chain that
+    /// grows without end (each lookup slower, then a stack overflow).
+    private final class Provider: Sendable {
+        let read: @Sendable () -> AmbientSpan?
+        init(_ read: @escaping @Sendable () -> AmbientSpan?) { self.read = read }
+    }
+
     private static let installed = Atomic<Bool>(false)
-    private static let provider = Locked<(@Sendable () -> AmbientSpan?)?>(nil)  // pthread: TSan sees it
+    private static let provider = Locked<Provider?>(nil)  // pthread: TSan sees it
 
     /// Installs the provider (the last call wins).
     package static func install(_ newProvider: @escaping @Sendable () -> AmbientSpan?) {
-        provider.withLock { $0 = newProvider }
+        let box = Provider(newProvider)
+        provider.withLock { $0 = box }
         installed.store(true, ordering: .releasing)
     }
 
@@ -38,7 +47,7 @@ package enum AmbientSpans {
     /// that was bound when it started (or none is bound): a span the SDK bound later was started
     /// inside it and wins.
     static func resolve(_ pair: ScopePair) -> ScopePair {
-        guard installed.load(ordering: .acquiring), let read = provider.withLock({ $0 }), let ambient = read(),
+        guard installed.load(ordering: .acquiring), let box = provider.withLock({ $0 }), let ambient = box.read(),
             let ambientHandle = ambient.span.handle
         else { return pair }
         let bound = SentrySDK.activeSpanHandle(pair)

@@ -423,6 +423,30 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
 
     /// 1,000 concurrent child tasks under one root, through the library's global async `withSpan`:
     /// each task sees its own span as the SDK's active span, and every span's parent is the root.
+    /// The SDK's lookup of the tracer's span (`AmbientSpans.resolve`) used to re-wrap its provider
+    /// closure in two more thunks at every call: each lookup slower than the one before (in
+    /// release builds a stack overflow after some 100,000). The fifth batch of lookups must not
+    /// take much longer than the first (it took about 9 times as long).
+    @Test func lookupsOfTheTracersSpanDoNotSlowDown() async {
+        await withSDK { _ in
+            let span = tracer.startSpan("root", context: .topLevel)
+            let clock = ContinuousClock()
+            let (first, last, found) = ServiceContext.withValue(span.context) {
+                var batches: [Duration] = []
+                var found = 0
+                for _ in 0..<5 {
+                    let t0 = clock.now
+                    for _ in 0..<10_000 where SentrySDK.span?.spanId == span.sentrySpan.spanId { found += 1 }
+                    batches.append(clock.now - t0)
+                }
+                return (batches[0], batches[4], found)
+            }
+            #expect(found == 50_000)
+            #expect(last < first * 3, "first batch \(first), fifth \(last)")
+            span.end()
+        }
+    }
+
     @Test func concurrentTasksEachGetTheirOwnSpan() async throws {
         _ = bootstrapOnce
         try await withSDK { transport in
