@@ -150,6 +150,11 @@ public final class SentrySpan: Sendable {
     /// (microseconds since the Unix epoch; 0 = now) in place of the moment of the call. For
     /// tracers that report the end instant themselves (`SentryTracing`).
     package func finish(endMicroseconds: Int64) {
+        guard let handle else { return }
+        guard csc_span_is_transaction(handle) else {  // a child needs no scopes
+            _ = csc_span_finish_ex(handle, nil, endMicroseconds, nil)
+            return
+        }
         finish(status: nil, scopes: ScopeStorage.active, endMicroseconds: endMicroseconds)
     }
 

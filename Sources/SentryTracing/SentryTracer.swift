@@ -1,6 +1,15 @@
 #if Tracing
 import Sentry
+import Synchronization
 import Tracing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A swift-distributed-tracing `Tracer` (and `Instrument`) backed by Sentry transactions and spans.
 ///
@@ -63,10 +72,10 @@ public struct SentryTracer: Tracer {
         }
         sentrySpan.setStartTimestamp(microseconds: Self.microseconds(instant()))
         let entry = SentryTracerSpanEntry(
-            span: sentrySpan, state: SentryTracerSpan.State(operationName: operationName, kind: kind),
-            isTransaction: isTransaction, boundAtStart: bound)
+            span: sentrySpan, operationName: operationName, kind: kind, isTransaction: isTransaction,
+            boundAtStart: bound)
         context[SentryTracerSpanKey.self] = entry
-        context[SentryRemoteParentKey.self] = nil
+        if isTransaction { context[SentryRemoteParentKey.self] = nil }  // continued: only a transaction reads it
         return SentryTracerSpan(entry: entry, context: context)
     }
 
@@ -132,7 +141,7 @@ public struct SentryTracer: Tracer {
     public func inject<Carrier, Inject>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject)
     where Inject: Injector, Inject.Carrier == Carrier {
         let entry = context[SentryTracerSpanKey.self]
-        let target = context.sentryPropagationTarget ?? entry?.state.urlAttribute
+        let target = context.sentryPropagationTarget ?? entry?.urlAttribute
         let existingBaggage = BaggageReader.read(carrier, injector)
         let appends = existingBaggage.map { BaggageReader.injectorAppends(carrier, injector, existing: $0) } ?? false
         let merge = appends ? nil : existingBaggage
@@ -245,30 +254,6 @@ public final class SentryTracerSpan: Tracing.Span {
         var ended = false
     }
 
-    final class State: Sendable {
-        let kind: SpanKind
-        let snapshot: Locked<Snapshot>
-
-        init(operationName: String, kind: SpanKind) {
-            self.kind = kind
-            snapshot = Locked(Snapshot(operationName: operationName))
-        }
-
-        /// The span's outgoing URL attribute (for `tracePropagationTargets`).
-        var urlAttribute: String? {
-            snapshot.withLock { s in
-                for key in ["url.full", "http.url"] {
-                    switch s.attributes.get(key) {
-                    case .string(let url): return url
-                    case .stringConvertible(let url): return url.description
-                    default: continue
-                    }
-                }
-                return nil
-            }
-        }
-    }
-
     let entry: SentryTracerSpanEntry
 
     /// The span's context: the one it was started with, holding this span.
@@ -282,32 +267,32 @@ public final class SentryTracerSpan: Tracing.Span {
     /// The Sentry span (or transaction) behind this span.
     public var sentrySpan: SentrySpan { entry.span }
 
-    private var state: State { entry.state }
+    private var state: SentryTracerSpanEntry { entry }
 
     /// Whether the span is sampled and not ended yet.
     public var isRecording: Bool {
-        entry.span.sampled == true && !state.snapshot.withLock { $0.ended }
+        entry.span.sampled == true && !state.withSnapshot { $0.ended }
     }
 
     public var operationName: String {
-        get { state.snapshot.withLock { $0.operationName } }
+        get { state.withSnapshot { $0.operationName } }
         set {
             guard isRecording else { return }
-            state.snapshot.withLock { $0.operationName = newValue }
+            state.withSnapshot { $0.operationName = newValue }
         }
     }
 
     public var attributes: SpanAttributes {
-        get { state.snapshot.withLock { $0.attributes } }
+        get { state.withSnapshot { $0.attributes } }
         set {
             guard isRecording else { return }
-            state.snapshot.withLock { $0.attributes = newValue }
+            state.withSnapshot { $0.attributes = newValue }
         }
     }
 
     public func setStatus(_ status: Tracing.SpanStatus) {
         guard isRecording else { return }
-        state.snapshot.withLock { $0.status = status }
+        state.withSnapshot { $0.status = status }
     }
 
     public func addEvent(_ event: SpanEvent) {
@@ -317,7 +302,7 @@ public final class SentryTracerSpan: Tracing.Span {
             "timestamp": .double(Double(event.nanosecondsSinceEpoch) / 1_000_000_000),
             "attributes": .object(Self.json(event.attributes)),
         ])
-        state.snapshot.withLock { $0.events.append(json) }
+        state.withSnapshot { $0.events.append(json) }
     }
 
     public func addLink(_ link: SpanLink) {
@@ -327,7 +312,7 @@ public final class SentryTracerSpan: Tracing.Span {
             json["trace_id"] = .string(linked.traceId)
             json["span_id"] = .string(linked.spanId)
         }
-        state.snapshot.withLock { $0.links.append(.object(json)) }
+        state.withSnapshot { $0.links.append(.object(json)) }
     }
 
     /// Captures `error` (``Sentry/SentrySDK/capture(error:scope:block:)``) with this span as the
@@ -336,7 +321,7 @@ public final class SentryTracerSpan: Tracing.Span {
     public func recordError<Instant: TracerInstant>(
         _ error: Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant
     ) {
-        if isRecording { state.snapshot.withLock { $0.errorRecorded = true } }
+        if isRecording { state.withSnapshot { $0.errorRecorded = true } }
         let extras = Self.json(attributes)
         SentrySDK.withActiveSpan(entry.span) {
             _ = SentrySDK.capture(error: error) { scope in
@@ -363,7 +348,7 @@ public final class SentryTracerSpan: Tracing.Span {
             return
         }
         guard
-            let s = state.snapshot.withLock({ s -> Snapshot? in
+            let s = state.withSnapshot({ s -> Snapshot? in
                 if s.ended { return nil }
                 s.ended = true
                 return s
@@ -375,19 +360,27 @@ public final class SentryTracerSpan: Tracing.Span {
 
     private func apply(_ s: Snapshot, to span: SentrySpan) {
         let attributes = s.attributes
-        span.setOperation(Self.op(s.operationName, kind: state.kind, attributes))
+        // What the span started with is left alone (each setter copies a string into the core).
+        let op = Self.op(s.operationName, kind: state.kind, attributes)
+        if op != state.startName { span.setOperation(op) }
         if entry.isTransaction {
-            span.setName(s.operationName, source: attributes.get("http.route") != nil ? .route : .custom)
-        } else {
+            let routed = !attributes.isEmpty && attributes.get("http.route") != nil
+            if routed || s.operationName != state.startName {
+                span.setName(s.operationName, source: routed ? .route : .custom)
+            }
+        } else if s.operationName != state.startName {
             span.setDescription(s.operationName)
         }
-        attributes.forEach { key, value in
-            if let json = Self.json(value) { span.setData(key, json) }
+        var code: Int?
+        if !attributes.isEmpty {  // (each lookup hashes its key)
+            attributes.forEach { key, value in
+                if let json = Self.json(value) { span.setData(key, json) }
+            }
+            code = Self.int(attributes.get("http.response.status_code") ?? attributes.get("http.status_code"))
+            if let code { span.setHTTPStatus(code) }
         }
         if !s.links.isEmpty { span.setData("sentry.links", .array(s.links)) }
         if !s.events.isEmpty { span.setData("sentry.events", .array(s.events)) }
-        let code = Self.int(attributes.get("http.response.status_code") ?? attributes.get("http.status_code"))
-        if let code { span.setHTTPStatus(code) }
         switch s.status?.code {
         case .ok:
             span.setStatus(.ok)
@@ -402,6 +395,7 @@ public final class SentryTracerSpan: Tracing.Span {
     // MARK: - Mapping
 
     static func op(_ operationName: String, kind: SpanKind, _ attributes: SpanAttributes) -> String {
+        if attributes.isEmpty { return operationName }
         if case .string(let op)? = attributes.get("sentry.op") { return op }
         if attributes.get("http.request.method") != nil || attributes.get("http.method") != nil {
             switch kind {
@@ -517,13 +511,53 @@ enum BaggageReader {
 // MARK: - Context keys
 
 /// What the context holds for a span of ``SentryTracer``: its Sentry span and its mutable state
-/// (not the ``SentryTracerSpan`` itself, which holds the context: no reference cycle).
-struct SentryTracerSpanEntry: Sendable {
+/// (not the ``SentryTracerSpan`` itself, which holds the context: no reference cycle). One
+/// object per span, its state under a lock of its own (an atomic flag: no allocation, and
+/// ThreadSanitizer sees it, unlike `Synchronization.Mutex`'s futex); a span is rarely changed
+/// from two threads at once.
+final class SentryTracerSpanEntry: @unchecked Sendable {
     let span: SentrySpan
-    let state: SentryTracerSpan.State
     let isTransaction: Bool
     /// The SDK span bound to the task when this span started (see `AmbientSpans`).
     let boundAtStart: SentrySpan?
+    let kind: SpanKind
+    /// The operation name at the start: the Sentry span's op and description (or
+    /// transaction name, source `custom`) until the end maps them.
+    let startName: String
+    private let locked = Atomic<Bool>(false)
+    private var snapshot: SentryTracerSpan.Snapshot  // guarded by `locked`
+
+    init(span: SentrySpan, operationName: String, kind: SpanKind, isTransaction: Bool, boundAtStart: SentrySpan?) {
+        self.span = span
+        self.isTransaction = isTransaction
+        self.boundAtStart = boundAtStart
+        self.kind = kind
+        startName = operationName
+        snapshot = SentryTracerSpan.Snapshot(operationName: operationName)
+    }
+
+    /// Runs `body` with exclusive access to the span's mutable state.
+    func withSnapshot<R>(_ body: (inout SentryTracerSpan.Snapshot) -> R) -> R {
+        while !locked.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            sched_yield()  // another thread changes this span: let it finish
+        }
+        defer { locked.store(false, ordering: .releasing) }
+        return body(&snapshot)
+    }
+
+    /// The span's outgoing URL attribute (for `tracePropagationTargets`).
+    var urlAttribute: String? {
+        withSnapshot { s in
+            for key in ["url.full", "http.url"] {
+                switch s.attributes.get(key) {
+                case .string(let url): return url
+                case .stringConvertible(let url): return url.description
+                default: continue
+                }
+            }
+            return nil
+        }
+    }
 }
 
 enum SentryTracerSpanKey: ServiceContextKey {
