@@ -39,8 +39,8 @@ public struct SentryTracer: Tracer {
         // Inside the library's global `withSpan` (which cannot bind the SDK's task-local scopes),
         // SentrySDK.capture, SentrySDK.span and SentrySDK.withSpan find this tracer's span here.
         AmbientSpans.install {
-            guard let entry = ServiceContext.current?[SentryTracerSpanKey.self] else { return nil }
-            return AmbientSpan(span: entry.span, boundAtStart: entry.boundAtStart)
+            guard let span = ServiceContext.current?[SentryTracerSpanKey.self] else { return nil }
+            return AmbientSpan(span: span.sentrySpan, boundAtStart: span.boundAtStart)
         }
     }
 
@@ -60,7 +60,7 @@ public struct SentryTracer: Tracer {
         let isTransaction: Bool
         let bound = AmbientSpans.taskBoundSpan
         if let parent = context[SentryTracerSpanKey.self], !Self.startedInside(parent, bound: bound) {
-            sentrySpan = parent.span.startChild(operation: operationName, description: operationName)
+            sentrySpan = parent.sentrySpan.startChild(operation: operationName, description: operationName)
             isTransaction = false
         } else if let active = bound {
             sentrySpan = active.startChild(operation: operationName, description: operationName)
@@ -71,12 +71,10 @@ public struct SentryTracer: Tracer {
             isTransaction = true
         }
         sentrySpan.setStartTimestamp(microseconds: Self.microseconds(instant()))
-        let entry = SentryTracerSpanEntry(
-            span: sentrySpan, operationName: operationName, kind: kind, isTransaction: isTransaction,
-            boundAtStart: bound)
-        context[SentryTracerSpanKey.self] = entry
         if isTransaction { context[SentryRemoteParentKey.self] = nil }  // continued: only a transaction reads it
-        return SentryTracerSpan(entry: entry, context: context)
+        return SentryTracerSpan(
+            sentrySpan: sentrySpan, operationName: operationName, kind: kind, isTransaction: isTransaction,
+            boundAtStart: bound, parentContext: context)
     }
 
     /// A `TracerInstant` (nanoseconds since the epoch) in the core's microseconds since the epoch.
@@ -88,16 +86,15 @@ public struct SentryTracer: Tracer {
     /// `parent` (a `SentrySDK.withSpan` within the library's global `withSpan`): then it, not
     /// `parent`, is the innermost span. Only for the task's own context; an explicitly passed
     /// context keeps its parent.
-    private static func startedInside(_ parent: SentryTracerSpanEntry, bound: SentrySpan?) -> Bool {
-        guard let bound, !bound.isSame(as: parent.span), !bound.isSame(as: parent.boundAtStart),
-            let current = ServiceContext.current?[SentryTracerSpanKey.self], current.span.isSame(as: parent.span)
+    private static func startedInside(_ parent: SentryTracerSpan, bound: SentrySpan?) -> Bool {
+        guard let bound, !bound.isSame(as: parent.sentrySpan), !bound.isSame(as: parent.boundAtStart),
+            let current = ServiceContext.current?[SentryTracerSpanKey.self], current === parent
         else { return false }
         return true
     }
 
     public func activeSpan(identifiedBy context: ServiceContext) -> SentryTracerSpan? {
-        guard let entry = context[SentryTracerSpanKey.self] else { return nil }
-        return SentryTracerSpan(entry: entry, context: context)
+        context[SentryTracerSpanKey.self]
     }
 
     /// Flushes the SDK's queued envelopes (waits up to two seconds).
@@ -140,14 +137,14 @@ public struct SentryTracer: Tracer {
     /// removed through such an injector).
     public func inject<Carrier, Inject>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject)
     where Inject: Injector, Inject.Carrier == Carrier {
-        let entry = context[SentryTracerSpanKey.self]
-        let target = context.sentryPropagationTarget ?? entry?.urlAttribute
+        let span = context[SentryTracerSpanKey.self]
+        let target = context.sentryPropagationTarget ?? span?.urlAttribute
         let existingBaggage = BaggageReader.read(carrier, injector)
         let appends = existingBaggage.map { BaggageReader.injectorAppends(carrier, injector, existing: $0) } ?? false
         let merge = appends ? nil : existingBaggage
         let headers: [String: String]
-        if let entry, !entry.span.isInert {
-            headers = SentrySDK.withActiveSpan(entry.span) {
+        if let span, !span.sentrySpan.isInert {
+            headers = SentrySDK.withActiveSpan(span.sentrySpan) {
                 SentrySDK.traceHeaders(for: target, existingBaggage: merge)
             }
         } else {
@@ -243,7 +240,7 @@ public struct SentryTracer: Tracer {
 /// (`start_timestamp` and `timestamp` of the transaction or of its entry in `spans`).
 /// An unsampled span (``isRecording`` is `false`) ignores attributes, events, links and renames;
 /// it still propagates its trace and ``recordError(_:attributes:at:)`` still captures the error.
-public final class SentryTracerSpan: Tracing.Span {
+public final class SentryTracerSpan: Tracing.Span, @unchecked Sendable {
     struct Snapshot {
         var operationName: String
         var attributes: SpanAttributes = [:]
@@ -254,45 +251,92 @@ public final class SentryTracerSpan: Tracing.Span {
         var ended = false
     }
 
-    let entry: SentryTracerSpanEntry
+    /// The Sentry span (or transaction) behind this span.
+    public let sentrySpan: SentrySpan
+    let isTransaction: Bool
+    /// The SDK span bound to the task when this span started (see `AmbientSpans`).
+    let boundAtStart: SentrySpan?
+    let kind: SpanKind
+    /// The operation name at the start: the Sentry span's op and description (or
+    /// transaction name, source `custom`) until the end maps them.
+    let startName: String
+    /// The context the span was started with (without it: holding a context that holds the span
+    /// would be a reference cycle).
+    private let parentContext: ServiceContext
+    /// The mutable state, under a lock of its own: an atomic flag (no allocation, and
+    /// ThreadSanitizer sees it, unlike `Synchronization.Mutex`'s futex); a span is rarely changed
+    /// from two threads at once.
+    private let locked = Atomic<Bool>(false)
+    private var snapshot: Snapshot  // guarded by `locked`
 
-    /// The span's context: the one it was started with, holding this span.
-    public let context: ServiceContext
-
-    init(entry: SentryTracerSpanEntry, context: ServiceContext) {
-        self.entry = entry
-        self.context = context
+    init(
+        sentrySpan: SentrySpan, operationName: String, kind: SpanKind, isTransaction: Bool,
+        boundAtStart: SentrySpan?, parentContext: ServiceContext
+    ) {
+        self.sentrySpan = sentrySpan
+        self.isTransaction = isTransaction
+        self.boundAtStart = boundAtStart
+        self.kind = kind
+        startName = operationName
+        self.parentContext = parentContext
+        snapshot = Snapshot(operationName: operationName)
     }
 
-    /// The Sentry span (or transaction) behind this span.
-    public var sentrySpan: SentrySpan { entry.span }
+    /// The span's context: the one it was started with, holding this span (made anew at each
+    /// read).
+    public var context: ServiceContext {
+        var context = parentContext
+        context[SentryTracerSpanKey.self] = self
+        return context
+    }
 
-    private var state: SentryTracerSpanEntry { entry }
+    /// Runs `body` with exclusive access to the span's mutable state.
+    private func withSnapshot<R>(_ body: (inout Snapshot) -> R) -> R {
+        while !locked.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            sched_yield()  // another thread changes this span: let it finish
+        }
+        defer { locked.store(false, ordering: .releasing) }
+        return body(&snapshot)
+    }
+
+    /// The span's outgoing URL attribute (for `tracePropagationTargets`).
+    var urlAttribute: String? {
+        withSnapshot { s in
+            for key in ["url.full", "http.url"] {
+                switch s.attributes.get(key) {
+                case .string(let url): return url
+                case .stringConvertible(let url): return url.description
+                default: continue
+                }
+            }
+            return nil
+        }
+    }
 
     /// Whether the span is sampled and not ended yet.
     public var isRecording: Bool {
-        entry.span.sampled == true && !state.withSnapshot { $0.ended }
+        sentrySpan.sampled == true && !withSnapshot { $0.ended }
     }
 
     public var operationName: String {
-        get { state.withSnapshot { $0.operationName } }
+        get { withSnapshot { $0.operationName } }
         set {
             guard isRecording else { return }
-            state.withSnapshot { $0.operationName = newValue }
+            withSnapshot { $0.operationName = newValue }
         }
     }
 
     public var attributes: SpanAttributes {
-        get { state.withSnapshot { $0.attributes } }
+        get { withSnapshot { $0.attributes } }
         set {
             guard isRecording else { return }
-            state.withSnapshot { $0.attributes = newValue }
+            withSnapshot { $0.attributes = newValue }
         }
     }
 
     public func setStatus(_ status: Tracing.SpanStatus) {
         guard isRecording else { return }
-        state.withSnapshot { $0.status = status }
+        withSnapshot { $0.status = status }
     }
 
     public func addEvent(_ event: SpanEvent) {
@@ -302,17 +346,17 @@ public final class SentryTracerSpan: Tracing.Span {
             "timestamp": .double(Double(event.nanosecondsSinceEpoch) / 1_000_000_000),
             "attributes": .object(Self.json(event.attributes)),
         ])
-        state.withSnapshot { $0.events.append(json) }
+        withSnapshot { $0.events.append(json) }
     }
 
     public func addLink(_ link: SpanLink) {
         guard isRecording else { return }
         var json: SentryJSONObject = ["attributes": .object(Self.json(link.attributes))]
-        if let linked = link.context[SentryTracerSpanKey.self]?.span, !linked.isInert {
+        if let linked = link.context[SentryTracerSpanKey.self]?.sentrySpan, !linked.isInert {
             json["trace_id"] = .string(linked.traceId)
             json["span_id"] = .string(linked.spanId)
         }
-        state.withSnapshot { $0.links.append(.object(json)) }
+        withSnapshot { $0.links.append(.object(json)) }
     }
 
     /// Captures `error` (``Sentry/SentrySDK/capture(error:scope:block:)``) with this span as the
@@ -321,9 +365,9 @@ public final class SentryTracerSpan: Tracing.Span {
     public func recordError<Instant: TracerInstant>(
         _ error: Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant
     ) {
-        if isRecording { state.withSnapshot { $0.errorRecorded = true } }
+        if isRecording { withSnapshot { $0.errorRecorded = true } }
         let extras = Self.json(attributes)
-        SentrySDK.withActiveSpan(entry.span) {
+        SentrySDK.withActiveSpan(sentrySpan) {
             _ = SentrySDK.capture(error: error) { scope in
                 for (key, value) in extras { scope.setExtra(key, value) }
             }
@@ -342,13 +386,13 @@ public final class SentryTracerSpan: Tracing.Span {
     /// Ends the span at `instant` (its Sentry end timestamp); a transaction is then sent.
     /// A second call does nothing.
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
-        let span = entry.span
+        let span = sentrySpan
         guard span.sampled == true else {
             span.finish()
             return
         }
         guard
-            let s = state.withSnapshot({ s -> Snapshot? in
+            let s = withSnapshot({ s -> Snapshot? in
                 if s.ended { return nil }
                 s.ended = true
                 return s
@@ -361,14 +405,14 @@ public final class SentryTracerSpan: Tracing.Span {
     private func apply(_ s: Snapshot, to span: SentrySpan) {
         let attributes = s.attributes
         // What the span started with is left alone (each setter copies a string into the core).
-        let op = Self.op(s.operationName, kind: state.kind, attributes)
-        if op != state.startName { span.setOperation(op) }
-        if entry.isTransaction {
+        let op = Self.op(s.operationName, kind: kind, attributes)
+        if op != startName { span.setOperation(op) }
+        if isTransaction {
             let routed = !attributes.isEmpty && attributes.get("http.route") != nil
-            if routed || s.operationName != state.startName {
+            if routed || s.operationName != startName {
                 span.setName(s.operationName, source: routed ? .route : .custom)
             }
-        } else if s.operationName != state.startName {
+        } else if s.operationName != startName {
             span.setDescription(s.operationName)
         }
         var code: Int?
@@ -510,58 +554,9 @@ enum BaggageReader {
 
 // MARK: - Context keys
 
-/// What the context holds for a span of ``SentryTracer``: its Sentry span and its mutable state
-/// (not the ``SentryTracerSpan`` itself, which holds the context: no reference cycle). One
-/// object per span, its state under a lock of its own (an atomic flag: no allocation, and
-/// ThreadSanitizer sees it, unlike `Synchronization.Mutex`'s futex); a span is rarely changed
-/// from two threads at once.
-final class SentryTracerSpanEntry: @unchecked Sendable {
-    let span: SentrySpan
-    let isTransaction: Bool
-    /// The SDK span bound to the task when this span started (see `AmbientSpans`).
-    let boundAtStart: SentrySpan?
-    let kind: SpanKind
-    /// The operation name at the start: the Sentry span's op and description (or
-    /// transaction name, source `custom`) until the end maps them.
-    let startName: String
-    private let locked = Atomic<Bool>(false)
-    private var snapshot: SentryTracerSpan.Snapshot  // guarded by `locked`
-
-    init(span: SentrySpan, operationName: String, kind: SpanKind, isTransaction: Bool, boundAtStart: SentrySpan?) {
-        self.span = span
-        self.isTransaction = isTransaction
-        self.boundAtStart = boundAtStart
-        self.kind = kind
-        startName = operationName
-        snapshot = SentryTracerSpan.Snapshot(operationName: operationName)
-    }
-
-    /// Runs `body` with exclusive access to the span's mutable state.
-    func withSnapshot<R>(_ body: (inout SentryTracerSpan.Snapshot) -> R) -> R {
-        while !locked.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
-            sched_yield()  // another thread changes this span: let it finish
-        }
-        defer { locked.store(false, ordering: .releasing) }
-        return body(&snapshot)
-    }
-
-    /// The span's outgoing URL attribute (for `tracePropagationTargets`).
-    var urlAttribute: String? {
-        withSnapshot { s in
-            for key in ["url.full", "http.url"] {
-                switch s.attributes.get(key) {
-                case .string(let url): return url
-                case .stringConvertible(let url): return url.description
-                default: continue
-                }
-            }
-            return nil
-        }
-    }
-}
-
+/// The context's span of ``SentryTracer``.
 enum SentryTracerSpanKey: ServiceContextKey {
-    typealias Value = SentryTracerSpanEntry
+    typealias Value = SentryTracerSpan
     static var nameOverride: String? { "sentry-span" }
 }
 
