@@ -182,6 +182,7 @@ if tb:
         ("tracer_sentry", "Tracer.withSpan {} through SentryTracer", 500),
         ("tracer_sentry_bound", "SentryTracer.withSpan {} (also binds the SDK's span)", None),
         ("tracer_otel", "Tracer.withSpan {} through swift-otel 1.6 (no-op exporter)", None),
+        ("tracer_floor", "floor: a Tracer that only keeps its span in the context", None),
         ("tracer_sdk_with_span", "SentrySDK.withSpan {} in a sampled transaction", None),
     ):
         v = med(tb, key)

@@ -82,6 +82,16 @@ public final class SentrySpan: Sendable {
         return SentrySpan(owning: child)
     }
 
+    /// ``startChild(operation:description:)`` started at `startMicroseconds` (microseconds since
+    /// the Unix epoch) instead of now (for tracers that report the start instant: `SentryTracing`).
+    package func startChild(operation: String, description: String?, startMicroseconds: Int64) -> SentrySpan {
+        guard let handle else { return .inert }
+        let child = operation.withCString { op in
+            withOptionalCString(description) { csc_span_start_child_at(handle, op, $0, startMicroseconds) }
+        }
+        return SentrySpan(owning: child)
+    }
+
     // MARK: - Data
 
     /// Sets a tag of the span (on a transaction: a tag of the transaction event).

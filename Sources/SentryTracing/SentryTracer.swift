@@ -59,18 +59,21 @@ public struct SentryTracer: Tracer {
         let sentrySpan: SentrySpan
         let isTransaction: Bool
         let bound = AmbientSpans.taskBoundSpan
+        let start = Self.microseconds(instant())
         if let parent = context[SentryTracerSpanKey.self], !Self.startedInside(parent, bound: bound) {
-            sentrySpan = parent.sentrySpan.startChild(operation: operationName, description: operationName)
+            sentrySpan = parent.sentrySpan.startChild(
+                operation: operationName, description: operationName, startMicroseconds: start)
             isTransaction = false
         } else if let active = bound {
-            sentrySpan = active.startChild(operation: operationName, description: operationName)
+            sentrySpan = active.startChild(
+                operation: operationName, description: operationName, startMicroseconds: start)
             isTransaction = false
         } else {
             sentrySpan = SentrySDK.startTransaction(
                 name: operationName, operation: operationName, headers: context[SentryRemoteParentKey.self])
+            sentrySpan.setStartTimestamp(microseconds: start)
             isTransaction = true
         }
-        sentrySpan.setStartTimestamp(microseconds: Self.microseconds(instant()))
         if isTransaction { context[SentryRemoteParentKey.self] = nil }  // continued: only a transaction reads it
         return SentryTracerSpan(
             sentrySpan: sentrySpan, operationName: operationName, kind: kind, isTransaction: isTransaction,
@@ -391,14 +394,19 @@ public final class SentryTracerSpan: Tracing.Span, @unchecked Sendable {
             span.finish()
             return
         }
-        guard
-            let s = withSnapshot({ s -> Snapshot? in
-                if s.ended { return nil }
-                s.ended = true
-                return s
-            })
-        else { return }
-        apply(s, to: span)
+        // nil: already ended; .some(nil): nothing to map (as started, no data)
+        let taken = withSnapshot { s -> Snapshot?? in
+            if s.ended { return nil }
+            s.ended = true
+            if s.attributes.isEmpty, s.status == nil, !s.errorRecorded, s.links.isEmpty, s.events.isEmpty,
+                s.operationName == startName
+            {
+                return .some(nil)
+            }
+            return s
+        }
+        guard let taken else { return }
+        if let s = taken { apply(s, to: span) }
         span.finish(endMicroseconds: SentryTracer.microseconds(instant()))
     }
 

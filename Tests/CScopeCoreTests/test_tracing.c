@@ -227,8 +227,9 @@ static void test_finish_twice_and_late_child(void) {
     csc_close();
 }
 
-/* Times a caller reports (swift-distributed-tracing's instants): csc_span_set_start_timestamp
- * (cscope_spi.h) and csc_span_finish_ex's end time, on the transaction and on a child. */
+/* Times a caller reports (swift-distributed-tracing's instants): csc_span_set_start_timestamp and
+ * csc_span_start_child_at (cscope_spi.h), csc_span_finish_ex's end time, on the transaction and
+ * on children. */
 static void test_reported_start_and_end_times(void) {
     start(1.0);
     push();
@@ -240,6 +241,8 @@ static void test_reported_start_and_end_times(void) {
     CHECK_EQ_INT(csc_span_set_start_timestamp(c, 1700000000200000), CSC_OK);
     CHECK_EQ_INT(csc_span_finish_ex(c, NULL, 1700000001000000, NULL), CSC_OK);
     CHECK_EQ_INT(csc_span_set_start_timestamp(c, 1700000000300000), CSC_ERR_INVALID); /* finished */
+    csc_span_t *d = csc_span_start_child_at(tx, "b", "started at", 1700000000300000);
+    CHECK_EQ_INT(csc_span_finish_ex(d, NULL, 1700000000400000, NULL), CSC_OK);
     tl_sink_reset();
     CHECK_EQ_INT(csc_span_finish_ex(tx, NULL, 1700000002500000, NULL), CSC_OK);
     json_t *ev = tl_last_event();
@@ -248,7 +251,12 @@ static void test_reported_start_and_end_times(void) {
     json_t *span = json_array_get(json_object_get(ev, "spans"), 0);
     CHECK_STR(tl_str(span, "start_timestamp"), "2023-11-14T22:13:20.200000Z");
     CHECK_STR(tl_str(span, "timestamp"), "2023-11-14T22:13:21.000000Z");
+    span = json_array_get(json_object_get(ev, "spans"), 1);
+    CHECK_STR(tl_str(span, "description"), "started at");
+    CHECK_STR(tl_str(span, "start_timestamp"), "2023-11-14T22:13:20.300000Z");
+    CHECK_STR(tl_str(span, "timestamp"), "2023-11-14T22:13:20.400000Z");
     json_decref(ev);
+    csc_span_release(d);
     csc_span_release(c);
     csc_span_release(tx);
     pop();

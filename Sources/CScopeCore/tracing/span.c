@@ -28,7 +28,9 @@ static void tree_release(csc__tree_t *t) {
 
 static csc__lock_t *lock_of(csc_span_t *s) { return s->tree ? &s->tree->lock : &s->own; }
 
-csc_span_t *csc__span_alloc(csc__tree_t *tree) {
+csc_span_t *csc__span_alloc(csc__tree_t *tree) { return csc__span_alloc_at(tree, 0); }
+
+csc_span_t *csc__span_alloc_at(csc__tree_t *tree, int64_t start_us) {
     csc_span_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     atomic_init(&s->refs, 1);
@@ -36,7 +38,7 @@ csc_span_t *csc__span_alloc(csc__tree_t *tree) {
     s->same_process = true;
     s->sampled = CSC_SAMPLED_UNSET;
     csc__random_hex(s->span_id, 16);
-    s->start_us = csc_now_us();
+    s->start_us = start_us > 0 ? start_us : csc_now_us();
     return s;
 }
 
@@ -359,8 +361,13 @@ json_t *csc__span_to_json(const csc_span_t *s) {
 /* ------------------------------------------------------------ children */
 
 csc_span_t *csc_span_start_child(csc_span_t *parent, const char *op, const char *description) {
+    return csc_span_start_child_at(parent, op, description, 0);
+}
+
+/* cscope_spi.h */
+csc_span_t *csc_span_start_child_at(csc_span_t *parent, const char *op, const char *description, int64_t start_us) {
     if (!parent) return NULL;
-    csc_span_t *c = csc__span_alloc(parent->tree);
+    csc_span_t *c = csc__span_alloc_at(parent->tree, start_us);
     if (!c) return NULL;
     bool oom = false;
     c->op = clean_dup(op, CSC_MAX_STRING_LEN, &oom);

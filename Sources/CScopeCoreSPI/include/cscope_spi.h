@@ -159,6 +159,13 @@ CSC_API bool csc_timestamp_parse(const char *text, int64_t *us);
 CSC_API int csc_span_set_start_timestamp(csc_span_t *span, int64_t start_us);
 
 /**
+ * csc_span_start_child, started at `start_us` (microseconds since the Unix
+ * epoch; <= 0: now) without reading the clock. Caller releases.
+ */
+CSC_API csc_span_t *csc_span_start_child_at(csc_span_t *parent, const char *op, const char *description,
+                                            int64_t start_us);
+
+/**
  * Sets the function the core calls once, with `ctx`, when it is done with `opts` and with the
  * user data of every callback set on them (before_send, before_breadcrumb, transport,
  * logger): after the client they started was closed or replaced and no callback of theirs

@@ -36,6 +36,63 @@ func childSpans<T: Tracer>(_ tracer: T, _ n: Int) {
     root.end()
 }
 
+/// The floor of every swift-distributed-tracing tracer: a span that only finds its parent in
+/// the context and puts itself there (the context lookup and copy, the task-local binding).
+final class FloorSpan: Tracing.Span, @unchecked Sendable {
+    let parent: FloorSpan?
+    private let parentContext: ServiceContext
+    init(parent: FloorSpan?, parentContext: ServiceContext) {
+        self.parent = parent
+        self.parentContext = parentContext
+    }
+    var context: ServiceContext {
+        var context = parentContext
+        context[FloorKey.self] = self
+        return context
+    }
+    var operationName: String {
+        get { "" }
+        set {}
+    }
+    var attributes: SpanAttributes {
+        get { [:] }
+        set {}
+    }
+    var isRecording: Bool { true }
+    func setStatus(_ status: Tracing.SpanStatus) {}
+    func addEvent(_ event: SpanEvent) {}
+    func addLink(_ link: SpanLink) {}
+    func recordError<Instant: TracerInstant>(
+        _ error: Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant
+    ) {}
+    func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) { blackHole(instant()) }
+}
+
+enum FloorKey: ServiceContextKey {
+    typealias Value = FloorSpan
+}
+
+struct FloorTracer: Tracer {
+    func startSpan<Instant: TracerInstant>(
+        _ operationName: String, context: @autoclosure () -> ServiceContext, ofKind kind: SpanKind,
+        at instant: @autoclosure () -> Instant, function: String, file fileID: String, line: UInt
+    ) -> FloorSpan {
+        let context = context()
+        blackHole(instant())
+        return FloorSpan(parent: context[FloorKey.self], parentContext: context)
+    }
+    func activeSpan(identifiedBy context: ServiceContext) -> FloorSpan? { context[FloorKey.self] }
+    func forceFlush() {}
+    func extract<Carrier, Extract: Extractor>(
+        _ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract
+    )
+    where Extract.Carrier == Carrier {}
+    func inject<Carrier, Inject: Injector>(
+        _ context: ServiceContext, into carrier: inout Carrier, using injector: Inject
+    )
+    where Inject.Carrier == Carrier {}
+}
+
 SentrySDK.start { o in
     o.dsn = "http://public@127.0.0.1:9/1"
     o.transport = NoopTransport()
@@ -70,6 +127,9 @@ let cases = [
     },
     Case(key: "tracer_otel", name: "Tracer.withSpan {} through swift-otel 1.6 (no-op exporter)") {
         childSpans(otelTracer, $0)
+    },
+    Case(key: "tracer_floor", name: "floor: a Tracer that only keeps its span in the context") {
+        childSpans(FloorTracer(), $0)
     },
     Case(key: "tracer_sdk_with_span", name: "SentrySDK.withSpan {} in a sampled transaction") { n in
         let tx = SentrySDK.startTransaction(name: "GET /cart", operation: "http.server", source: .route)
