@@ -184,6 +184,7 @@ if tb:
         ("tracer_otel", "Tracer.withSpan {} through swift-otel 1.6 (no-op exporter)", None),
         ("tracer_floor", "floor: a Tracer that only keeps its span in the context", None),
         ("tracer_sdk_with_span", "SentrySDK.withSpan {} in a sampled transaction", None),
+        ("tracer_sdk_with_span_in_tracer", "SentrySDK.withSpan {} inside a SentryTracer span", None),
     ):
         v = med(tb, key)
         if v is None:

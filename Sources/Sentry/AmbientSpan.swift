@@ -42,19 +42,26 @@ package enum AmbientSpans {
         SentrySDK.activeSpanHandle(ScopeStorage.active).map { SentrySpan(owning: $0) }
     }
 
-    /// `pair`, or, when an ambient span is the innermost active span, a pair whose current scope
-    /// (a fork) binds it. The ambient span is innermost when the task's bound span is the one
-    /// that was bound when it started (or none is bound): a span the SDK bound later was started
-    /// inside it and wins.
-    static func resolve(_ pair: ScopePair) -> ScopePair {
+    /// The ambient span when it is the innermost active span of `pair`: when the task's bound
+    /// span is the one that was bound when it started (or none is bound). A span the SDK bound
+    /// later was started inside it and wins: then `nil`.
+    static func innermost(_ pair: ScopePair) -> SentrySpan? {
         guard installed.load(ordering: .acquiring), let box = provider.withLock({ $0 }), let ambient = box.read(),
-            let ambientHandle = ambient.span.handle
-        else { return pair }
+            ambient.span.handle != nil
+        else { return nil }
         let bound = SentrySDK.activeSpanHandle(pair)
         defer { csc_span_release(bound) }
-        guard bound == nil || bound == ambient.boundAtStart?.handle else { return pair }
+        guard bound == nil || bound == ambient.boundAtStart?.handle else { return nil }
+        return ambient.span
+    }
+
+    /// `pair`, or, when an ambient span is the innermost active span (``innermost(_:)``), a pair
+    /// whose current scope (a fork) binds it: for calls that hand scopes to the core (capture,
+    /// trace headers).
+    static func resolve(_ pair: ScopePair) -> ScopePair {
+        guard let span = innermost(pair), let handle = span.handle else { return pair }
         let current = pair.currentScope.fork()
-        _ = csc_scope_bind_span(current.handle, ambientHandle)
+        _ = csc_scope_bind_span(current.handle, handle)
         return ScopePair(isolationScope: pair.isolationScope, currentScope: current)
     }
 }

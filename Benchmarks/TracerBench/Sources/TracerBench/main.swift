@@ -128,6 +128,13 @@ let cases = [
     Case(key: "tracer_otel", name: "Tracer.withSpan {} through swift-otel 1.6 (no-op exporter)") {
         childSpans(otelTracer, $0)
     },
+    Case(key: "tracer_sdk_with_span_in_tracer", name: "SentrySDK.withSpan {} inside a SentryTracer span") { n in
+        let root = sentryTracer.startSpan("GET /cart", context: .topLevel, ofKind: .server)
+        ServiceContext.withValue(root.context) {
+            for _ in 0..<n { SentrySDK.withSpan(operation: "db.query", description: "SELECT 1") { _ in } }
+        }
+        root.end()
+    },
     Case(key: "tracer_floor", name: "floor: a Tracer that only keeps its span in the context") {
         childSpans(FloorTracer(), $0)
     },
