@@ -4,11 +4,18 @@
 # the transport benchmark (Benchmarks/transport_bench.c) in one run, and prints one table:
 # op | C core ns | Swift ns | Python SDK ns | ratio Python/Swift | target.
 # Every figure is the median of 5 rounds (after a warm-up) of one process run.
+# Then the tracer table (Benchmarks/TracerBench, a package of its own so that swift-otel stays out
+# of the SDK's manifest): a span entered and exited inside a sampled root through SentryTracer,
+# through swift-otel 1.6's tracer and through SentrySDK.withSpan, round-robin in one process.
+# Its first release build takes minutes (swift-otel, AsyncHTTPClient, swift-protobuf); later runs
+# rebuild nothing. `--no-tracer` leaves it out.
 #
-# Usage: scripts/bench.sh [--quick]
+# Usage: scripts/bench.sh [--quick] [--no-tracer]
 # Environment: BENCH_BUILD_DIR (CMake build, default build/bench),
 #              SWIFT_SCRATCH_PATH (SwiftPM build, default .build: a path inside the
 #              repository other than .build confuses SwiftPM on rebuilds),
+#              TRACER_BENCH_SCRATCH_PATH (Benchmarks/TracerBench's build, default a folder in
+#              $TMPDIR named after this checkout),
 #              SWIFT (the swift driver, default: `swift` on PATH, else /opt/swift/usr/bin/swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,24 +23,33 @@ source scripts/lib/deps.sh
 ensure_apt_deps
 ensure_venv .venv/bench sentry-sdk==2.75.0
 
-quick=""
-for a in "$@"; do [ "$a" = "--quick" ] && quick="--quick"; done
+quick="" tracer=1
+for a in "$@"; do
+    [ "$a" = "--quick" ] && quick="--quick"
+    [ "$a" = "--no-tracer" ] && tracer=0
+done
 build_dir=${BENCH_BUILD_DIR:-build/bench}
 scratch=${SWIFT_SCRATCH_PATH:-.build}
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCSC_BUILD_TESTS=OFF -DCSC_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build_dir" -j2 --target csc_bench transport_bench >/dev/null
 
-ours=$(mktemp) py=$(mktemp) sw=$(mktemp) tr=$(mktemp)
-trap 'rm -f "$ours" "$py" "$sw" "$tr"' EXIT
+ours=$(mktemp) py=$(mktemp) sw=$(mktemp) tr=$(mktemp) tb=$(mktemp)
+trap 'rm -f "$ours" "$py" "$sw" "$tr" "$tb"' EXIT
 
 swift_bin=$(find_swift || true)
 if [ -n "$swift_bin" ]; then
     echo "== building sentry-bench (release, $scratch)" >&2
     # every integration trait on: sentry-bench also measures the swift-log handler
     SENTRY_ALL_TRAITS=1 "$swift_bin" build -c release --scratch-path "$scratch" --product sentry-bench >/dev/null
+    if [ "$tracer" = 1 ]; then
+        tracer_scratch=${TRACER_BENCH_SCRATCH_PATH:-${TMPDIR:-/tmp}/sentry-tracer-bench-$(id -u)-$(printf '%s' "$PWD" | cksum | cut -d' ' -f1)}
+        echo "== building Benchmarks/TracerBench (release, $tracer_scratch; the first build takes minutes)" >&2
+        "$swift_bin" build -c release --package-path Benchmarks/TracerBench --scratch-path "$tracer_scratch" >/dev/null
+    fi
 else
     echo "== no Swift toolchain found (set SWIFT=...): the Swift column stays empty" >&2
+    tracer=0
 fi
 
 echo "== C core" >&2
@@ -49,12 +65,16 @@ if [ -n "$swift_bin" ]; then
     kill "$sinkpid" 2>/dev/null; wait "$sinkpid" 2>/dev/null || true
     rm -f "$sinkport"
 fi
+if [ "$tracer" = 1 ]; then
+    echo "== tracers (SentryTracer, swift-otel, SentrySDK.withSpan)" >&2
+    "$tracer_scratch/release/TracerBench" --json $quick >"$tb"
+fi
 echo "== Python SDK" >&2
 .venv/bench/bin/python Benchmarks/python_bench.py $quick >"$py"
 echo "== transport" >&2
 "$build_dir/Benchmarks/transport_bench" --json $quick >"$tr"
 
-python3 - "$ours" "$sw" "$py" "$tr" <<'PY'
+python3 - "$ours" "$sw" "$py" "$tr" "$tb" <<'PY'
 import json, sys
 
 def load(path):
@@ -65,7 +85,7 @@ def load(path):
             d = json.loads(line); out[d["op"]] = d
     return out
 
-c, sw, py, tr = (load(p) for p in sys.argv[1:5])
+c, sw, py, tr, tb = (load(p) for p in sys.argv[1:6])
 
 # label, C key, Swift key, Python key, target ns (None: no target)
 rows = [
@@ -157,4 +177,29 @@ if tr:
         if key.startswith("latency"):
             print(f"  {d.get('label', key):<60} p50 {d['p50']:,.1f} us  p99 {d['p99']:,.1f} us  "
                   f"max {d['max']:,.1f} us  (n={d['n']:,})")
+
+if tb:
+    print()
+    print("tracers (Benchmarks/TracerBench; one span entered and exited inside a sampled root, round-robin in one process;")
+    print("issue #11 targets: SentryTracer <= 500 ns and at least 2x faster than swift-otel):")
+    otel = med(tb, "tracer_otel")
+    print(f"  {'op':<62} {'ns':>9} {'swift-otel/this':>16} {'target':>20}")
+    for key, label, target in (
+        ("tracer_sentry", "Tracer.withSpan {} through SentryTracer", 500),
+        ("tracer_sentry_bound", "SentryTracer.withSpan {} (also binds the SDK's span)", None),
+        ("tracer_otel", "Tracer.withSpan {} through swift-otel 1.6 (no-op exporter)", None),
+        ("tracer_floor", "floor: a Tracer that only keeps its span in the context", None),
+        ("tracer_sdk_with_span", "SentrySDK.withSpan {} in a sampled transaction", None),
+        ("tracer_sdk_with_span_in_tracer", "SentrySDK.withSpan {} inside a SentryTracer span", None),
+    ):
+        v = med(tb, key)
+        if v is None:
+            continue
+        ratio = f"{otel / v:,.1f}x" if otel else "-"
+        tgt = "-"
+        if target is not None:
+            tgt = f"<= {target} " + ("ok" if v <= target else "MISS")
+            if otel:
+                tgt += ", 2x " + ("ok" if otel / v >= 2 else "MISS")
+        print(f"  {label:<62} {num(v):>9} {ratio:>16} {tgt:>20}")
 PY

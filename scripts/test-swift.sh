@@ -30,7 +30,28 @@ if [ -n "$warnings" ]; then
     exit 1
 fi
 
-swift test "$@"
+# TracerRelayEnvelopeTests writes the envelopes SentryTracer produced (nested spans, every
+# attribute type, links, events, errors, an http.server transaction with http.route) into
+# SENTRY_TRACER_ENVELOPES; Relay's normalizer must take every one as it is (no rejection,
+# nothing repaired or removed).
+tracer_envelopes="$(mktemp -d)"
+trap 'rm -f "$log"; rm -rf "$tracer_envelopes"' EXIT
+SENTRY_TRACER_ENVELOPES="$tracer_envelopes" swift test "$@"
+if [ $# -eq 0 ] || [ -n "$(ls "$tracer_envelopes")" ]; then
+    relay_venv="${E2E_VENV:-$root/.venv/e2e}"
+    if ! "$relay_venv/bin/python" -c 'import sentry_relay' 2>/dev/null; then
+        echo "== installing sentry-relay into $relay_venv"
+        python3 -m venv "$relay_venv"
+        "$relay_venv/bin/pip" install -q sentry-relay
+    fi
+    count=$(find "$tracer_envelopes" -name '*.envelope' | wc -l)
+    if [ "$count" -lt 4 ]; then
+        echo "test-swift.sh: TracerRelayEnvelopeTests wrote $count envelopes (at least 4 expected)" >&2
+        exit 1
+    fi
+    echo "== Relay's normalizer on SentryTracer's $count envelopes"
+    "$relay_venv/bin/python" Tests/EndToEndTests/relay_check.py "$tracer_envelopes"/*.envelope
+fi
 
 # Swift processes that crash (force-unwrap, index out of range, fatalError, precondition,
 # a NULL write, abort): the report written by the signal handler, then sent at the next start.

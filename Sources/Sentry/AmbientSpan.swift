@@ -19,12 +19,21 @@ package struct AmbientSpan: Sendable {
 /// The one provider of ambient spans (set by an integration). Without one, every lookup costs
 /// one atomic load.
 package enum AmbientSpans {
+    /// The provider in a box: a closure kept in `Locked`'s generic storage and read through its
+    /// `inout` access would be re-wrapped in two reabstraction thunks at every read, a chain that
+    /// grows without end (each lookup slower, then a stack overflow).
+    private final class Provider: Sendable {
+        let read: @Sendable () -> AmbientSpan?
+        init(_ read: @escaping @Sendable () -> AmbientSpan?) { self.read = read }
+    }
+
     private static let installed = Atomic<Bool>(false)
-    private static let provider = Locked<(@Sendable () -> AmbientSpan?)?>(nil)  // pthread: TSan sees it
+    private static let provider = Locked<Provider?>(nil)  // pthread: TSan sees it
 
     /// Installs the provider (the last call wins).
     package static func install(_ newProvider: @escaping @Sendable () -> AmbientSpan?) {
-        provider.withLock { $0 = newProvider }
+        let box = Provider(newProvider)
+        provider.withLock { $0 = box }
         installed.store(true, ordering: .releasing)
     }
 
@@ -33,19 +42,26 @@ package enum AmbientSpans {
         SentrySDK.activeSpanHandle(ScopeStorage.active).map { SentrySpan(owning: $0) }
     }
 
-    /// `pair`, or, when an ambient span is the innermost active span, a pair whose current scope
-    /// (a fork) binds it. The ambient span is innermost when the task's bound span is the one
-    /// that was bound when it started (or none is bound): a span the SDK bound later was started
-    /// inside it and wins.
-    static func resolve(_ pair: ScopePair) -> ScopePair {
-        guard installed.load(ordering: .acquiring), let read = provider.withLock({ $0 }), let ambient = read(),
-            let ambientHandle = ambient.span.handle
-        else { return pair }
+    /// The ambient span when it is the innermost active span of `pair`: when the task's bound
+    /// span is the one that was bound when it started (or none is bound). A span the SDK bound
+    /// later was started inside it and wins: then `nil`.
+    static func innermost(_ pair: ScopePair) -> SentrySpan? {
+        guard installed.load(ordering: .acquiring), let box = provider.withLock({ $0 }), let ambient = box.read(),
+            ambient.span.handle != nil
+        else { return nil }
         let bound = SentrySDK.activeSpanHandle(pair)
         defer { csc_span_release(bound) }
-        guard bound == nil || bound == ambient.boundAtStart?.handle else { return pair }
+        guard bound == nil || bound == ambient.boundAtStart?.handle else { return nil }
+        return ambient.span
+    }
+
+    /// `pair`, or, when an ambient span is the innermost active span (``innermost(_:)``), a pair
+    /// whose current scope (a fork) binds it: for calls that hand scopes to the core (capture,
+    /// trace headers).
+    static func resolve(_ pair: ScopePair) -> ScopePair {
+        guard let span = innermost(pair), let handle = span.handle else { return pair }
         let current = pair.currentScope.fork()
-        _ = csc_scope_bind_span(current.handle, ambientHandle)
+        _ = csc_scope_bind_span(current.handle, handle)
         return ScopePair(isolationScope: pair.isolationScope, currentScope: current)
     }
 }

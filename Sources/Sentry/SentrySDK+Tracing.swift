@@ -23,7 +23,9 @@ extension SentrySDK {
     /// `nil`.
     public static var span: SentrySpan? {
         guard fastEnabled else { return nil }
-        return activeSpanHandle(AmbientSpans.resolve(ScopeStorage.active)).map { SentrySpan(owning: $0) }
+        let active = ScopeStorage.active
+        if let ambient = AmbientSpans.innermost(active) { return ambient }  // an integration's (SentryTracing)
+        return activeSpanHandle(active).map { SentrySpan(owning: $0) }
     }
 
     /// The active span's core handle, retained (the caller releases it).
@@ -112,9 +114,8 @@ extension SentrySDK {
         operation: String, description: String?, _ body: (SentrySpan) throws(E) -> R
     ) throws(E) -> R {
         let active = ScopeStorage.active
-        let base = AmbientSpans.resolve(active)
-        guard let child = startChildOfActive(base, operation, description) else { return try body(.inert) }
-        let pair = ScopePair(isolationScope: base.isolationScope, currentScope: base.currentScope.fork())
+        guard let child = startChildOfActive(active, operation, description) else { return try body(.inert) }
+        let pair = ScopePair(isolationScope: active.isolationScope, currentScope: active.currentScope.fork())
         return try run(child, in: pair, restoring: active, body)
     }
 
@@ -128,13 +129,17 @@ extension SentrySDK {
     {
         guard fastEnabled else { return try await body(.inert) }
         let active = ScopeStorage.active
-        let base = AmbientSpans.resolve(active)
-        guard let child = startChildOfActive(base, operation, description) else { return try await body(.inert) }
-        let pair = ScopePair(isolationScope: base.isolationScope, currentScope: base.currentScope.fork())
+        guard let child = startChildOfActive(active, operation, description) else { return try await body(.inert) }
+        let pair = ScopePair(isolationScope: active.isolationScope, currentScope: active.currentScope.fork())
         return try await run(child, in: pair, restoring: active, body)
     }
 
+    /// A child of the task's active span: an integration's span when it is the innermost
+    /// (``AmbientSpans``), else the span bound to `active`; `nil` without one.
     static func startChildOfActive(_ active: ScopePair, _ operation: String, _ description: String?) -> SentrySpan? {
+        if let ambient = AmbientSpans.innermost(active) {
+            return ambient.startChild(operation: operation, description: description)
+        }
         guard let parent = activeSpanHandle(active) else { return nil }
         defer { csc_span_release(parent) }
         let child = operation.withCString { op in

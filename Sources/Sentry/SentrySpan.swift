@@ -1,4 +1,5 @@
 import CScopeCore
+internal import CScopeCoreSPI
 
 /// A span: a timed unit of work in a trace. A transaction is the root span of one service's
 /// part of a trace; its children describe the work inside (queries, outgoing requests, ...).
@@ -81,6 +82,16 @@ public final class SentrySpan: Sendable {
         return SentrySpan(owning: child)
     }
 
+    /// ``startChild(operation:description:)`` started at `startMicroseconds` (microseconds since
+    /// the Unix epoch) instead of now (for tracers that report the start instant: `SentryTracing`).
+    package func startChild(operation: String, description: String?, startMicroseconds: Int64) -> SentrySpan {
+        guard let handle else { return .inert }
+        let child = operation.withCString { op in
+            withOptionalCString(description) { csc_span_start_child_at(handle, op, $0, startMicroseconds) }
+        }
+        return SentrySpan(owning: child)
+    }
+
     // MARK: - Data
 
     /// Sets a tag of the span (on a transaction: a tag of the transaction event).
@@ -145,17 +156,37 @@ public final class SentrySpan: Sendable {
         finish(status: status, scopes: ScopeStorage.active)
     }
 
-    func finish(status: SpanStatus?, scopes pair: ScopePair) {
+    /// Finishes the span as ``finish(status:)`` does, with the end time `endMicroseconds`
+    /// (microseconds since the Unix epoch; 0 = now) in place of the moment of the call. For
+    /// tracers that report the end instant themselves (`SentryTracing`).
+    package func finish(endMicroseconds: Int64) {
+        guard let handle else { return }
+        guard csc_span_is_transaction(handle) else {  // a child needs no scopes
+            _ = csc_span_finish_ex(handle, nil, endMicroseconds, nil)
+            return
+        }
+        finish(status: nil, scopes: ScopeStorage.active, endMicroseconds: endMicroseconds)
+    }
+
+    /// Sets the start time to `microseconds` since the Unix epoch, in place of the moment the
+    /// span was started (for tracers that report the start instant themselves: `SentryTracing`).
+    /// No effect on a finished span or for values <= 0.
+    package func setStartTimestamp(microseconds: Int64) {
+        guard let handle else { return }
+        _ = csc_span_set_start_timestamp(handle, microseconds)
+    }
+
+    func finish(status: SpanStatus?, scopes pair: ScopePair, endMicroseconds: Int64 = 0) {
         guard let handle else { return }
         if let status { _ = csc_span_set_status(handle, status.rawValue) }
         guard csc_span_is_transaction(handle) else {
-            _ = csc_span_finish(handle)
+            _ = csc_span_finish_ex(handle, nil, endMicroseconds, nil)
             return
         }
         var scopes = csc_scopes_t(
             global: ScopeStorage.global.handle, isolation: pair.isolationScope.handle,
             current: pair.currentScope.handle, extra: nil)
-        _ = csc_span_finish_ex(handle, &scopes, 0, nil)
+        _ = csc_span_finish_ex(handle, &scopes, endMicroseconds, nil)
         withExtendedLifetime(pair) {}
     }
 }

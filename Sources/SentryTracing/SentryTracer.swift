@@ -1,6 +1,15 @@
 #if Tracing
 import Sentry
+import Synchronization
 import Tracing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A swift-distributed-tracing `Tracer` (and `Instrument`) backed by Sentry transactions and spans.
 ///
@@ -30,8 +39,8 @@ public struct SentryTracer: Tracer {
         // Inside the library's global `withSpan` (which cannot bind the SDK's task-local scopes),
         // SentrySDK.capture, SentrySDK.span and SentrySDK.withSpan find this tracer's span here.
         AmbientSpans.install {
-            guard let entry = ServiceContext.current?[SentryTracerSpanKey.self] else { return nil }
-            return AmbientSpan(span: entry.span, boundAtStart: entry.boundAtStart)
+            guard let span = ServiceContext.current?[SentryTracerSpanKey.self] else { return nil }
+            return AmbientSpan(span: span.sentrySpan, boundAtStart: span.boundAtStart)
         }
     }
 
@@ -50,39 +59,45 @@ public struct SentryTracer: Tracer {
         let sentrySpan: SentrySpan
         let isTransaction: Bool
         let bound = AmbientSpans.taskBoundSpan
+        let start = Self.microseconds(instant())
         if let parent = context[SentryTracerSpanKey.self], !Self.startedInside(parent, bound: bound) {
-            sentrySpan = parent.span.startChild(operation: operationName, description: operationName)
+            sentrySpan = parent.sentrySpan.startChild(
+                operation: operationName, description: operationName, startMicroseconds: start)
             isTransaction = false
         } else if let active = bound {
-            sentrySpan = active.startChild(operation: operationName, description: operationName)
+            sentrySpan = active.startChild(
+                operation: operationName, description: operationName, startMicroseconds: start)
             isTransaction = false
         } else {
             sentrySpan = SentrySDK.startTransaction(
                 name: operationName, operation: operationName, headers: context[SentryRemoteParentKey.self])
+            sentrySpan.setStartTimestamp(microseconds: start)
             isTransaction = true
         }
-        let entry = SentryTracerSpanEntry(
-            span: sentrySpan, state: SentryTracerSpan.State(operationName: operationName, kind: kind),
-            isTransaction: isTransaction, boundAtStart: bound)
-        context[SentryTracerSpanKey.self] = entry
-        context[SentryRemoteParentKey.self] = nil
-        return SentryTracerSpan(entry: entry, context: context)
+        if isTransaction { context[SentryRemoteParentKey.self] = nil }  // continued: only a transaction reads it
+        return SentryTracerSpan(
+            sentrySpan: sentrySpan, operationName: operationName, kind: kind, isTransaction: isTransaction,
+            boundAtStart: bound, parentContext: context)
+    }
+
+    /// A `TracerInstant` (nanoseconds since the epoch) in the core's microseconds since the epoch.
+    static func microseconds<Instant: TracerInstant>(_ instant: Instant) -> Int64 {
+        Int64(clamping: instant.nanosecondsSinceEpoch / 1_000)
     }
 
     /// Whether the task's bound SDK span `bound` was started inside the context's tracer span
     /// `parent` (a `SentrySDK.withSpan` within the library's global `withSpan`): then it, not
     /// `parent`, is the innermost span. Only for the task's own context; an explicitly passed
     /// context keeps its parent.
-    private static func startedInside(_ parent: SentryTracerSpanEntry, bound: SentrySpan?) -> Bool {
-        guard let bound, !bound.isSame(as: parent.span), !bound.isSame(as: parent.boundAtStart),
-            let current = ServiceContext.current?[SentryTracerSpanKey.self], current.span.isSame(as: parent.span)
+    private static func startedInside(_ parent: SentryTracerSpan, bound: SentrySpan?) -> Bool {
+        guard let bound, !bound.isSame(as: parent.sentrySpan), !bound.isSame(as: parent.boundAtStart),
+            let current = ServiceContext.current?[SentryTracerSpanKey.self], current === parent
         else { return false }
         return true
     }
 
     public func activeSpan(identifiedBy context: ServiceContext) -> SentryTracerSpan? {
-        guard let entry = context[SentryTracerSpanKey.self] else { return nil }
-        return SentryTracerSpan(entry: entry, context: context)
+        context[SentryTracerSpanKey.self]
     }
 
     /// Flushes the SDK's queued envelopes (waits up to two seconds).
@@ -112,26 +127,36 @@ public struct SentryTracer: Tracer {
     ///
     /// `SentryOptions.tracePropagationTargets` is checked against the context's
     /// ``Tracing/ServiceContext/sentryPropagationTarget``, else the span's `url.full` or
-    /// `http.url` attribute; without any of them the headers are written. When the carrier is a
-    /// `[String: String]`, its `baggage` entry is merged: other vendors' members are kept, `sentry-`
-    /// members replaced.
+    /// `http.url` attribute; without any of them the headers are written.
+    ///
+    /// A `baggage` value the carrier already has is merged: other vendors' members are kept, and
+    /// there is one set of `sentry-` members, this trace's. The carrier is read when it is a
+    /// `[String: String]`, a `[String: [String]]` or a sequence of `(name: String, value: String)`
+    /// pairs (as NIO's `HTTPHeaders`), or when the injector is also an `Extractor` of the
+    /// carrier (header names compared case-insensitively). An injector that replaces the value
+    /// gets the merged `baggage`; one that adds a second value (as `HTTPHeaders.add` does; told
+    /// apart by injecting into a copy of the carrier) gets only the `sentry-` members, or no
+    /// `baggage` at all when the existing value already has `sentry-` members (they cannot be
+    /// removed through such an injector).
     public func inject<Carrier, Inject>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject)
     where Inject: Injector, Inject.Carrier == Carrier {
-        let entry = context[SentryTracerSpanKey.self]
-        let target = context.sentryPropagationTarget ?? entry?.state.urlAttribute
-        var existingBaggage: String?
-        if let dictionary = carrier as? [String: String] {
-            existingBaggage = dictionary.first(where: { $0.key.lowercased() == "baggage" })?.value
-        }
+        let span = context[SentryTracerSpanKey.self]
+        let target = context.sentryPropagationTarget ?? span?.urlAttribute
+        let existingBaggage = BaggageReader.read(carrier, injector)
+        let appends = existingBaggage.map { BaggageReader.injectorAppends(carrier, injector, existing: $0) } ?? false
+        let merge = appends ? nil : existingBaggage
         let headers: [String: String]
-        if let entry, !entry.span.isInert {
-            headers = SentrySDK.withActiveSpan(entry.span) {
-                SentrySDK.traceHeaders(for: target, existingBaggage: existingBaggage)
+        if let span, !span.sentrySpan.isInert {
+            headers = SentrySDK.withActiveSpan(span.sentrySpan) {
+                SentrySDK.traceHeaders(for: target, existingBaggage: merge)
             }
         } else {
-            headers = SentrySDK.traceHeaders(for: target, existingBaggage: existingBaggage)
+            headers = SentrySDK.traceHeaders(for: target, existingBaggage: merge)
         }
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            if name == "baggage", appends, let existingBaggage, BaggageReader.hasSentryMembers(existingBaggage) {
+                continue
+            }
             injector.inject(value, forKey: name, into: &carrier)
         }
     }
@@ -214,10 +239,11 @@ public struct SentryTracer: Tracer {
 /// - events become the data `sentry.events` (an array of `{name, timestamp, attributes}`,
 ///   timestamps in seconds since the epoch).
 ///
-/// The instants given to `startSpan` and `end(at:)` are not used: Sentry's clock times the span.
+/// The instants given to `startSpan` and `end(at:)` are the span's start and end timestamps
+/// (`start_timestamp` and `timestamp` of the transaction or of its entry in `spans`).
 /// An unsampled span (``isRecording`` is `false`) ignores attributes, events, links and renames;
 /// it still propagates its trace and ``recordError(_:attributes:at:)`` still captures the error.
-public final class SentryTracerSpan: Tracing.Span {
+public final class SentryTracerSpan: Tracing.Span, @unchecked Sendable {
     struct Snapshot {
         var operationName: String
         var attributes: SpanAttributes = [:]
@@ -228,69 +254,92 @@ public final class SentryTracerSpan: Tracing.Span {
         var ended = false
     }
 
-    final class State: Sendable {
-        let kind: SpanKind
-        let snapshot: Locked<Snapshot>
-
-        init(operationName: String, kind: SpanKind) {
-            self.kind = kind
-            snapshot = Locked(Snapshot(operationName: operationName))
-        }
-
-        /// The span's outgoing URL attribute (for `tracePropagationTargets`).
-        var urlAttribute: String? {
-            snapshot.withLock { s in
-                for key in ["url.full", "http.url"] {
-                    switch s.attributes.get(key) {
-                    case .string(let url): return url
-                    case .stringConvertible(let url): return url.description
-                    default: continue
-                    }
-                }
-                return nil
-            }
-        }
-    }
-
-    let entry: SentryTracerSpanEntry
-
-    /// The span's context: the one it was started with, holding this span.
-    public let context: ServiceContext
-
-    init(entry: SentryTracerSpanEntry, context: ServiceContext) {
-        self.entry = entry
-        self.context = context
-    }
-
     /// The Sentry span (or transaction) behind this span.
-    public var sentrySpan: SentrySpan { entry.span }
+    public let sentrySpan: SentrySpan
+    let isTransaction: Bool
+    /// The SDK span bound to the task when this span started (see `AmbientSpans`).
+    let boundAtStart: SentrySpan?
+    let kind: SpanKind
+    /// The operation name at the start: the Sentry span's op and description (or
+    /// transaction name, source `custom`) until the end maps them.
+    let startName: String
+    /// The context the span was started with (without it: holding a context that holds the span
+    /// would be a reference cycle).
+    private let parentContext: ServiceContext
+    /// The mutable state, under a lock of its own: an atomic flag (no allocation, and
+    /// ThreadSanitizer sees it, unlike `Synchronization.Mutex`'s futex); a span is rarely changed
+    /// from two threads at once.
+    private let locked = Atomic<Bool>(false)
+    private var snapshot: Snapshot  // guarded by `locked`
 
-    private var state: State { entry.state }
+    init(
+        sentrySpan: SentrySpan, operationName: String, kind: SpanKind, isTransaction: Bool,
+        boundAtStart: SentrySpan?, parentContext: ServiceContext
+    ) {
+        self.sentrySpan = sentrySpan
+        self.isTransaction = isTransaction
+        self.boundAtStart = boundAtStart
+        self.kind = kind
+        startName = operationName
+        self.parentContext = parentContext
+        snapshot = Snapshot(operationName: operationName)
+    }
+
+    /// The span's context: the one it was started with, holding this span (made anew at each
+    /// read).
+    public var context: ServiceContext {
+        var context = parentContext
+        context[SentryTracerSpanKey.self] = self
+        return context
+    }
+
+    /// Runs `body` with exclusive access to the span's mutable state.
+    private func withSnapshot<R>(_ body: (inout Snapshot) -> R) -> R {
+        while !locked.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            sched_yield()  // another thread changes this span: let it finish
+        }
+        defer { locked.store(false, ordering: .releasing) }
+        return body(&snapshot)
+    }
+
+    /// The span's outgoing URL attribute (for `tracePropagationTargets`).
+    var urlAttribute: String? {
+        withSnapshot { s in
+            for key in ["url.full", "http.url"] {
+                switch s.attributes.get(key) {
+                case .string(let url): return url
+                case .stringConvertible(let url): return url.description
+                default: continue
+                }
+            }
+            return nil
+        }
+    }
 
     /// Whether the span is sampled and not ended yet.
     public var isRecording: Bool {
-        entry.span.sampled == true && !state.snapshot.withLock { $0.ended }
+        sentrySpan.sampled == true && !withSnapshot { $0.ended }
     }
 
     public var operationName: String {
-        get { state.snapshot.withLock { $0.operationName } }
+        get { withSnapshot { $0.operationName } }
         set {
             guard isRecording else { return }
-            state.snapshot.withLock { $0.operationName = newValue }
+            withSnapshot { $0.operationName = newValue }
         }
     }
 
     public var attributes: SpanAttributes {
-        get { state.snapshot.withLock { $0.attributes } }
+        get { withSnapshot { $0.attributes } }
         set {
             guard isRecording else { return }
-            state.snapshot.withLock { $0.attributes = newValue }
+            withSnapshot { $0.attributes = newValue }
         }
     }
 
     public func setStatus(_ status: Tracing.SpanStatus) {
         guard isRecording else { return }
-        state.snapshot.withLock { $0.status = status }
+        withSnapshot { $0.status = status }
     }
 
     public func addEvent(_ event: SpanEvent) {
@@ -300,17 +349,17 @@ public final class SentryTracerSpan: Tracing.Span {
             "timestamp": .double(Double(event.nanosecondsSinceEpoch) / 1_000_000_000),
             "attributes": .object(Self.json(event.attributes)),
         ])
-        state.snapshot.withLock { $0.events.append(json) }
+        withSnapshot { $0.events.append(json) }
     }
 
     public func addLink(_ link: SpanLink) {
         guard isRecording else { return }
         var json: SentryJSONObject = ["attributes": .object(Self.json(link.attributes))]
-        if let linked = link.context[SentryTracerSpanKey.self]?.span, !linked.isInert {
+        if let linked = link.context[SentryTracerSpanKey.self]?.sentrySpan, !linked.isInert {
             json["trace_id"] = .string(linked.traceId)
             json["span_id"] = .string(linked.spanId)
         }
-        state.snapshot.withLock { $0.links.append(.object(json)) }
+        withSnapshot { $0.links.append(.object(json)) }
     }
 
     /// Captures `error` (``Sentry/SentrySDK/capture(error:scope:block:)``) with this span as the
@@ -319,9 +368,9 @@ public final class SentryTracerSpan: Tracing.Span {
     public func recordError<Instant: TracerInstant>(
         _ error: Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant
     ) {
-        if isRecording { state.snapshot.withLock { $0.errorRecorded = true } }
+        if isRecording { withSnapshot { $0.errorRecorded = true } }
         let extras = Self.json(attributes)
-        SentrySDK.withActiveSpan(entry.span) {
+        SentrySDK.withActiveSpan(sentrySpan) {
             _ = SentrySDK.capture(error: error) { scope in
                 for (key, value) in extras { scope.setExtra(key, value) }
             }
@@ -337,38 +386,53 @@ public final class SentryTracerSpan: Tracing.Span {
         return try result.get()
     }
 
+    /// Ends the span at `instant` (its Sentry end timestamp); a transaction is then sent.
+    /// A second call does nothing.
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
-        let span = entry.span
+        let span = sentrySpan
         guard span.sampled == true else {
             span.finish()
             return
         }
-        guard
-            let s = state.snapshot.withLock({ s -> Snapshot? in
-                if s.ended { return nil }
-                s.ended = true
-                return s
-            })
-        else { return }
-        apply(s, to: span)
-        span.finish()
+        // nil: already ended; .some(nil): nothing to map (as started, no data)
+        let taken = withSnapshot { s -> Snapshot?? in
+            if s.ended { return nil }
+            s.ended = true
+            if s.attributes.isEmpty, s.status == nil, !s.errorRecorded, s.links.isEmpty, s.events.isEmpty,
+                s.operationName == startName
+            {
+                return .some(nil)
+            }
+            return s
+        }
+        guard let taken else { return }
+        if let s = taken { apply(s, to: span) }
+        span.finish(endMicroseconds: SentryTracer.microseconds(instant()))
     }
 
     private func apply(_ s: Snapshot, to span: SentrySpan) {
         let attributes = s.attributes
-        span.setOperation(Self.op(s.operationName, kind: state.kind, attributes))
-        if entry.isTransaction {
-            span.setName(s.operationName, source: attributes.get("http.route") != nil ? .route : .custom)
-        } else {
+        // What the span started with is left alone (each setter copies a string into the core).
+        let op = Self.op(s.operationName, kind: kind, attributes)
+        if op != startName { span.setOperation(op) }
+        if isTransaction {
+            let routed = !attributes.isEmpty && attributes.get("http.route") != nil
+            if routed || s.operationName != startName {
+                span.setName(s.operationName, source: routed ? .route : .custom)
+            }
+        } else if s.operationName != startName {
             span.setDescription(s.operationName)
         }
-        attributes.forEach { key, value in
-            if let json = Self.json(value) { span.setData(key, json) }
+        var code: Int?
+        if !attributes.isEmpty {  // (each lookup hashes its key)
+            attributes.forEach { key, value in
+                if let json = Self.json(value) { span.setData(key, json) }
+            }
+            code = Self.int(attributes.get("http.response.status_code") ?? attributes.get("http.status_code"))
+            if let code { span.setHTTPStatus(code) }
         }
         if !s.links.isEmpty { span.setData("sentry.links", .array(s.links)) }
         if !s.events.isEmpty { span.setData("sentry.events", .array(s.events)) }
-        let code = Self.int(attributes.get("http.response.status_code") ?? attributes.get("http.status_code"))
-        if let code { span.setHTTPStatus(code) }
         switch s.status?.code {
         case .ok:
             span.setStatus(.ok)
@@ -383,6 +447,7 @@ public final class SentryTracerSpan: Tracing.Span {
     // MARK: - Mapping
 
     static func op(_ operationName: String, kind: SpanKind, _ attributes: SpanAttributes) -> String {
+        if attributes.isEmpty { return operationName }
         if case .string(let op)? = attributes.get("sentry.op") { return op }
         if attributes.get("http.request.method") != nil || attributes.get("http.method") != nil {
             switch kind {
@@ -436,20 +501,70 @@ public final class SentryTracerSpan: Tracing.Span {
     }
 }
 
-// MARK: - Context keys
+// MARK: - Reading a carrier's baggage
 
-/// What the context holds for a span of ``SentryTracer``: its Sentry span and its mutable state
-/// (not the ``SentryTracerSpan`` itself, which holds the context: no reference cycle).
-struct SentryTracerSpanEntry: Sendable {
-    let span: SentrySpan
-    let state: SentryTracerSpan.State
-    let isTransaction: Bool
-    /// The SDK span bound to the task when this span started (see `AmbientSpans`).
-    let boundAtStart: SentrySpan?
+/// Reads the `baggage` value a carrier already has, for ``SentryTracer/inject(_:into:using:)``.
+enum BaggageReader {
+    /// The carrier's `baggage` values joined with `,`; `nil` when it has none or cannot be read.
+    static func read<Carrier, Inject: Injector>(_ carrier: Carrier, _ injector: Inject) -> String?
+    where Inject.Carrier == Carrier {
+        switch carrier {
+        case let dictionary as [String: String]:
+            return joined(dictionary.lazy.filter { isBaggage($0.key) }.map(\.value))
+        case let dictionary as [String: [String]]:
+            return joined(dictionary.lazy.filter { isBaggage($0.key) }.flatMap(\.value))
+        case let fields as any Sequence<(name: String, value: String)>:
+            return values(of: fields)
+        default:
+            guard let extractor = injector as? any Extractor else { return nil }
+            return read(carrier, through: extractor)
+        }
+    }
+
+    private static func values<Fields: Sequence<(name: String, value: String)>>(of fields: Fields) -> String? {
+        joined(fields.lazy.filter { isBaggage($0.name) }.map(\.value))
+    }
+
+    /// `carrier` read through `extractor` when it extracts from carriers of that type.
+    private static func read<Extract: Extractor>(_ carrier: Any, through extractor: Extract) -> String? {
+        guard let carrier = carrier as? Extract.Carrier else { return nil }
+        return extractor.extract(key: "baggage", from: carrier) ?? extractor.extract(key: "Baggage", from: carrier)
+    }
+
+    /// Whether `injector` adds a second `baggage` value to a carrier that has one (rather than
+    /// replacing it): tried on a copy of the carrier. A reference-type carrier cannot be copied;
+    /// its injector is taken to replace.
+    static func injectorAppends<Carrier, Inject: Injector>(_ carrier: Carrier, _ injector: Inject, existing: String)
+        -> Bool
+    where Inject.Carrier == Carrier {
+        guard !(Carrier.self is AnyObject.Type) else { return false }
+        let marker = "sentry-probe=1"
+        var probe = carrier
+        injector.inject(marker, forKey: "baggage", into: &probe)
+        guard let after = read(probe, injector) else { return false }
+        return after != marker
+    }
+
+    /// Whether the baggage value has a `sentry-` member.
+    static func hasSentryMembers(_ baggage: String) -> Bool {
+        baggage.split(separator: ",").contains { $0.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("sentry-") }
+    }
+
+    private static func isBaggage(_ name: String) -> Bool {
+        name.utf8.count == 7 && name.lowercased() == "baggage"
+    }
+
+    private static func joined<S: Sequence<String>>(_ values: S) -> String? {
+        let all = Array(values)
+        return all.isEmpty ? nil : all.joined(separator: ",")
+    }
 }
 
+// MARK: - Context keys
+
+/// The context's span of ``SentryTracer``.
 enum SentryTracerSpanKey: ServiceContextKey {
-    typealias Value = SentryTracerSpanEntry
+    typealias Value = SentryTracerSpan
     static var nameOverride: String? { "sentry-span" }
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cscope_spi.h" /* csc_span_set_start_timestamp */
 #include "testlib.h"
 
 #define DSN      "https://pub123@o7.ingest.sentry.io/42"
@@ -221,6 +222,42 @@ static void test_finish_twice_and_late_child(void) {
     json_decref(ev);
     csc_span_release(early);
     csc_span_release(late);
+    csc_span_release(tx);
+    pop();
+    csc_close();
+}
+
+/* Times a caller reports (swift-distributed-tracing's instants): csc_span_set_start_timestamp and
+ * csc_span_start_child_at (cscope_spi.h), csc_span_finish_ex's end time, on the transaction and
+ * on children. */
+static void test_reported_start_and_end_times(void) {
+    start(1.0);
+    push();
+    csc_span_t *tx = tx_start("t", "task", NULL, 0);
+    csc_span_t *c = csc_span_start_child(tx, "a", NULL);
+    CHECK_EQ_INT(csc_span_set_start_timestamp(NULL, 1), CSC_ERR_NULL);
+    CHECK_EQ_INT(csc_span_set_start_timestamp(c, 0), CSC_ERR_INVALID);
+    CHECK_EQ_INT(csc_span_set_start_timestamp(tx, 1700000000123456), CSC_OK);
+    CHECK_EQ_INT(csc_span_set_start_timestamp(c, 1700000000200000), CSC_OK);
+    CHECK_EQ_INT(csc_span_finish_ex(c, NULL, 1700000001000000, NULL), CSC_OK);
+    CHECK_EQ_INT(csc_span_set_start_timestamp(c, 1700000000300000), CSC_ERR_INVALID); /* finished */
+    csc_span_t *d = csc_span_start_child_at(tx, "b", "started at", 1700000000300000);
+    CHECK_EQ_INT(csc_span_finish_ex(d, NULL, 1700000000400000, NULL), CSC_OK);
+    tl_sink_reset();
+    CHECK_EQ_INT(csc_span_finish_ex(tx, NULL, 1700000002500000, NULL), CSC_OK);
+    json_t *ev = tl_last_event();
+    CHECK_STR(tl_str(ev, "start_timestamp"), "2023-11-14T22:13:20.123456Z");
+    CHECK_STR(tl_str(ev, "timestamp"), "2023-11-14T22:13:22.500000Z");
+    json_t *span = json_array_get(json_object_get(ev, "spans"), 0);
+    CHECK_STR(tl_str(span, "start_timestamp"), "2023-11-14T22:13:20.200000Z");
+    CHECK_STR(tl_str(span, "timestamp"), "2023-11-14T22:13:21.000000Z");
+    span = json_array_get(json_object_get(ev, "spans"), 1);
+    CHECK_STR(tl_str(span, "description"), "started at");
+    CHECK_STR(tl_str(span, "start_timestamp"), "2023-11-14T22:13:20.300000Z");
+    CHECK_STR(tl_str(span, "timestamp"), "2023-11-14T22:13:20.400000Z");
+    json_decref(ev);
+    csc_span_release(d);
+    csc_span_release(c);
     csc_span_release(tx);
     pop();
     csc_close();
@@ -991,6 +1028,7 @@ int main(void) {
     RUN(test_transaction_event_shape);
     RUN(test_http_status_mapping);
     RUN(test_finish_twice_and_late_child);
+    RUN(test_reported_start_and_end_times);
     RUN(test_max_spans);
     RUN(test_never_finished_is_freed_not_sent);
     RUN(test_ten_thousand_spans_threads);

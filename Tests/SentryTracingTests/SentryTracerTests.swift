@@ -13,7 +13,61 @@ private struct DictionaryInjector: Injector {
     func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
 }
 
+/// As NIO's `HTTPHeaders` with AsyncHTTPClient's injector: name/value pairs, `inject` adds one.
+private struct PairHeaders: Sequence {
+    var pairs: [(name: String, value: String)] = []
+    func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { pairs.makeIterator() }
+    func values(_ name: String) -> [String] { pairs.filter { $0.name.lowercased() == name }.map(\.value) }
+}
+
+private struct PairHeadersAddingInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout PairHeaders) {
+        carrier.pairs.append((name: key, value: value))
+    }
+}
+
+/// As swift-http-types' `HTTPFields`: case-insensitive names, a set replaces; a type the tracer
+/// knows nothing of, read through its injector, which is also its extractor.
+private struct Fields {
+    private var storage: [String: String] = [:]
+    subscript(name: String) -> String? {
+        get { storage[name.lowercased()] }
+        set { storage[name.lowercased()] = newValue }
+    }
+}
+
+private struct FieldsCodec: Injector, Extractor {
+    func inject(_ value: String, forKey key: String, into carrier: inout Fields) { carrier[key] = value }
+    func extract(key: String, from carrier: Fields) -> String? { carrier[key] }
+}
+
+private struct MultiValueAddingInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: [String]]) {
+        carrier[key, default: []].append(value)
+    }
+}
+
+private func members(_ baggage: String?) -> [String] {
+    (baggage ?? "").split(separator: ",").map { String($0.drop(while: { $0 == " " })) }
+}
+
 private struct TestError: Error {}
+
+/// One attribute of each `SpanAttribute` type.
+func setAttributesOfEveryType(on span: SentryTracerSpan) {
+    span.attributes["a.int"] = 42
+    span.attributes["a.int32"] = SpanAttribute.int32(7)
+    span.attributes["a.double"] = 1.5
+    span.attributes["a.bool"] = false
+    span.attributes["a.string"] = "s"
+    span.attributes["a.strings"] = ["x", "y"]
+    span.attributes["a.ints"] = SpanAttribute.int64Array([1, 2])
+    span.attributes["a.int32s"] = SpanAttribute.int32Array([3])
+    span.attributes["a.doubles"] = SpanAttribute.doubleArray([0.5])
+    span.attributes["a.bools"] = SpanAttribute.boolArray([true])
+    span.attributes["a.convertible"] = SpanAttribute.stringConvertible(99)
+    span.attributes["a.convertibles"] = SpanAttribute.stringConvertibleArray([1, 2])
+}
 
 private extension InMemoryTransport {
     var transactions: [Event] { envelopes.compactMap(\.transaction) }
@@ -123,6 +177,34 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
         }
     }
 
+    @Test func startAndEndInstantsAreTheTimestamps() async throws {
+        _ = bootstrapOnce
+        try await withSDK { transport in
+            // 2023-11-14T22:13:20.123456789Z (nanoseconds are cut to microseconds)
+            let t0 = UInt64(1_700_000_000_123_456_789)
+            let at = { (offset: UInt64) in DefaultTracerClock.Timestamp(nanosecondsSinceEpoch: t0 + offset) }
+            let root = tracer.startSpan("root", context: .topLevel, at: at(0))
+            let child = tracer.startSpan("child", context: root.context, at: at(76_543_211))
+            child.end(at: at(876_543_211))
+            // the same, through the library's withSpan(at:) of a task-local context
+            ServiceContext.withValue(root.context) {
+                InstrumentationSystem.tracer.withSpan("nested", at: at(1_000_000_000)) { _ in }
+            }
+            root.end(at: at(2_376_543_211))
+            let tx = try #require(transport.transactions.first)
+            #expect(tx["start_timestamp"] == "2023-11-14T22:13:20.123456Z")
+            #expect(tx["timestamp"] == "2023-11-14T22:13:22.500000Z")
+            let byDescription = Dictionary(
+                uniqueKeysWithValues: spans(tx).map { ($0["description"]?.stringValue ?? "", $0) })
+            #expect(byDescription["child"]?["start_timestamp"] == "2023-11-14T22:13:20.200000Z")
+            #expect(byDescription["child"]?["timestamp"] == "2023-11-14T22:13:21.000000Z")
+            // withSpan ends the span now: after its start
+            #expect(byDescription["nested"]?["start_timestamp"] == "2023-11-14T22:13:21.123456Z")
+            let nestedEnd = try #require(byDescription["nested"]?["timestamp"]?.stringValue)
+            #expect(nestedEnd > "2026")
+        }
+    }
+
     @Test func childRenamedAtEndKeepsTheNewDescription() async throws {
         try await withSDK { transport in
             let root = tracer.startSpan("root", context: .topLevel)
@@ -194,6 +276,57 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
             #expect(other.isEmpty)
             child.end()
             root.end()
+        }
+    }
+
+    @Test func injectMergesTheBaggageOfAnyReadableCarrier() async {
+        await withSDK { _ in
+            let span = tracer.startSpan("root", context: .topLevel)
+            let traceId = span.sentrySpan.traceId
+            let ours = "sentry-trace_id=\(traceId)"
+
+            // Replacing, read through the injector's Extractor conformance: one merged value.
+            var fields = Fields()
+            fields["Baggage"] = "vendor=1, sentry-release=old,sentry-trace_id=0123"
+            tracer.inject(span.context, into: &fields, using: FieldsCodec())
+            let merged = members(fields["baggage"])
+            #expect(merged.contains("vendor=1"))
+            #expect(merged.filter { $0.hasPrefix("sentry-trace_id=") } == [ours])
+            #expect(merged.filter { $0.hasPrefix("sentry-release=") } == ["sentry-release=test%401.0"])
+            #expect(fields["sentry-trace"]?.hasPrefix(traceId) == true)
+
+            // Adding (HTTPHeaders.add): the vendor's value stays, ours is a second value with
+            // only sentry- members.
+            var pairs = PairHeaders(pairs: [(name: "Baggage", value: "vendor=1")])
+            tracer.inject(span.context, into: &pairs, using: PairHeadersAddingInjector())
+            let values = pairs.values("baggage")
+            #expect(values.count == 2)
+            #expect(values.first == "vendor=1")
+            #expect(members(values.last).allSatisfy { $0.hasPrefix("sentry-") })
+            #expect(members(values.joined(separator: ",")).filter { $0.hasPrefix("sentry-trace_id=") } == [ours])
+            #expect(pairs.values("sentry-trace").count == 1)
+
+            // Adding to a value that has sentry- members already: no second set of them.
+            let forwarded = "vendor=1,sentry-trace_id=\(traceId),sentry-release=test%401.0"
+            var proxied = PairHeaders(pairs: [(name: "baggage", value: forwarded)])
+            tracer.inject(span.context, into: &proxied, using: PairHeadersAddingInjector())
+            #expect(proxied.values("baggage") == [forwarded])
+            #expect(proxied.values("sentry-trace").first?.hasPrefix(traceId) == true)
+
+            // [String: [String]] with an adding injector.
+            var multi = ["baggage": ["vendor=2"]]
+            tracer.inject(span.context, into: &multi, using: MultiValueAddingInjector())
+            #expect(multi["baggage"]?.first == "vendor=2")
+            #expect(multi["baggage"]?.count == 2)
+            let added = members(multi["baggage"]?.last)
+            #expect(added.contains(ours))
+
+            // Nothing to merge: only ours.
+            var empty = Fields()
+            tracer.inject(span.context, into: &empty, using: FieldsCodec())
+            #expect(members(empty["baggage"]).allSatisfy { $0.hasPrefix("sentry-") })
+            #expect(members(empty["baggage"]).contains(ours))
+            span.end()
         }
     }
 
@@ -290,6 +423,30 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
 
     /// 1,000 concurrent child tasks under one root, through the library's global async `withSpan`:
     /// each task sees its own span as the SDK's active span, and every span's parent is the root.
+    /// The SDK's lookup of the tracer's span (`AmbientSpans.resolve`) used to re-wrap its provider
+    /// closure in two more thunks at every call: each lookup slower than the one before (in
+    /// release builds a stack overflow after some 100,000). The fifth batch of lookups must not
+    /// take much longer than the first (it took about 9 times as long).
+    @Test func lookupsOfTheTracersSpanDoNotSlowDown() async {
+        await withSDK { _ in
+            let span = tracer.startSpan("root", context: .topLevel)
+            let clock = ContinuousClock()
+            let (first, last, found) = ServiceContext.withValue(span.context) {
+                var batches: [Duration] = []
+                var found = 0
+                for _ in 0..<5 {
+                    let t0 = clock.now
+                    for _ in 0..<10_000 where SentrySDK.span?.spanId == span.sentrySpan.spanId { found += 1 }
+                    batches.append(clock.now - t0)
+                }
+                return (batches[0], batches[4], found)
+            }
+            #expect(found == 50_000)
+            #expect(last < first * 3, "first batch \(first), fifth \(last)")
+            span.end()
+        }
+    }
+
     @Test func concurrentTasksEachGetTheirOwnSpan() async throws {
         _ = bootstrapOnce
         try await withSDK { transport in
@@ -352,16 +509,7 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
             let root = tracer.startSpan("root", context: .topLevel)
             root.attributes["root.flag"] = true
             let span = tracer.startSpan("child", context: root.context)
-            span.attributes["a.int"] = 42
-            span.attributes["a.int32"] = SpanAttribute.int32(7)
-            span.attributes["a.double"] = 1.5
-            span.attributes["a.bool"] = false
-            span.attributes["a.string"] = "s"
-            span.attributes["a.strings"] = ["x", "y"]
-            span.attributes["a.ints"] = SpanAttribute.int64Array([1, 2])
-            span.attributes["a.doubles"] = SpanAttribute.doubleArray([0.5])
-            span.attributes["a.bools"] = SpanAttribute.boolArray([true])
-            span.attributes["a.convertible"] = SpanAttribute.stringConvertible(99)
+            setAttributesOfEveryType(on: span)
             span.addLink(SpanLink(context: other.context, attributes: ["why": "retry"]))
             span.addEvent(SpanEvent(name: "cache miss", attributes: ["key": "k1"]))
             span.end()
@@ -380,6 +528,8 @@ private let bootstrapOnce: Void = InstrumentationSystem.bootstrap(SentryTracer()
             #expect(data["a.doubles"] == .array([0.5]))
             #expect(data["a.bools"] == .array([true]))
             #expect(data["a.convertible"] == "99")
+            #expect(data["a.int32s"] == .array([3]))
+            #expect(data["a.convertibles"] == .array(["1", "2"]))
             let link = try #require(data["sentry.links"]?.arrayValue?.first?.objectValue)
             #expect(link["trace_id"]?.stringValue == other.sentrySpan.traceId)
             #expect(link["span_id"]?.stringValue == other.sentrySpan.spanId)

@@ -5,6 +5,7 @@
 
 #include "tracing_internal.h"
 #include "support/json_refcount.h" /* race-free json_incref/json_decref */
+#include "cscope_spi.h"            /* csc_span_set_start_timestamp, for the overlay */
 
 /* ------------------------------------------------------------ life cycle */
 
@@ -27,7 +28,9 @@ static void tree_release(csc__tree_t *t) {
 
 static csc__lock_t *lock_of(csc_span_t *s) { return s->tree ? &s->tree->lock : &s->own; }
 
-csc_span_t *csc__span_alloc(csc__tree_t *tree) {
+csc_span_t *csc__span_alloc(csc__tree_t *tree) { return csc__span_alloc_at(tree, 0); }
+
+csc_span_t *csc__span_alloc_at(csc__tree_t *tree, int64_t start_us) {
     csc_span_t *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     atomic_init(&s->refs, 1);
@@ -35,7 +38,7 @@ csc_span_t *csc__span_alloc(csc__tree_t *tree) {
     s->same_process = true;
     s->sampled = CSC_SAMPLED_UNSET;
     csc__random_hex(s->span_id, 16);
-    s->start_us = csc_now_us();
+    s->start_us = start_us > 0 ? start_us : csc_now_us();
     return s;
 }
 
@@ -117,6 +120,21 @@ int csc_span_set_origin(csc_span_t *s, const char *o) {
     return s ? swap_str(s, &s->origin, o, CSC_MAX_STRING_LEN) : CSC_ERR_NULL;
 }
 int csc_span_set_status(csc_span_t *s, const char *st) { return s ? swap_str(s, &s->status, st, 64) : CSC_ERR_NULL; }
+
+/* cscope_spi.h: the start time of a span the overlay's tracer started at a given instant. */
+int csc_span_set_start_timestamp(csc_span_t *s, int64_t start_us) {
+    if (!s) return CSC_ERR_NULL;
+    if (start_us <= 0) return CSC_ERR_INVALID;
+    csc__lock_t *l = lock_of(s);
+    csc__lock(l);
+    int rc = CSC_ERR_INVALID;
+    if (!s->finished) {
+        s->start_us = start_us;
+        rc = CSC_OK;
+    }
+    csc__unlock(l);
+    return rc;
+}
 
 /* Sets key in *obj (created on first use) under the span's lock; `value` STOLEN (NULL deletes). */
 static int put_json(csc_span_t *s, json_t **obj, const char *key, json_t *value) {
@@ -343,8 +361,13 @@ json_t *csc__span_to_json(const csc_span_t *s) {
 /* ------------------------------------------------------------ children */
 
 csc_span_t *csc_span_start_child(csc_span_t *parent, const char *op, const char *description) {
+    return csc_span_start_child_at(parent, op, description, 0);
+}
+
+/* cscope_spi.h */
+csc_span_t *csc_span_start_child_at(csc_span_t *parent, const char *op, const char *description, int64_t start_us) {
     if (!parent) return NULL;
-    csc_span_t *c = csc__span_alloc(parent->tree);
+    csc_span_t *c = csc__span_alloc_at(parent->tree, start_us);
     if (!c) return NULL;
     bool oom = false;
     c->op = clean_dup(op, CSC_MAX_STRING_LEN, &oom);

@@ -47,6 +47,8 @@ struct csc_span_s {
 void csc__span_slot_retain(void *span);
 void csc__span_slot_release(void *span);
 csc_span_t *csc__span_alloc(csc__tree_t *tree);
+/* Same, started at `start_us` (microseconds since the epoch; <= 0: now). */
+csc_span_t *csc__span_alloc_at(csc__tree_t *tree, int64_t start_us);
 /* The span's JSON (an element of `spans`) and its trace context; call under the tree lock or after close. */
 json_t *csc__span_to_json(const csc_span_t *s);
 json_t *csc__span_trace_context(const csc_span_t *s);

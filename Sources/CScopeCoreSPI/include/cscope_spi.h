@@ -146,6 +146,25 @@ CSC_API size_t csc_timestamp_format(int64_t us, char out[32]);
  */
 CSC_API bool csc_timestamp_parse(const char *text, int64_t *us);
 
+/* ------------------------------------------------------------ spans */
+
+/**
+ * Sets the start time of `span` (a transaction or a child) to `start_us`,
+ * microseconds since the Unix epoch, in place of the moment it was started:
+ * for spans whose start a caller reports (swift-distributed-tracing's
+ * `startSpan(at:)`); the end time is csc_span_finish_ex's `end_us`. Returns
+ * CSC_ERR_NULL, CSC_ERR_INVALID (`start_us` <= 0, or the span is finished) or
+ * CSC_OK.
+ */
+CSC_API int csc_span_set_start_timestamp(csc_span_t *span, int64_t start_us);
+
+/**
+ * csc_span_start_child, started at `start_us` (microseconds since the Unix
+ * epoch; <= 0: now) without reading the clock. Caller releases.
+ */
+CSC_API csc_span_t *csc_span_start_child_at(csc_span_t *parent, const char *op, const char *description,
+                                            int64_t start_us);
+
 /**
  * Sets the function the core calls once, with `ctx`, when it is done with `opts` and with the
  * user data of every callback set on them (before_send, before_breadcrumb, transport,

@@ -1,0 +1,1 @@
+../../../SentryBench/Bench.swift
