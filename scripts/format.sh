@@ -20,6 +20,9 @@ swift format --version >/dev/null 2>&1 || { echo "format.sh: swift format is mis
 
 mapfile -t c_files < <(git ls-files -- '*.c' '*.h' '*.cpp')
 mapfile -t swift_files < <(git ls-files -- '*.swift' ':!Package.swift')
+# symbolic links are formatted through the file they point to (swift format prints nothing for a link)
+for i in "${!swift_files[@]}"; do [ -L "${swift_files[$i]}" ] && unset 'swift_files[i]'; done
+swift_files=("${swift_files[@]}")
 
 if ((check == 0)); then
     clang-format -i --style=file "${c_files[@]}"

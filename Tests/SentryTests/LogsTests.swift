@@ -29,11 +29,14 @@ func logAttribute(_ item: SentryJSONObject, _ key: String) -> (value: SentryJSON
     }
 
     @Test func interpolationKeepsTemplateParametersAndAttributes() async throws {
-        try await withStartedSDK({ $0.enableLogs = true; $0.environment = "staging" }) { transport in
+        try await withStartedSDK({
+            $0.enableLogs = true; $0.environment = "staging"
+        }) { transport in
             let orderId = 42
             let method = "card"
             SentrySDK.logger.warn(
-                "Order \(orderId) paid with \(method) (\(9.5), \(true))", attributes: ["cart.items": 3, "ids": .stringArray(["a", "b"])])
+                "Order \(orderId) paid with \(method) (\(9.5), \(true))",
+                attributes: ["cart.items": 3, "ids": .stringArray(["a", "b"])])
             SentrySDK.logger.info("plain line")
             SentrySDK.flush(timeout: .seconds(2))
             let items = logItems(transport)
@@ -42,7 +45,9 @@ func logAttribute(_ item: SentryJSONObject, _ key: String) -> (value: SentryJSON
             #expect(item["body"]?.stringValue == "Order 42 paid with card (9.5, true)")
             #expect(item["level"]?.stringValue == "warn")
             #expect(item["severity_number"]?.intValue == 13)
-            #expect(logAttribute(item, "sentry.message.template").value?.stringValue == "Order {0} paid with {1} ({2}, {3})")
+            #expect(
+                logAttribute(item, "sentry.message.template").value?.stringValue == "Order {0} paid with {1} ({2}, {3})"
+            )
             #expect(logAttribute(item, "sentry.message.parameter.0").value?.intValue == 42)
             #expect(logAttribute(item, "sentry.message.parameter.0").type == "integer")
             #expect(logAttribute(item, "sentry.message.parameter.1").value?.stringValue == "card")
@@ -64,7 +69,9 @@ func logAttribute(_ item: SentryJSONObject, _ key: String) -> (value: SentryJSON
     }
 
     @Test func linesCarryTheirTasksSpanAndTrace() async throws {
-        try await withStartedSDK({ $0.enableLogs = true; $0.tracesSampleRate = 1 }) { transport in
+        try await withStartedSDK({
+            $0.enableLogs = true; $0.tracesSampleRate = 1
+        }) { transport in
             let expected: [(String, String, String)] = await withTaskGroup(of: (String, String, String).self) { group in
                 for i in 0..<50 {
                     group.addTask {
@@ -136,7 +143,9 @@ func logAttribute(_ item: SentryJSONObject, _ key: String) -> (value: SentryJSON
 
     @Test func userAttributesOnlyWithSendDefaultPii() async throws {
         for pii in [false, true] {
-            await withStartedSDK({ $0.enableLogs = true; $0.sendDefaultPii = pii }) { transport in
+            await withStartedSDK({
+                $0.enableLogs = true; $0.sendDefaultPii = pii
+            }) { transport in
                 SentrySDK.setUser(User(id: "u-1", email: "a@example.com"))
                 SentrySDK.logger.info("who")
                 SentrySDK.flush(timeout: .seconds(2))
@@ -151,8 +160,11 @@ func logAttribute(_ item: SentryJSONObject, _ key: String) -> (value: SentryJSON
     /// (Tests/CScopeCoreTests/logs_schema.py).
     @Test func itemsFollowTheLogsProtocol() async throws {
         let dir = try TemporaryDirectory()
-        await withStartedSDK({ $0.enableLogs = true; $0.tracesSampleRate = 1; $0.serverName = "host-a" }) { transport in
-            SentrySDK.logger.trace("t \(1) \("two") \(3.0) \(false)", attributes: ["a": .integerArray([1, 2]), "b": .doubleArray([])])
+        await withStartedSDK({
+            $0.enableLogs = true; $0.tracesSampleRate = 1; $0.serverName = "host-a"
+        }) { transport in
+            SentrySDK.logger.trace(
+                "t \(1) \("two") \(3.0) \(false)", attributes: ["a": .integerArray([1, 2]), "b": .doubleArray([])])
             SentrySDK.withTransaction(name: "tx", operation: "task") { _ in
                 SentrySDK.logger.fatal("inside a transaction", attributes: ["nan": .double(.nan), "s": "x"])
             }

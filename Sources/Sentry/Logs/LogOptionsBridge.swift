@@ -25,7 +25,9 @@ final class LogCallbackBox: Sendable {
     }
 }
 
-private func beforeSendLogTrampoline(_ item: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?) -> Bool {
+private func beforeSendLogTrampoline(_ item: UnsafeMutablePointer<json_t>?, _ userData: UnsafeMutableRawPointer?)
+    -> Bool
+{
     guard let item, let userData else { return true }
     return Unmanaged<LogCallbackBox>.fromOpaque(userData).takeUnretainedValue().run(item)
 }

@@ -88,7 +88,8 @@ extension SentryLog.Attribute {
         case .string(let s): return ["value": .string(s), "type": "string"]
         case .boolean(let b): return ["value": .bool(b), "type": "boolean"]
         case .integer(let i): return ["value": .int(i), "type": "integer"]
-        case .double(let d): return d.isFinite ? ["value": .double(d), "type": "double"] : ["value": .string("\(d)"), "type": "string"]
+        case .double(let d):
+            return d.isFinite ? ["value": .double(d), "type": "double"] : ["value": .string("\(d)"), "type": "string"]
         case .stringArray(let a): return ["value": .array(a.map { .string($0) }), "type": "array"]
         case .integerArray(let a): return ["value": .array(a.map { .int($0) }), "type": "array"]
         case .doubleArray(let a): return ["value": .array(a.map { .double($0) }), "type": "array"]

@@ -40,8 +40,9 @@ public struct SentryLogger: Sendable {
     }
 
     /// A line at `level`.
-    public func log(_ level: SentryLog.Level, _ message: SentryLogMessage, attributes: [String: SentryLog.Attribute] = [:])
-    {
+    public func log(
+        _ level: SentryLog.Level, _ message: SentryLogMessage, attributes: [String: SentryLog.Attribute] = [:]
+    ) {
         guard LogSender.enabled else { return }
         LogSender.send(
             level: level, body: message.body, template: message.parameters.isEmpty ? nil : message.template,
@@ -103,7 +104,9 @@ public struct SentryLogMessage: Sendable, ExpressibleByStringInterpolation {
         }
 
         public mutating func appendInterpolation(_ value: String) { append(.string(value), text: value) }
-        public mutating func appendInterpolation(_ value: Bool) { append(.boolean(value), text: value ? "true" : "false") }
+        public mutating func appendInterpolation(_ value: Bool) {
+            append(.boolean(value), text: value ? "true" : "false")
+        }
         public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) {
             append(.integer(Int64(clamping: value)), text: value.description)
         }
