@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses (Tests/FuzzTests, a CMake project of its own: clang with
 # libFuzzer, ASan+UBSan) and runs each for N seconds (default 20) from its seed corpus
 # (Tests/FuzzTests/corpus/<harness>/, read only: new inputs go to build/fuzz/corpus/<harness>/).
-#   scripts/fuzz.sh [--seconds N] [HARNESS...]     harnesses: dsn envelope disk_cache ratelimit scope breadcrumb
+#   scripts/fuzz.sh [--seconds N] [HARNESS...]     harnesses: dsn envelope disk_cache ratelimit scope breadcrumb logs propagation
 # Prints executions/s per harness; exits non-zero on any crash, leak, sanitizer report or failed
 # invariant (the input is saved as build/fuzz/crash-<harness>-*; add it to the corpus and to a
 # unit test once fixed). CC overrides the compiler (default: /opt/swift/usr/bin/clang, else clang).
@@ -19,7 +19,7 @@ while (($#)); do
     *) harnesses+=("$1"); shift ;;
   esac
 done
-ALL=(dsn envelope disk_cache ratelimit scope breadcrumb)
+ALL=(dsn envelope disk_cache ratelimit scope breadcrumb logs propagation)
 ((${#harnesses[@]})) || harnesses=("${ALL[@]}")
 
 CC=${CC:-}

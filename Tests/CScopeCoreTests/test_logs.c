@@ -384,9 +384,17 @@ static void test_bad_input(void) {
     json_t *deep = json_integer(1);
     for (int i = 0; i < 200; i++) deep = json_pack("{s:o}", "d", deep);
     CHECK_EQ_INT(csc_log(CSC_LOG_INFO, "deep", json_pack("{s:o}", "deep", deep)), CSC_OK);
+    /* strings from jansson's unchecked constructors (a host's), an attribute lying about its type */
+    json_t *unchecked = json_object();
+    json_object_set_new_nocheck(unchecked, "bad\xffkey", json_stringn_nocheck("v\xff\xfe", 3));
+    json_object_set_new(unchecked, "liar", json_pack("{s:s,s:s}", "value", "text", "type", "integer"));
+    CHECK_EQ_INT(csc_log(CSC_LOG_INFO, "unchecked", unchecked), CSC_OK);
     csc_flush(2000);
     json_t *all = collected(NULL, NULL);
-    CHECK_EQ_INT(json_array_size(all), 3);
+    CHECK_EQ_INT(json_array_size(all), 4);
+    json_t *u = json_array_get(all, 3);
+    CHECK_STR(json_string_value(json_object_get(u, "body")), "unchecked"); /* the batch was not lost */
+    CHECK_STR(attr_type(u, "liar"), "string");
     const char *b0 = json_string_value(json_object_get(json_array_get(all, 0), "body"));
     CHECK(b0 && tl_utf8_valid(b0, strlen(b0)) && strstr(b0, "utf-8"));
     CHECK(!json_object_get(json_object_get(json_array_get(all, 0), "attributes"), "leak"));

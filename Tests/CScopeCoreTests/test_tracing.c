@@ -765,6 +765,17 @@ static void test_outgoing_headers(void) {
     CHECK(strstr(out.baggage, "sentry-release=web%401.2") && !strstr(out.baggage, "old") &&
           !strstr(out.baggage, "vendor"));
     csc_trace_headers_clear(&out);
+    /* another vendor's item that could corrupt the header (CR LF, non-ASCII) is dropped, and so are
+     * items past the 8,192-byte header limit; ours always go (found by fuzz_propagation) */
+    static char big[10000];
+    memset(big, 'x', sizeof big - 1);
+    memcpy(big, "huge=", 5);
+    char mixed[10100];
+    snprintf(mixed, sizeof mixed, "a=1,evil=1\r\nX-Injected: 1,nonascii=\xad,%s,b=2", big);
+    CHECK_EQ_INT(csc_trace_headers(NULL, mixed, &out), 3);
+    CHECK(out.baggage && strncmp(out.baggage, "a=1,b=2,sentry-", 15) == 0);
+    CHECK(strlen(out.baggage) <= 8192 && !strchr(out.baggage, '\r') && !strstr(out.baggage, "huge"));
+    csc_trace_headers_clear(&out);
     /* a span outside any transaction propagates nothing */
     (void)csc_scope_bind_span(csc_current_scope(), NULL);
     csc_span_finish(c);

@@ -53,12 +53,8 @@ static const char *scalar_type(const json_t *v) {
     }
 }
 
-static bool already_typed(const json_t *v) {
-    if (!json_is_object(v) || json_object_size(v) != 2 || !json_object_get(v, "value")) return false;
-    const char *t = json_string_value(json_object_get(v, "type"));
-    return t && (!strcmp(t, "string") || !strcmp(t, "integer") || !strcmp(t, "double") || !strcmp(t, "boolean") ||
-                 !strcmp(t, "array"));
-}
+/* {"value": v, "type": t} with v of type t (a host's pre-typed attribute). */
+static bool already_typed(const json_t *v);
 
 /* An array of one scalar type (or empty) is an `array` attribute. */
 static bool uniform_array(const json_t *v) {
@@ -74,25 +70,64 @@ static bool uniform_array(const json_t *v) {
     return true;
 }
 
+/* A scalar, typed; strings made UTF-8-clean (a host may hand jansson strings built unchecked). */
+static json_t *scalar(json_t *v, const char *t) {
+    if (json_is_string(v)) {
+        json_t *c = clean_string(json_string_value(v), json_string_length(v), CSC_MAX_STRING_LEN);
+        return c ? typed(c, t) : NULL;
+    }
+    return typed(json_incref(v), t);
+}
+
 /* sentry-python's format_attribute + serialize_attribute; anything else becomes its JSON text. */
 static json_t *attribute(json_t *v) {
     const char *t = scalar_type(v);
-    if (t) return typed(json_incref(v), t);
-    if (already_typed(v)) return json_deep_copy(v);
-    if (uniform_array(v)) return typed(json_deep_copy(v), "array");
+    if (t) return scalar(v, t);
+    if (already_typed(v)) return attribute(json_object_get(v, "value"));
+    if (uniform_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) {
+            json_t *one = scalar(x, scalar_type(x));
+            json_t *val = json_object_get(one, "value");
+            if (!a || !val || json_array_append(a, val)) {
+                json_decref(one);
+                json_decref(a);
+                return NULL;
+            }
+            json_decref(one);
+        }
+        return typed(a, "array");
+    }
     char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     json_t *s = text ? clean_string(text, strlen(text), CSC_MAX_STRING_LEN) : NULL;
     free(text);
+    if (!text) s = json_string("<unserializable>"); /* invalid UTF-8 inside: jansson will not write it */
     return s ? typed(s, "string") : NULL;
+}
+
+static bool already_typed(const json_t *v) {
+    if (!json_is_object(v) || json_object_size(v) != 2) return false;
+    const json_t *value = json_object_get(v, "value");
+    const char *t = json_string_value(json_object_get(v, "type"));
+    if (!value || !t) return false;
+    if (!strcmp(t, "array")) return uniform_array(value);
+    const char *actual = scalar_type(value);
+    return actual && !strcmp(actual, t);
 }
 
 static void put(json_t *attrs, const char *key, json_t *typed_value, bool overwrite) {
     if (!typed_value) return;
-    if (!overwrite && json_object_get(attrs, key)) {
+    const char *k = NULL;
+    size_t kl = 0;
+    if (csc__utf8_clean(key, strlen(key), CSC_MAX_TAG_KEY_LEN, &k, &kl) < 0 || !kl ||
+        (!overwrite && json_object_getn(attrs, k, kl))) {
         json_decref(typed_value);
-        return;
+    } else {
+        json_object_setn_new_nocheck(attrs, k, kl, typed_value);
     }
-    json_object_set_new(attrs, key, typed_value);
+    if (k && k != key) free((void *)k);
 }
 
 static void put_string(json_t *attrs, const char *key, const char *s, bool overwrite) {

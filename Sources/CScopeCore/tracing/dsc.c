@@ -102,16 +102,33 @@ char *csc__dsc_to_baggage(const json_t *dsc) {
     return b.p;
 }
 
+/* A member that can go into an HTTP header as it is: printable ASCII, spaces and tabs (W3C
+ * baggage's optional whitespace), and something else than whitespace. */
+static bool header_safe(const char *p, size_t n) {
+    bool content = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((c < 0x20 && c != '\t') || c >= 0x7f) return false;
+        content |= c != ' ' && c != '\t';
+    }
+    return content;
+}
+
+#define BAGGAGE_MAX_BYTES 8192 /* W3C baggage: a header of at most 8,192 bytes */
+
 char *csc__baggage_merge(const char *existing, const char *sentry_items) {
     csc__buf_t b = {0};
     size_t n_items = strlen(sentry_items);
     csc__buf_reserve(&b, n_items + (existing ? strlen(existing) : 0) + 2);
-    if (existing) { /* keep the other vendors' items, drop older sentry- ones */
+    if (existing) {
+        /* keep the other vendors' items, drop older sentry- ones; an item with control
+         * characters or non-ASCII bytes is dropped (it would corrupt the header, or inject one),
+         * and so is one that would take the header past 8,192 bytes (ours always go) */
         const char *p = existing;
         for (;;) {
             const char *e = strchr(p, ',');
             size_t n = e ? (size_t)(e - p) : strlen(p);
-            if (!is_sentry_item(p, n) && n) {
+            if (!is_sentry_item(p, n) && header_safe(p, n) && b.len + 1 + n + 1 + n_items <= BAGGAGE_MAX_BYTES) {
                 if (b.len) csc__buf_putc(&b, ',');
                 csc__buf_put(&b, p, n);
             }
