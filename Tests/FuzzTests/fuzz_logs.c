@@ -9,13 +9,13 @@
 
 static const char *attr_type_of(const json_t *v) {
     switch (json_typeof(v)) {
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "double";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    case JSON_ARRAY: return "array";
-    default: return NULL;
+        case JSON_STRING: return "string";
+        case JSON_INTEGER: return "integer";
+        case JSON_REAL: return "double";
+        case JSON_TRUE:
+        case JSON_FALSE: return "boolean";
+        case JSON_ARRAY: return "array";
+        default: return NULL;
     }
 }
 

@@ -26,7 +26,8 @@ static void check_out(const csc_trace_headers_t *h) {
     if (n) {
         FUZZ_CHECK(n == 49 || n == 51);
         FUZZ_CHECK(hex(h->sentry_trace, 32) && h->sentry_trace[32] == '-' && hex(h->sentry_trace + 33, 16));
-        if (n == 51) FUZZ_CHECK(h->sentry_trace[49] == '-' && (h->sentry_trace[50] == '0' || h->sentry_trace[50] == '1'));
+        if (n == 51)
+            FUZZ_CHECK(h->sentry_trace[49] == '-' && (h->sentry_trace[50] == '0' || h->sentry_trace[50] == '1'));
     }
     n = strlen(h->traceparent);
     if (n) {
