@@ -776,6 +776,22 @@ static void test_outgoing_headers(void) {
     CHECK(out.baggage && strncmp(out.baggage, "a=1,b=2,sentry-", 15) == 0);
     CHECK(strlen(out.baggage) <= 8192 && !strchr(out.baggage, '\r') && !strstr(out.baggage, "huge"));
     csc_trace_headers_clear(&out);
+    { /* an incoming sentry- value that percent-encodes past 8,192 bytes is left out, not the header's limit */
+        static char long_bg[12000];
+        int at =
+            snprintf(long_bg, sizeof long_bg, "sentry-trace_id=%s,sentry-environment=prod,sentry-release=", IN_TRACE);
+        for (int i = 0; i < 4000; i++) long_bg[at++] = (char)(i & 1 ? 0xa9 : 0xc3); /* 2,000 x U+00E9 */
+        long_bg[at] = 0;
+        csc_header_t lh[] = {{"sentry-trace", IN_TRACE "-" IN_SPAN "-1"}, {"baggage", long_bg}};
+        csc_span_t *ltx = tx_start("long", "http.server", lh, 2);
+        (void)csc_scope_bind_span(csc_current_scope(), ltx);
+        CHECK_EQ_INT(csc_trace_headers(NULL, "other=1", &out), 3);
+        CHECK(out.baggage && strlen(out.baggage) <= 8192 && strstr(out.baggage, "sentry-environment=prod") &&
+              strstr(out.baggage, "other=1") && !strstr(out.baggage, "sentry-release"));
+        csc_trace_headers_clear(&out);
+        (void)csc_scope_bind_span(csc_current_scope(), NULL);
+        csc_span_release(ltx);
+    }
     /* a span outside any transaction propagates nothing */
     (void)csc_scope_bind_span(csc_current_scope(), NULL);
     csc_span_finish(c);

@@ -116,30 +116,38 @@ static bool header_safe(const char *p, size_t n) {
 
 #define BAGGAGE_MAX_BYTES 8192 /* W3C baggage: a header of at most 8,192 bytes */
 
-char *csc__baggage_merge(const char *existing, const char *sentry_items) {
-    csc__buf_t b = {0};
-    size_t n_items = strlen(sentry_items);
-    csc__buf_reserve(&b, n_items + (existing ? strlen(existing) : 0) + 2);
-    if (existing) {
-        /* keep the other vendors' items, drop older sentry- ones; an item with control
-         * characters or non-ASCII bytes is dropped (it would corrupt the header, or inject one),
-         * and so is one that would take the header past 8,192 bytes (ours always go) */
-        const char *p = existing;
-        for (;;) {
-            const char *e = strchr(p, ',');
-            size_t n = e ? (size_t)(e - p) : strlen(p);
-            if (!is_sentry_item(p, n) && header_safe(p, n) && b.len + 1 + n + 1 + n_items <= BAGGAGE_MAX_BYTES) {
-                if (b.len) csc__buf_putc(&b, ',');
-                csc__buf_put(&b, p, n);
-            }
-            if (!e) break;
-            p = e + 1;
+/* Appends the comma-separated members of list[0..n) that `keep` accepts and that fit in `budget`
+ * bytes of `b` (with their commas). */
+static void put_members(csc__buf_t *b, const char *list, size_t n, size_t budget, bool third_party) {
+    const char *p = list, *end = list + n;
+    while (p < end) {
+        const char *e = memchr(p, ',', (size_t)(end - p));
+        size_t m = e ? (size_t)(e - p) : (size_t)(end - p);
+        bool ok = third_party ? !is_sentry_item(p, m) && header_safe(p, m) : m > 0;
+        if (ok && b->len + (b->len ? 1 : 0) + m <= budget) {
+            if (b->len) csc__buf_putc(b, ',');
+            csc__buf_put(b, p, m);
         }
+        if (!e) break;
+        p = e + 1;
     }
-    if (b.len && n_items) csc__buf_putc(&b, ',');
-    csc__buf_put(&b, sentry_items, n_items);
+}
+
+char *csc__baggage_merge(const char *existing, const char *sentry_items) {
+    /* ours first (a member that would take the header past 8,192 bytes is left out: an incoming
+     * baggage's sentry- values can be long, and percent-encoding triples non-ASCII bytes), then
+     * the other vendors' members that fit: never an older sentry- one, nor one with control
+     * characters or non-ASCII bytes (it would corrupt the header, or inject one) */
+    csc__buf_t ours = {0}, b = {0};
+    put_members(&ours, sentry_items, strlen(sentry_items), BAGGAGE_MAX_BYTES, false);
+    size_t room = BAGGAGE_MAX_BYTES - ours.len - (ours.len ? 1 : 0);
+    if (existing) put_members(&b, existing, strlen(existing), room, true);
+    if (b.len && ours.len) csc__buf_putc(&b, ',');
+    if (ours.len) csc__buf_put(&b, ours.p, ours.len);
     csc__buf_putc(&b, 0);
-    if (b.oom) {
+    bool oom = b.oom || ours.oom;
+    free(ours.p);
+    if (oom) {
         free(b.p);
         return NULL;
     }
