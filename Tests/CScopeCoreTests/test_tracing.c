@@ -792,6 +792,19 @@ static void test_outgoing_headers(void) {
         (void)csc_scope_bind_span(csc_current_scope(), NULL);
         csc_span_release(ltx);
     }
+    { /* an absurd incoming sample_rate: the backfilled sample_rand stays in [0, 1) (was an overflowing
+         * double-to-long conversion, found by fuzz_propagation under UBSan) */
+        csc_header_t rh[] = {{"sentry-trace", IN_TRACE "-" IN_SPAN "-1"},
+                             {"baggage", "sentry-trace_id=" IN_TRACE ",sentry-sample_rate=5e98"}};
+        csc_span_t *rtx = tx_start("rate", "http.server", rh, 2);
+        (void)csc_scope_bind_span(csc_current_scope(), rtx);
+        CHECK_EQ_INT(csc_trace_headers(NULL, NULL, &out), 3);
+        const char *sr = out.baggage ? strstr(out.baggage, "sentry-sample_rand=") : NULL;
+        CHECK(sr && (!strncmp(sr + 19, "0.", 2)));
+        csc_trace_headers_clear(&out);
+        (void)csc_scope_bind_span(csc_current_scope(), NULL);
+        csc_span_release(rtx);
+    }
     /* a span outside any transaction propagates nothing */
     (void)csc_scope_bind_span(csc_current_scope(), NULL);
     csc_span_finish(c);

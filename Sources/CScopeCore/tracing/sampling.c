@@ -24,6 +24,11 @@ void csc__float_repr(double v, char out[32]) {
 }
 
 double csc__sample_rand_draw(double lower, double upper) {
+    /* an incoming sample_rate out of [0, 1] (sentry-sample_rate=5e98, found by fuzz_propagation)
+     * must not overflow the conversion: the interval is cut to [0, 1] (sentry-python would draw
+     * outside [0, 1); a sample_rand there is invalid for every later hop anyway) */
+    lower = !(lower > 0.0) ? 0.0 : lower > 1.0 ? 1.0 : lower;
+    upper = !(upper > 0.0) ? 0.0 : upper > 1.0 ? 1.0 : upper;
     long lo = (long)(lower * 1000000.0), hi = (long)(upper * 1000000.0);
     if (hi <= lo) return lo / 1000000.0;
     return (lo + (long)(csc__rand64() % (uint64_t)(hi - lo))) / 1000000.0;
